@@ -1,0 +1,19 @@
+//! The domain: tasks, their dependency graph, events and who hears about what.
+//!
+//! Pure: no async, no SQL, no chat types. Everything here is decided from values the
+//! engine loads from the store, so it is unit-tested without I/O.
+
+mod event;
+mod graph;
+mod key;
+mod notify;
+mod task;
+
+pub use event::{EventKind, NewEvent, Source};
+pub use graph::{Cycle, DependencyGraph};
+pub use key::{InvalidTaskKey, TaskKey};
+pub use notify::{
+    Dependent, Handoff, Notice, Reblock, ResolvedBlocker, after_assign, after_reopen,
+    after_resolution, handoffs,
+};
+pub use task::{PersonId, Readiness, Status, Task, UnknownStatus};

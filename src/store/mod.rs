@@ -1,0 +1,194 @@
+//! Persistence: one [`Store`] trait, a SQLite and a Postgres implementation.
+//!
+//! The backend is picked once, from the database URL's scheme ([`connect`]). Every
+//! command runs in one [`StoreTx`]: its inbound dedup record, events, projection
+//! updates and outbox rows commit together or not at all.
+
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{NewEvent, PersonId, Task, TaskKey};
+
+pub use postgres::PgStore;
+pub use rows::{Destination, NewOutboxMessage, OutboxMessage, OutboxStatus, StoredEvent};
+pub use sqlite::SqliteStore;
+
+/// A failure of the database; never shown in chat, logged with its cause chain.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("could not apply database migrations")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database holds a value Baton cannot read: {0}")]
+    Corrupt(String),
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://FILE (e.g. sqlite://baton.db) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// Whether another transaction got there first (a unique key or a serialization
+    /// conflict): the command can simply be run again.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                e.is_unique_violation() || matches!(e.code().as_deref(), Some("40001" | "40P01"))
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens the store a database URL names and runs its migrations.
+///
+/// # Errors
+/// When the URL's scheme is neither `sqlite:` nor `postgres:`/`postgresql:`, or the
+/// database cannot be reached or migrated.
+pub async fn connect(url: &str) -> StoreResult<Box<dyn Store>> {
+    let store: Box<dyn Store> = if url.starts_with("sqlite:") {
+        Box::new(SqliteStore::connect(url).await?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Box::new(PgStore::connect(url).await?)
+    } else {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A task to import with its key kept (`baton import`).
+#[derive(Debug, Clone)]
+pub struct ImportedTask {
+    pub task: Task,
+    pub depends_on: Vec<TaskKey>,
+    pub events: Vec<NewEvent>,
+}
+
+/// A task with its dependencies and history (`baton export`).
+#[derive(Debug, Clone)]
+pub struct ExportedTask {
+    pub task: Task,
+    pub depends_on: Vec<TaskKey>,
+    pub events: Vec<StoredEvent>,
+}
+
+/// The database: opened once, shared by the engine, the outbox worker and the CLI.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the embedded migrations that have not run yet.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Starts the transaction one command runs in.
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+
+    /// Claims the oldest due outbox message for `lease` so no other worker takes it
+    /// meanwhile; a worker that dies leaves it to be claimed again when the lease ends.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<Option<OutboxMessage>>;
+
+    /// Records a delivery; for a task card, its message becomes the task's thread.
+    async fn mark_delivered(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        platform_message_id: Option<&str>,
+    ) -> StoreResult<()>;
+
+    /// Puts a message back for another attempt at `next_attempt`.
+    async fn schedule_retry(
+        &self,
+        id: i64,
+        next_attempt: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
+
+    /// Gives up on a message, keeping why (`baton outbox --failed`).
+    async fn mark_failed(&self, id: i64, error: &str) -> StoreResult<()>;
+
+    /// Outbox messages, newest last; only failed ones with `failed_only`.
+    async fn outbox(&self, failed_only: bool, limit: i64) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// Messages not yet delivered nor given up on.
+    async fn pending_count(&self) -> StoreResult<i64>;
+
+    /// Imports tasks with their keys, in one transaction per call (callers batch).
+    async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()>;
+
+    /// Every task with its dependencies and events, in key order.
+    async fn export(&self) -> StoreResult<Vec<ExportedTask>>;
+}
+
+/// One command's transaction. Dropped without [`StoreTx::commit`], it rolls back.
+#[async_trait]
+pub trait StoreTx: Send {
+    /// Records an inbound platform event id; `false` when it was seen before.
+    async fn record_inbound(&mut self, event_id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// The key the next new task gets.
+    async fn next_task_key(&mut self) -> StoreResult<TaskKey>;
+
+    async fn insert_task(&mut self, task: &Task) -> StoreResult<()>;
+
+    /// Writes a task's projection row back.
+    async fn update_task(&mut self, task: &Task) -> StoreResult<()>;
+
+    async fn task(&mut self, key: TaskKey) -> StoreResult<Option<Task>>;
+
+    /// The tasks `key` depends on directly.
+    async fn blockers_of(&mut self, key: TaskKey) -> StoreResult<Vec<Task>>;
+
+    /// The tasks that depend directly on `key`.
+    async fn dependents_of(&mut self, key: TaskKey) -> StoreResult<Vec<Task>>;
+
+    /// Every `(task, blocker)` edge reachable from `key` along "depends on": what a
+    /// new dependency on `key` could close a cycle with.
+    async fn upstream_edges(&mut self, key: TaskKey) -> StoreResult<Vec<(TaskKey, TaskKey)>>;
+
+    async fn add_dependency(&mut self, task: TaskKey, blocker: TaskKey) -> StoreResult<()>;
+
+    /// Removes a dependency; `false` when there was none.
+    async fn remove_dependency(&mut self, task: TaskKey, blocker: TaskKey) -> StoreResult<bool>;
+
+    async fn append_event(&mut self, event: &NewEvent) -> StoreResult<()>;
+
+    /// A task's events, oldest first.
+    async fn events_of(&mut self, key: TaskKey) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Queues a message; a second message with the same idempotency key is dropped.
+    async fn enqueue(&mut self, message: &NewOutboxMessage) -> StoreResult<()>;
+
+    /// Open and in-progress tasks owned by `person`, oldest first.
+    async fn active_tasks_of(&mut self, person: &PersonId) -> StoreResult<Vec<Task>>;
+
+    /// Open and in-progress tasks whose home is `room`, oldest first.
+    async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
+
+    /// Remembers that `person` was seen in `room` (named `room_name` there).
+    async fn note_presence(
+        &mut self,
+        person: &PersonId,
+        room: &str,
+        room_name: &str,
+    ) -> StoreResult<()>;
+
+    /// Whether a room's messages may be quoted to `person`: the room is not private,
+    /// or the person has been seen in it.
+    async fn may_see_room(&mut self, person: &PersonId, room: &str) -> StoreResult<bool>;
+
+    /// A room's display name (`#general`), if the room is known.
+    async fn room_name(&mut self, room: &str) -> StoreResult<Option<String>>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}

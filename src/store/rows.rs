@@ -1,0 +1,259 @@
+//! Row shapes shared by both backends, and their conversion to domain values.
+//!
+//! Both schemas use the same column names and types (`BIGINT`/`INTEGER` as `i64`,
+//! times as Unix milliseconds), so one `FromRow` struct serves SQLite and Postgres.
+
+use chrono::{DateTime, Utc};
+
+use super::{StoreError, StoreResult};
+use crate::domain::{EventKind, PersonId, Source, Task, TaskKey};
+
+pub(super) fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(super) fn from_millis(ms: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("time {ms}")))
+}
+
+pub(super) fn key_of(number: i64) -> StoreResult<TaskKey> {
+    u64::try_from(number)
+        .map(TaskKey::new)
+        .map_err(|_| StoreError::Corrupt(format!("task number {number}")))
+}
+
+pub(super) fn number_of(key: TaskKey) -> i64 {
+    // Keys come from `TaskKey::from_str` (at most 15 digits) or from the store.
+    i64::try_from(key.number()).unwrap_or(i64::MAX)
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TaskRow {
+    number: i64,
+    title: String,
+    owner: Option<String>,
+    status: String,
+    external_blocker: Option<String>,
+    home_room: String,
+    home_thread: Option<String>,
+    created_by: String,
+    created_at: i64,
+    updated_at: i64,
+    done_at: Option<i64>,
+    last_activity_at: i64,
+}
+
+/// The columns of `tasks`, in [`TaskRow`]'s order (a macro so `concat!` can build
+/// `'static` query text, which sqlx requires).
+macro_rules! task_columns {
+    () => {
+        "number, title, owner, status, external_blocker, home_room, home_thread, created_by, \
+         created_at, updated_at, done_at, last_activity_at"
+    };
+}
+pub(super) use task_columns;
+
+impl TryFrom<TaskRow> for Task {
+    type Error = StoreError;
+
+    fn try_from(row: TaskRow) -> StoreResult<Task> {
+        Ok(Task {
+            key: key_of(row.number)?,
+            title: row.title,
+            owner: row.owner.map(PersonId::from_stored),
+            status: row
+                .status
+                .parse()
+                .map_err(|e: crate::domain::UnknownStatus| StoreError::Corrupt(e.to_string()))?,
+            external_blocker: row.external_blocker,
+            home_room: row.home_room,
+            home_thread: row.home_thread,
+            created_by: PersonId::from_stored(row.created_by),
+            created_at: from_millis(row.created_at)?,
+            updated_at: from_millis(row.updated_at)?,
+            done_at: row.done_at.map(from_millis).transpose()?,
+            last_activity_at: from_millis(row.last_activity_at)?,
+        })
+    }
+}
+
+pub(super) fn tasks(rows: Vec<TaskRow>) -> StoreResult<Vec<Task>> {
+    rows.into_iter().map(Task::try_from).collect()
+}
+
+/// An event read back from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub task: TaskKey,
+    pub kind: EventKind,
+    pub actor: PersonId,
+    pub at: DateTime<Utc>,
+    pub source: Source,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    id: i64,
+    task: i64,
+    payload: String,
+    actor: String,
+    at: i64,
+    platform: String,
+    room: String,
+    message_id: Option<String>,
+    permalink: Option<String>,
+    platform_event_id: Option<String>,
+}
+
+/// The columns of `events`, in [`EventRow`]'s order.
+macro_rules! event_columns {
+    () => {
+        "id, task, payload, actor, at, platform, room, message_id, permalink, platform_event_id"
+    };
+}
+pub(super) use event_columns;
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> StoreResult<StoredEvent> {
+        Ok(StoredEvent {
+            id: row.id,
+            task: key_of(row.task)?,
+            kind: serde_json::from_str(&row.payload)
+                .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", row.id)))?,
+            actor: PersonId::from_stored(row.actor),
+            at: from_millis(row.at)?,
+            source: Source {
+                platform: row.platform,
+                room: row.room,
+                message_id: row.message_id,
+                permalink: row.permalink,
+                event_id: row.platform_event_id,
+            },
+        })
+    }
+}
+
+/// Where an outbox message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A direct message to a person.
+    Dm(PersonId),
+    /// A room, or the thread of a task's card in it.
+    Room {
+        room: String,
+        thread_task: Option<TaskKey>,
+    },
+}
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxMessage {
+    /// Unique per message: the same key queued twice is one message.
+    pub idempotency_key: String,
+    pub platform: String,
+    pub destination: Destination,
+    /// Set when this message is the card of a task: its delivery makes the thread.
+    pub card_for: Option<TaskKey>,
+    pub body: String,
+    /// Not delivered before this time (quiet hours).
+    pub not_before: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Delivered => "delivered",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A queued message as the worker and `baton outbox` see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub platform: String,
+    pub destination: Destination,
+    pub card_for: Option<TaskKey>,
+    pub body: String,
+    pub status: OutboxStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OutboxRow {
+    id: i64,
+    idempotency_key: String,
+    platform: String,
+    dm_to: Option<String>,
+    room: Option<String>,
+    thread_task: Option<i64>,
+    card_for: Option<i64>,
+    body: String,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+/// The columns of `outbox`, in [`OutboxRow`]'s order.
+macro_rules! outbox_columns {
+    () => {
+        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, status, \
+         attempts, last_error, created_at"
+    };
+}
+pub(super) use outbox_columns;
+
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
+
+    fn try_from(row: OutboxRow) -> StoreResult<OutboxMessage> {
+        let destination = match (row.dm_to, row.room) {
+            (Some(person), _) => Destination::Dm(PersonId::from_stored(person)),
+            (None, Some(room)) => Destination::Room {
+                room,
+                thread_task: row.thread_task.map(key_of).transpose()?,
+            },
+            (None, None) => {
+                return Err(StoreError::Corrupt(format!(
+                    "outbox {} has no destination",
+                    row.id
+                )));
+            }
+        };
+        let status = match row.status.as_str() {
+            "pending" => OutboxStatus::Pending,
+            "delivered" => OutboxStatus::Delivered,
+            "failed" => OutboxStatus::Failed,
+            other => return Err(StoreError::Corrupt(format!("outbox status {other}"))),
+        };
+        Ok(OutboxMessage {
+            id: row.id,
+            idempotency_key: row.idempotency_key,
+            platform: row.platform,
+            destination,
+            card_for: row.card_for.map(key_of).transpose()?,
+            body: row.body,
+            status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at: from_millis(row.created_at)?,
+        })
+    }
+}

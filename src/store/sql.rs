@@ -1,0 +1,545 @@
+//! The SQL both backends share.
+//!
+//! SQLite and Postgres run the same statements here (both accept `$n` parameters,
+//! `RETURNING`, `ON CONFLICT` and recursive CTEs); what differs — how a write
+//! transaction begins, row locking for the outbox — is passed in. sqlx's executors
+//! are concrete per database, so the shared code is a macro that each backend expands
+//! over its own types rather than a generic with a wall of higher-ranked bounds.
+
+/// Rows per multi-row `INSERT` in imports; well under both databases' bind limits.
+pub(super) const IMPORT_CHUNK: usize = 1000;
+
+macro_rules! impl_sql_store {
+    (
+        store: $store:ident,
+        tx: $tx:ident,
+        db: $db:ty,
+        begin: $begin:literal,
+        claim_lock: $claim_lock:literal,
+        migrator: $migrator:expr $(,)?
+    ) => {
+        use std::collections::BTreeMap;
+
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use sqlx::QueryBuilder;
+
+        use crate::domain::{NewEvent, PersonId, Task, TaskKey};
+        use crate::store::rows::{
+            self, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
+            outbox_columns, task_columns,
+        };
+        use crate::store::sql::IMPORT_CHUNK;
+        use crate::store::{
+            Destination, ExportedTask, ImportedTask, NewOutboxMessage, OutboxMessage,
+            OutboxStatus, Store, StoreResult, StoreTx, StoredEvent,
+        };
+
+        /// A command's transaction on this backend.
+        pub struct $tx {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn migrate(&self) -> StoreResult<()> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+                let tx = self.pool.begin_with($begin).await?;
+                Ok(Box::new($tx { tx }))
+            }
+
+            async fn claim_due(
+                &self,
+                now: DateTime<Utc>,
+                lease: chrono::Duration,
+            ) -> StoreResult<Option<OutboxMessage>> {
+                let row: Option<OutboxRow> = sqlx::query_as(concat!(
+                    "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM outbox \
+                       WHERE status = 'pending' AND not_before <= $2 \
+                         AND (claimed_until IS NULL OR claimed_until < $2) \
+                       ORDER BY id LIMIT 1 ",
+                    $claim_lock,
+                    ") RETURNING ",
+                    outbox_columns!()
+                ))
+                .bind(millis(now + lease))
+                .bind(millis(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(OutboxMessage::try_from).transpose()
+            }
+
+            async fn mark_delivered(
+                &self,
+                id: i64,
+                now: DateTime<Utc>,
+                platform_message_id: Option<&str>,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let card_for: Option<Option<i64>> = sqlx::query_scalar(
+                    "UPDATE outbox SET status = 'delivered', delivered_at = $1, \
+                     platform_message_id = $2, claimed_until = NULL, last_error = NULL \
+                     WHERE id = $3 RETURNING card_for",
+                )
+                .bind(millis(now))
+                .bind(platform_message_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let (Some(Some(task)), Some(thread)) = (card_for, platform_message_id) {
+                    sqlx::query(
+                        "UPDATE tasks SET home_thread = $1 WHERE number = $2 AND home_thread IS NULL",
+                    )
+                    .bind(thread)
+                    .bind(task)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn schedule_retry(
+                &self,
+                id: i64,
+                next_attempt: DateTime<Utc>,
+                error: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2 \
+                     WHERE id = $3",
+                )
+                .bind(millis(next_attempt))
+                .bind(error)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_failed(&self, id: i64, error: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $1 \
+                     WHERE id = $2",
+                )
+                .bind(error)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox(&self, failed_only: bool, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+                let rows: Vec<OutboxRow> = if failed_only {
+                    sqlx::query_as(concat!(
+                        "SELECT * FROM (SELECT ",
+                        outbox_columns!(),
+                        " FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT $1) AS o ORDER BY id"
+                    ))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                } else {
+                    sqlx::query_as(concat!(
+                        "SELECT * FROM (SELECT ",
+                        outbox_columns!(),
+                        " FROM outbox ORDER BY id DESC LIMIT $1) AS o ORDER BY id"
+                    ))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                };
+                rows.into_iter().map(OutboxMessage::try_from).collect()
+            }
+
+            async fn pending_count(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                for chunk in tasks.chunks(IMPORT_CHUNK) {
+                    let mut insert = QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO tasks (",
+                        task_columns!(),
+                        ") "
+                    ));
+                    insert.push_values(chunk, |mut row, imported| {
+                        let t = &imported.task;
+                        row.push_bind(number_of(t.key))
+                            .push_bind(t.title.clone())
+                            .push_bind(t.owner.as_ref().map(|o| o.as_str().to_owned()))
+                            .push_bind(t.status.as_str())
+                            .push_bind(t.external_blocker.clone())
+                            .push_bind(t.home_room.clone())
+                            .push_bind(t.home_thread.clone())
+                            .push_bind(t.created_by.as_str().to_owned())
+                            .push_bind(millis(t.created_at))
+                            .push_bind(millis(t.updated_at))
+                            .push_bind(t.done_at.map(millis))
+                            .push_bind(millis(t.last_activity_at));
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                let edges: Vec<(i64, i64)> = tasks
+                    .iter()
+                    .flat_map(|t| t.depends_on.iter().map(|b| (number_of(t.task.key), number_of(*b))))
+                    .collect();
+                for chunk in edges.chunks(IMPORT_CHUNK) {
+                    let mut insert =
+                        QueryBuilder::<$db>::new("INSERT INTO dependencies (task, blocker) ");
+                    insert.push_values(chunk, |mut row, (task, blocker)| {
+                        row.push_bind(*task).push_bind(*blocker);
+                    });
+                    insert.push(" ON CONFLICT DO NOTHING");
+                    insert.build().execute(&mut *tx).await?;
+                }
+                let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
+                for chunk in events.chunks(IMPORT_CHUNK) {
+                    let mut insert = QueryBuilder::<$db>::new(
+                        "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
+                         message_id, permalink, platform_event_id) ",
+                    );
+                    insert.push_values(chunk, |mut row, e| {
+                        row.push_bind(number_of(e.task))
+                            .push_bind(e.kind.name())
+                            .push_bind(serde_json::to_string(&e.kind).unwrap_or_default())
+                            .push_bind(e.actor.as_str().to_owned())
+                            .push_bind(millis(e.at))
+                            .push_bind(e.source.platform.clone())
+                            .push_bind(e.source.room.clone())
+                            .push_bind(e.source.message_id.clone())
+                            .push_bind(e.source.permalink.clone())
+                            .push_bind(e.source.event_id.clone());
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn export(&self) -> StoreResult<Vec<ExportedTask>> {
+                let tasks: Vec<TaskRow> =
+                    sqlx::query_as(concat!("SELECT ", task_columns!(), " FROM tasks ORDER BY number"))
+                        .fetch_all(&self.pool)
+                        .await?;
+                let edges: Vec<(i64, i64)> =
+                    sqlx::query_as("SELECT task, blocker FROM dependencies ORDER BY task, blocker")
+                        .fetch_all(&self.pool)
+                        .await?;
+                let events: Vec<EventRow> =
+                    sqlx::query_as(concat!("SELECT ", event_columns!(), " FROM events ORDER BY task, id"))
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut depends_on: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
+                for (task, blocker) in edges {
+                    depends_on.entry(key_of(task)?).or_default().push(key_of(blocker)?);
+                }
+                let mut history: BTreeMap<TaskKey, Vec<StoredEvent>> = BTreeMap::new();
+                for row in events {
+                    let event = StoredEvent::try_from(row)?;
+                    history.entry(event.task).or_default().push(event);
+                }
+                rows::tasks(tasks)?
+                    .into_iter()
+                    .map(|task| {
+                        Ok(ExportedTask {
+                            depends_on: depends_on.remove(&task.key).unwrap_or_default(),
+                            events: history.remove(&task.key).unwrap_or_default(),
+                            task,
+                        })
+                    })
+                    .collect()
+            }
+        }
+
+        #[async_trait]
+        impl StoreTx for $tx {
+            async fn record_inbound(&mut self, event_id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+                let result = sqlx::query(
+                    "INSERT INTO inbound (platform_event_id, received_at) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(event_id)
+                .bind(millis(at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            async fn next_task_key(&mut self) -> StoreResult<TaskKey> {
+                let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tasks")
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                key_of(next)
+            }
+
+            async fn insert_task(&mut self, t: &Task) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO tasks (",
+                    task_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+                .bind(number_of(t.key))
+                .bind(&t.title)
+                .bind(t.owner.as_ref().map(PersonId::as_str))
+                .bind(t.status.as_str())
+                .bind(&t.external_blocker)
+                .bind(&t.home_room)
+                .bind(&t.home_thread)
+                .bind(t.created_by.as_str())
+                .bind(millis(t.created_at))
+                .bind(millis(t.updated_at))
+                .bind(t.done_at.map(millis))
+                .bind(millis(t.last_activity_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn update_task(&mut self, t: &Task) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE tasks SET title = $2, owner = $3, status = $4, external_blocker = $5, \
+                     updated_at = $6, done_at = $7, last_activity_at = $8 WHERE number = $1",
+                )
+                .bind(number_of(t.key))
+                .bind(&t.title)
+                .bind(t.owner.as_ref().map(PersonId::as_str))
+                .bind(t.status.as_str())
+                .bind(&t.external_blocker)
+                .bind(millis(t.updated_at))
+                .bind(t.done_at.map(millis))
+                .bind(millis(t.last_activity_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn task(&mut self, key: TaskKey) -> StoreResult<Option<Task>> {
+                let row: Option<TaskRow> =
+                    sqlx::query_as(concat!("SELECT ", task_columns!(), " FROM tasks WHERE number = $1"))
+                        .bind(number_of(key))
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                row.map(Task::try_from).transpose()
+            }
+
+            async fn blockers_of(&mut self, key: TaskKey) -> StoreResult<Vec<Task>> {
+                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE number IN \
+                     (SELECT blocker FROM dependencies WHERE task = $1) ORDER BY number"
+                ))
+                .bind(number_of(key))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows::tasks(rows)
+            }
+
+            async fn dependents_of(&mut self, key: TaskKey) -> StoreResult<Vec<Task>> {
+                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE number IN \
+                     (SELECT task FROM dependencies WHERE blocker = $1) ORDER BY number"
+                ))
+                .bind(number_of(key))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows::tasks(rows)
+            }
+
+            async fn upstream_edges(&mut self, key: TaskKey) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "WITH RECURSIVE upstream(task) AS ( \
+                       SELECT CAST($1 AS BIGINT) \
+                       UNION \
+                       SELECT d.blocker FROM dependencies d JOIN upstream u ON d.task = u.task \
+                     ) \
+                     SELECT d.task, d.blocker FROM dependencies d JOIN upstream u ON d.task = u.task",
+                )
+                .bind(number_of(key))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter()
+                    .map(|(task, blocker)| Ok((key_of(task)?, key_of(blocker)?)))
+                    .collect()
+            }
+
+            async fn add_dependency(&mut self, task: TaskKey, blocker: TaskKey) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO dependencies (task, blocker) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(number_of(task))
+                .bind(number_of(blocker))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn remove_dependency(&mut self, task: TaskKey, blocker: TaskKey) -> StoreResult<bool> {
+                let result = sqlx::query("DELETE FROM dependencies WHERE task = $1 AND blocker = $2")
+                    .bind(number_of(task))
+                    .bind(number_of(blocker))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(result.rows_affected() > 0)
+            }
+
+            async fn append_event(&mut self, e: &NewEvent) -> StoreResult<()> {
+                let payload = serde_json::to_string(&e.kind)
+                    .map_err(|err| crate::store::StoreError::Corrupt(err.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
+                     message_id, permalink, platform_event_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(number_of(e.task))
+                .bind(e.kind.name())
+                .bind(payload)
+                .bind(e.actor.as_str())
+                .bind(millis(e.at))
+                .bind(&e.source.platform)
+                .bind(&e.source.room)
+                .bind(&e.source.message_id)
+                .bind(&e.source.permalink)
+                .bind(&e.source.event_id)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn events_of(&mut self, key: TaskKey) -> StoreResult<Vec<StoredEvent>> {
+                let rows: Vec<EventRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM events WHERE task = $1 ORDER BY id"
+                ))
+                .bind(number_of(key))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter().map(StoredEvent::try_from).collect()
+            }
+
+            async fn enqueue(&mut self, m: &NewOutboxMessage) -> StoreResult<()> {
+                let (dm_to, room, thread_task) = match &m.destination {
+                    Destination::Dm(person) => (Some(person.as_str()), None, None),
+                    Destination::Room { room, thread_task } => {
+                        (None, Some(room.as_str()), thread_task.map(number_of))
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO outbox (idempotency_key, platform, dm_to, room, thread_task, \
+                     card_for, body, status, not_before, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                )
+                .bind(&m.idempotency_key)
+                .bind(&m.platform)
+                .bind(dm_to)
+                .bind(room)
+                .bind(thread_task)
+                .bind(m.card_for.map(number_of))
+                .bind(&m.body)
+                .bind(OutboxStatus::Pending.as_str())
+                .bind(millis(m.not_before))
+                .bind(millis(m.created_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn active_tasks_of(&mut self, person: &PersonId) -> StoreResult<Vec<Task>> {
+                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE owner = $1 AND status IN ('open', 'in_progress') ORDER BY number"
+                ))
+                .bind(person.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows::tasks(rows)
+            }
+
+            async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>> {
+                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE home_room = $1 AND status IN ('open', 'in_progress') \
+                     ORDER BY number"
+                ))
+                .bind(room)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows::tasks(rows)
+            }
+
+            async fn note_presence(
+                &mut self,
+                person: &PersonId,
+                room: &str,
+                room_name: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO rooms (id, name) VALUES ($1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                )
+                .bind(room)
+                .bind(room_name)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query("INSERT INTO people (id) VALUES ($1) ON CONFLICT DO NOTHING")
+                    .bind(person.as_str())
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO room_members (room, person) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(room)
+                .bind(person.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn may_see_room(&mut self, person: &PersonId, room: &str) -> StoreResult<bool> {
+                let private: Option<bool> = sqlx::query_scalar("SELECT private FROM rooms WHERE id = $1")
+                    .bind(room)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                if private != Some(true) {
+                    return Ok(true);
+                }
+                let seen: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM room_members WHERE room = $1 AND person = $2",
+                )
+                .bind(room)
+                .bind(person.as_str())
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(seen > 0)
+            }
+
+            async fn room_name(&mut self, room: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT name FROM rooms WHERE id = $1")
+                    .bind(room)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(super) use impl_sql_store;
