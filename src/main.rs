@@ -1,1 +1,179 @@
-fn main() {}
+//! The `baton` command: parse the command line, load settings, start logging, and
+//! hand over to the library.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use baton::settings::{self, Settings};
+use baton::store::{self, Store};
+use baton::{app, chat, parser, telemetry, transfer};
+
+/// Baton: a chat-ops bot that moves work between people.
+///
+/// Capture tasks and dependencies in chat; when a task's last blocker finishes,
+/// Baton hands it to its owner with everything they need to start.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, propagate_version = true)]
+struct Cli {
+    /// Configuration file [default: baton.toml, if it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB [default: sqlite://baton.db].
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bot with every configured chat adapter (the default).
+    Run,
+    /// Talk to the bot in this terminal, on the configured database.
+    Console,
+    /// Parse chat messages given as JSON lines on stdin; print one JSON line each.
+    Parse,
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Import tasks from a JSON lines file (`-` for stdin), all or nothing.
+    Import {
+        /// The file: one `{"key": "T-1", "title": ..., "owner": ..., "depends_on": [...]}` a line.
+        file: PathBuf,
+    },
+    /// Write every task, with its status and events, as JSON lines to stdout.
+    Export,
+    /// Show the outbox: messages waiting, delivered and failed.
+    Outbox {
+        /// Only messages that failed permanently, with the reason.
+        #[arg(long)]
+        failed: bool,
+        /// How many of the newest messages to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = match settings::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("baton: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut settings = loaded.settings;
+    if let Some(url) = cli.database_url {
+        settings.database_url = url;
+    }
+    let command = cli.command.unwrap_or(Command::Run);
+    // The console and the parser talk on stdout; keep their stderr quiet by default.
+    let default_filter = match command {
+        Command::Run => "info",
+        _ => "warn",
+    };
+    telemetry::init(settings.log_format, default_filter);
+    for warning in loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("baton: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::debug!(error = ?e, "command failed");
+            eprintln!("baton: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Parse => {
+            parse_stdin()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => app::run(settings).await,
+        Command::Console => {
+            let store = open(&settings).await?;
+            chat::console::run(store).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            open(&settings).await?;
+            println!("The database is up to date.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file } => {
+            let store = open(&settings).await?;
+            let input: Box<dyn BufRead> = if file.as_os_str() == "-" {
+                Box::new(BufReader::new(io::stdin()))
+            } else {
+                let opened = std::fs::File::open(&file)
+                    .with_context(|| format!("cannot open {}", file.display()))?;
+                Box::new(BufReader::new(opened))
+            };
+            let count = transfer::import(store.as_ref(), input, chrono::Utc::now()).await?;
+            eprintln!("Imported {count} tasks.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export => {
+            let store = open(&settings).await?;
+            transfer::export(store.as_ref(), io::stdout().lock()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox { failed, limit } => {
+            let store = open(&settings).await?;
+            app::print_outbox(store.as_ref(), failed, limit, &mut io::stdout().lock()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let store = store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                app::redact_url(&settings.database_url)
+            )
+        })?;
+    Ok(Arc::from(store))
+}
+
+/// `baton parse`: one JSON line out for every line in, in order.
+fn parse_stdin() -> anyhow::Result<()> {
+    let stdin = io::stdin();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut buffer = Vec::new();
+    let mut input = stdin.lock();
+    loop {
+        buffer.clear();
+        if input.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buffer);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = parser::parse_contract_line(line.trim_end());
+        serde_json::to_writer(&mut out, &parsed)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -53,6 +53,13 @@ impl DependencyGraph {
         }
     }
 
+    /// Adds edges loaded from the store (already known to keep the graph a DAG).
+    pub fn extend(&mut self, edges: impl IntoIterator<Item = (TaskKey, TaskKey)>) {
+        for (task, blocker) in edges {
+            self.depends_on.add_edge(task, blocker, ());
+        }
+    }
+
     /// Records that `task` depends on `blocker`, refusing an edge that would close a
     /// cycle and naming the cycle.
     ///
@@ -79,6 +86,20 @@ impl DependencyGraph {
             return None;
         }
         astar(&self.depends_on, from, |n| n == to, |_| 1u32, |_| 0).map(|(_, path)| path)
+    }
+
+    /// A cycle somewhere in the graph, if there is one (for whole-graph checks such
+    /// as an import; one pass over the graph).
+    pub fn find_cycle(&self) -> Option<Cycle> {
+        let node = petgraph::algo::toposort(&self.depends_on, None)
+            .err()?
+            .node_id();
+        self.depends_on.neighbors(node).find_map(|blocker| {
+            let path = self.path(blocker, node)?;
+            let mut cycle = vec![node];
+            cycle.extend(path);
+            Some(Cycle { path: cycle })
+        })
     }
 
     /// Whether `task` depends on `blocker` directly.
@@ -125,6 +146,20 @@ mod tests {
         assert_eq!(
             graph.add_dependency(t(4), t(4)).unwrap_err().spelled(),
             "T-4 → T-4"
+        );
+    }
+
+    #[test]
+    fn a_whole_graph_check_finds_a_cycle() {
+        let graph =
+            DependencyGraph::from_edges([(t(1), t(2)), (t(2), t(3)), (t(3), t(1)), (t(4), t(1))]);
+        let cycle = graph.find_cycle().unwrap();
+        assert_eq!(cycle.path.len(), 4, "{}", cycle.spelled());
+        assert_eq!(cycle.path.first(), cycle.path.last());
+        assert!(
+            DependencyGraph::from_edges([(t(2), t(1))])
+                .find_cycle()
+                .is_none()
         );
     }
 

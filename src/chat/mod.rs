@@ -1,0 +1,4 @@
+//! Chat adapters: turn platform events into [`crate::engine::Inbound`] and deliver
+//! outbox messages back ([`crate::outbox::Outlet`]).
+
+pub mod console;

@@ -1,0 +1,861 @@
+//! Applying one intent inside one store transaction.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::render::{self, BlockerContext, HandoffItem, Note};
+use super::{Inbound, InboundKind, Outcome};
+use crate::domain::{
+    Cycle, DependencyGraph, Dependent, EventKind, NewEvent, Notice, PersonId, Readiness, Source,
+    Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
+};
+use crate::parser::{Intent, Parsed};
+use crate::store::{Destination, NewOutboxMessage, Store, StoreError, StoreTx};
+
+/// Longest task title accepted; longer ones are refused with a reply, not cut.
+const MAX_TITLE_CHARS: usize = 300;
+/// Longest note or external-blocker reason kept.
+const MAX_NOTE_CHARS: usize = 4000;
+
+/// Why a command was not applied; its `Display` is the reply the user reads.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    NoSuchTask(TaskKey),
+    NotAllowed {
+        task: TaskKey,
+        verb: &'static str,
+        owner: PersonId,
+        creator: PersonId,
+    },
+    Cycle(Cycle),
+    Invalid(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NoSuchTask(key) => write!(
+                f,
+                "I can't find {key}. `!baton mine` lists your tasks, `!baton blocked` this room's blocked ones."
+            ),
+            Refusal::NotAllowed {
+                task,
+                verb,
+                owner,
+                creator,
+            } => {
+                if owner == creator {
+                    write!(f, "Sorry, only {owner} (the owner) can {verb} {task}.")
+                } else {
+                    write!(
+                        f,
+                        "Sorry, only {owner} (the owner) or {creator} (who created it) can {verb} {task}."
+                    )
+                }
+            }
+            Refusal::Cycle(cycle) => write!(
+                f,
+                "I can't add that dependency: it would make a cycle, {}. Nothing changed.",
+                cycle.spelled()
+            ),
+            Refusal::Invalid(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A command either fails for the user (a refusal) or internally (the store).
+#[derive(Debug)]
+pub(super) enum Failure {
+    Refused(Refusal),
+    Store(StoreError),
+}
+
+impl From<Refusal> for Failure {
+    fn from(r: Refusal) -> Self {
+        Failure::Refused(r)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+type CommandResult<T> = Result<T, Failure>;
+
+/// Applies `parsed` for `inbound` in one transaction. A refusal rolls back whatever
+/// the command had written and commits only the dedup record and the reply.
+pub(super) async fn apply(
+    store: &dyn Store,
+    inbound: &Inbound,
+    parsed: &Parsed,
+) -> Result<Outcome, StoreError> {
+    let mut tx = store.begin().await?;
+    if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    tx.note_presence(&inbound.author, &inbound.room, &inbound.room_name)
+        .await?;
+    let mut command = Command {
+        tx,
+        inbound,
+        links: &parsed.links,
+        queued: 0,
+    };
+    match command.run(&parsed.intent).await {
+        Ok(reply) => {
+            if let Some(reply) = reply {
+                command.reply(reply).await?;
+            }
+            command.tx.commit().await?;
+        }
+        Err(Failure::Refused(refusal)) => {
+            drop(command);
+            let mut tx = store.begin().await?;
+            if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
+                return Ok(Outcome::Duplicate);
+            }
+            let mut command = Command {
+                tx,
+                inbound,
+                links: &parsed.links,
+                queued: 0,
+            };
+            command.reply(refusal.to_string()).await?;
+            command.tx.commit().await?;
+        }
+        Err(Failure::Store(e)) => return Err(e),
+    }
+    Ok(Outcome::Handled)
+}
+
+struct Command<'a> {
+    tx: Box<dyn StoreTx>,
+    inbound: &'a Inbound,
+    links: &'a [String],
+    /// Messages queued so far: numbers their idempotency keys.
+    queued: usize,
+}
+
+impl Command<'_> {
+    fn actor(&self) -> &PersonId {
+        &self.inbound.author
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.inbound.at
+    }
+
+    fn person(&self, handle: &str) -> PersonId {
+        PersonId::new(&self.inbound.platform, handle)
+    }
+
+    fn thread_task(&self) -> Option<TaskKey> {
+        match &self.inbound.kind {
+            InboundKind::Message { thread_task, .. } => *thread_task,
+            InboundKind::Reaction { .. } => None,
+        }
+    }
+
+    fn is_dm(&self) -> bool {
+        matches!(self.inbound.kind, InboundKind::Message { dm: true, .. })
+    }
+
+    async fn run(&mut self, intent: &Intent) -> CommandResult<Option<String>> {
+        match intent {
+            Intent::Create {
+                title,
+                owner,
+                blockers,
+            } => self.create(title, owner.as_deref(), blockers).await,
+            Intent::Done { tasks } => self.resolve(tasks, Status::Done).await,
+            Intent::Cancel { tasks } => self.resolve(tasks, Status::Cancelled).await,
+            Intent::Start { tasks } => self.start(tasks).await,
+            Intent::Depend { tasks, blockers } => self.depend(tasks, blockers).await,
+            Intent::Undepend { tasks, blockers } => self.undepend(tasks, blockers).await,
+            Intent::Block { tasks, reason } => self.block(tasks, reason).await,
+            Intent::Unblock { tasks } => self.unblock(tasks).await,
+            Intent::Assign { tasks, owner } => self.assign(tasks, owner).await,
+            Intent::Note { tasks, text } => self.note(tasks, text).await,
+            Intent::Show { tasks } => self.show(tasks).await,
+            Intent::Reopen { tasks } => self.reopen(tasks).await,
+            Intent::Mine => self.mine().await,
+            Intent::Blocked => self.blocked().await,
+            Intent::Graph { tasks } => self.graph(tasks).await,
+            Intent::Digest => Ok(Some(
+                "The daily digest is not available yet. `!baton blocked` lists what is stuck in this room now."
+                    .to_owned(),
+            )),
+            Intent::Settings { .. } => Ok(Some(
+                "Settings are not available yet: everyone has the default timezone and working hours."
+                    .to_owned(),
+            )),
+            Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
+            Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
+            Intent::None => Ok(None),
+        }
+    }
+
+    // ---- verbs -------------------------------------------------------------------
+
+    async fn create(
+        &mut self,
+        title: &str,
+        owner: Option<&str>,
+        blockers: &[TaskKey],
+    ) -> CommandResult<Option<String>> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(Refusal::Invalid(
+                "What should the task be called? Try `!baton add Write the release notes for @alice`.".into(),
+            )
+            .into());
+        }
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(Refusal::Invalid(format!(
+                "That title is too long (at most {MAX_TITLE_CHARS} characters). Put the details in a note on the task."
+            ))
+            .into());
+        }
+        let blocker_tasks = self.load_all(blockers).await?;
+        let key = self.tx.next_task_key().await?;
+        let now = self.now();
+        let task = Task {
+            key,
+            title: title.to_owned(),
+            owner: owner.map(|h| self.person(h)),
+            status: Status::Open,
+            external_blocker: None,
+            home_room: self.inbound.room.clone(),
+            home_thread: None,
+            created_by: self.actor().clone(),
+            created_at: now,
+            updated_at: now,
+            done_at: None,
+            last_activity_at: now,
+        };
+        self.tx.insert_task(&task).await?;
+        self.event(
+            key,
+            EventKind::Created {
+                title: task.title.clone(),
+                owner: task.owner.clone(),
+            },
+        )
+        .await?;
+        for blocker in blockers {
+            self.tx.add_dependency(key, *blocker).await?;
+            self.event(key, EventKind::DependencyAdded { blocker: *blocker })
+                .await?;
+        }
+        let card = render::card(&task, &blocker_tasks);
+        let destination = Destination::Room {
+            room: self.inbound.room.clone(),
+            thread_task: None,
+        };
+        self.queue(destination, card, Some(key)).await?;
+        Ok(None)
+    }
+
+    /// Marks tasks done or cancelled and hands off what became ready.
+    async fn resolve(&mut self, keys: &[TaskKey], to: Status) -> CommandResult<Option<String>> {
+        let verb = if to == Status::Done {
+            "finish"
+        } else {
+            "cancel"
+        };
+        let tasks = self.load_changeable(keys, verb).await?;
+        let mut changed = Vec::new();
+        let mut unchanged = Vec::new();
+        for mut task in tasks {
+            if task.status == to {
+                unchanged.push(format!("{} was already {}.", task.key, to));
+                continue;
+            }
+            if task.status.is_resolved() {
+                unchanged.push(format!(
+                    "{} is {}; reopen it first with `!baton reopen {}`.",
+                    task.key, task.status, task.key
+                ));
+                continue;
+            }
+            task.status = to;
+            task.done_at = Some(self.now());
+            self.touch_and_save(&mut task).await?;
+            let kind = match to {
+                Status::Done => EventKind::Done {
+                    links: self.links.to_vec(),
+                },
+                _ => EventKind::Cancelled,
+            };
+            self.event(task.key, kind).await?;
+            changed.push(task);
+        }
+        let dependents = self
+            .dependents_of_all(changed.iter().map(|t| t.key))
+            .await?;
+        let notices = after_resolution(self.actor(), &dependents);
+        self.notify(notices).await?;
+        let mut lines: Vec<String> = changed
+            .iter()
+            .map(|t| render::resolved_confirmation(t, &dependents, self.links))
+            .collect();
+        lines.extend(unchanged);
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn start(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let tasks = self.load_changeable(keys, "start").await?;
+        let mut lines = Vec::new();
+        for mut task in tasks {
+            match task.status {
+                Status::InProgress => lines.push(format!("{} is already in progress.", task.key)),
+                Status::Done | Status::Cancelled => lines.push(format!(
+                    "{} is {}; reopen it first with `!baton reopen {}`.",
+                    task.key, task.status, task.key
+                )),
+                Status::Open => {
+                    task.status = Status::InProgress;
+                    self.touch_and_save(&mut task).await?;
+                    self.event(task.key, EventKind::Started).await?;
+                    let blockers = self.tx.blockers_of(task.key).await?;
+                    lines.push(render::started(&task, &blockers));
+                }
+            }
+        }
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn depend(
+        &mut self,
+        keys: &[TaskKey],
+        blockers: &[TaskKey],
+    ) -> CommandResult<Option<String>> {
+        if blockers.is_empty() {
+            return Err(Refusal::Invalid(
+                "Which task does it wait on? Try `!baton T-2 depends on T-1`.".into(),
+            )
+            .into());
+        }
+        let tasks = self.load_all(keys).await?;
+        let blocker_tasks = self.load_all(blockers).await?;
+        let mut graph = DependencyGraph::default();
+        for blocker in blockers {
+            let upstream = self.tx.upstream_edges(*blocker).await?;
+            graph.extend(upstream);
+        }
+        let mut lines = Vec::new();
+        for task in &tasks {
+            let mut added = Vec::new();
+            for blocker in &blocker_tasks {
+                if graph.depends_directly(task.key, blocker.key) {
+                    lines.push(format!("{} already waits on {}.", task.key, blocker.key));
+                    continue;
+                }
+                graph
+                    .add_dependency(task.key, blocker.key)
+                    .map_err(Refusal::Cycle)?;
+                self.tx.add_dependency(task.key, blocker.key).await?;
+                self.event(
+                    task.key,
+                    EventKind::DependencyAdded {
+                        blocker: blocker.key,
+                    },
+                )
+                .await?;
+                added.push(blocker);
+            }
+            if !added.is_empty() {
+                lines.push(render::now_waits_on(task, &added));
+            }
+        }
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn undepend(
+        &mut self,
+        keys: &[TaskKey],
+        blockers: &[TaskKey],
+    ) -> CommandResult<Option<String>> {
+        let tasks = self.load_all(keys).await?;
+        self.load_all(blockers).await?;
+        let mut lines = Vec::new();
+        let mut became_ready = Vec::new();
+        for mut task in tasks {
+            for blocker in blockers {
+                if self.tx.remove_dependency(task.key, *blocker).await? {
+                    self.event(task.key, EventKind::DependencyRemoved { blocker: *blocker })
+                        .await?;
+                    lines.push(format!("{} no longer waits on {}.", task.key, blocker));
+                } else {
+                    lines.push(format!("{} did not wait on {}.", task.key, blocker));
+                }
+            }
+            self.touch_and_save(&mut task).await?;
+            if self.readiness(&task).await? == Readiness::Ready {
+                lines.push(format!("{} is ready to work on.", task.key));
+                became_ready.push(task);
+            }
+        }
+        let notices = handoffs(self.actor(), &became_ready);
+        self.notify(notices).await?;
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn block(&mut self, keys: &[TaskKey], reason: &str) -> CommandResult<Option<String>> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Refusal::Invalid(
+                "What is it waiting on? Try `!baton blocked T-4 waiting on legal review`.".into(),
+            )
+            .into());
+        }
+        let reason = truncate(reason, MAX_NOTE_CHARS);
+        let tasks = self.load_all(keys).await?;
+        let mut lines = Vec::new();
+        for mut task in tasks {
+            task.external_blocker = Some(reason.clone());
+            self.touch_and_save(&mut task).await?;
+            self.event(
+                task.key,
+                EventKind::Blocked {
+                    reason: reason.clone(),
+                },
+            )
+            .await?;
+            lines.push(format!("{} is blocked: {reason}.", task.key));
+        }
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn unblock(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let tasks = self.load_changeable(keys, "unblock").await?;
+        let mut lines = Vec::new();
+        let mut became_ready = Vec::new();
+        for mut task in tasks {
+            if task.external_blocker.is_none() {
+                lines.push(format!("{} had no external blocker.", task.key));
+                continue;
+            }
+            task.external_blocker = None;
+            self.touch_and_save(&mut task).await?;
+            self.event(task.key, EventKind::Unblocked).await?;
+            match self.readiness(&task).await? {
+                Readiness::Ready => {
+                    lines.push(format!("{} is unblocked and ready to work on.", task.key));
+                    became_ready.push(task);
+                }
+                Readiness::Blocked { open_blockers, .. } => lines.push(format!(
+                    "{} is unblocked, but still waits on {}.",
+                    task.key,
+                    render::keys(&open_blockers)
+                )),
+                Readiness::Closed => lines.push(format!("{} is unblocked.", task.key)),
+            }
+        }
+        let notices = handoffs(self.actor(), &became_ready);
+        self.notify(notices).await?;
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn assign(&mut self, keys: &[TaskKey], owner: &str) -> CommandResult<Option<String>> {
+        let new_owner = self.person(owner);
+        let tasks = self.load_changeable(keys, "reassign").await?;
+        let mut lines = Vec::new();
+        let mut notices = Vec::new();
+        for mut task in tasks {
+            if task.owner.as_ref() == Some(&new_owner) {
+                lines.push(format!("{} is already {}'s.", task.key, new_owner));
+                continue;
+            }
+            task.owner = Some(new_owner.clone());
+            self.touch_and_save(&mut task).await?;
+            self.event(
+                task.key,
+                EventKind::Assigned {
+                    owner: Some(new_owner.clone()),
+                },
+            )
+            .await?;
+            let readiness = self.readiness(&task).await?;
+            notices.extend(after_assign(&task, &readiness, self.actor()));
+            lines.push(format!(
+                "{} {} is now {}'s.",
+                task.key, task.title, new_owner
+            ));
+        }
+        self.notify(merge_handoffs(notices)).await?;
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn note(&mut self, keys: &[TaskKey], text: &str) -> CommandResult<Option<String>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Refusal::Invalid(
+                "What should the note say? Try `!baton note T-4 creds are in the vault`.".into(),
+            )
+            .into());
+        }
+        let text = truncate(text, MAX_NOTE_CHARS);
+        let tasks = self.load_all(keys).await?;
+        for mut task in tasks {
+            self.touch_and_save(&mut task).await?;
+            self.event(
+                task.key,
+                EventKind::NoteAdded {
+                    text: text.clone(),
+                    links: self.links.to_vec(),
+                },
+            )
+            .await?;
+        }
+        // A reply in the task's own thread is conversation, kept as context without
+        // an answer; an explicit `note` elsewhere is confirmed.
+        if keys.len() == 1 && self.thread_task() == Some(keys[0]) {
+            Ok(None)
+        } else {
+            Ok(Some(format!("Noted on {}.", render::keys(keys))))
+        }
+    }
+
+    async fn reopen(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let tasks = self.load_changeable(keys, "reopen").await?;
+        let mut lines = Vec::new();
+        let mut notices = Vec::new();
+        for mut task in tasks {
+            if !task.status.is_resolved() {
+                lines.push(format!("{} is {}, not finished.", task.key, task.status));
+                continue;
+            }
+            task.status = Status::Open;
+            task.done_at = None;
+            self.touch_and_save(&mut task).await?;
+            self.event(task.key, EventKind::Reopened).await?;
+            let dependents = self.dependents_of_all([task.key]).await?;
+            notices.extend(after_reopen(task.key, self.actor(), &dependents));
+            lines.push(format!("Reopened {} {}.", task.key, task.title));
+        }
+        self.notify(notices).await?;
+        Ok(Some(lines.join("\n")))
+    }
+
+    async fn show(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        if keys.is_empty() {
+            return Err(Refusal::Invalid("Which task? Try `!baton show T-4`.".into()).into());
+        }
+        let mut parts = Vec::new();
+        for task in self.load_all(keys).await? {
+            let blockers = self.tx.blockers_of(task.key).await?;
+            let dependents = self.tx.dependents_of(task.key).await?;
+            let events = self.tx.events_of(task.key).await?;
+            parts.push(render::show(
+                &task,
+                &blockers,
+                &dependents,
+                &events,
+                self.now(),
+            ));
+        }
+        Ok(Some(parts.join("\n\n")))
+    }
+
+    async fn mine(&mut self) -> CommandResult<Option<String>> {
+        let actor = self.actor().clone();
+        let tasks = self.tx.active_tasks_of(&actor).await?;
+        let mut with_blockers = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let blockers = self.tx.blockers_of(task.key).await?;
+            with_blockers.push((task, blockers));
+        }
+        Ok(Some(render::mine(&actor, &with_blockers)))
+    }
+
+    async fn blocked(&mut self) -> CommandResult<Option<String>> {
+        let room = self.inbound.room.clone();
+        let tasks = self.tx.active_tasks_in(&room).await?;
+        let mut blocked = Vec::new();
+        for task in tasks {
+            let blockers = self.tx.blockers_of(task.key).await?;
+            if task.readiness(&blockers) != Readiness::Ready {
+                blocked.push((task, blockers));
+            }
+        }
+        Ok(Some(render::blocked(&self.inbound.room_name, &blocked)))
+    }
+
+    async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let roots = if keys.is_empty() {
+            let room = self.inbound.room.clone();
+            self.tx.active_tasks_in(&room).await?
+        } else {
+            self.load_all(keys).await?
+        };
+        let mut edges = Vec::new();
+        for task in &roots {
+            for blocker in self.tx.blockers_of(task.key).await? {
+                edges.push((task.clone(), blocker));
+            }
+            if !keys.is_empty() {
+                for dependent in self.tx.dependents_of(task.key).await? {
+                    edges.push((dependent, task.clone()));
+                }
+            }
+        }
+        Ok(Some(render::graph(&self.inbound.room_name, &roots, &edges)))
+    }
+
+    // ---- helpers -----------------------------------------------------------------
+
+    async fn load_all(&mut self, keys: &[TaskKey]) -> CommandResult<Vec<Task>> {
+        let mut tasks = Vec::with_capacity(keys.len());
+        for key in keys {
+            match self.tx.task(*key).await? {
+                Some(task) => tasks.push(task),
+                None => return Err(Refusal::NoSuchTask(*key).into()),
+            }
+        }
+        Ok(tasks)
+    }
+
+    /// Loads tasks the actor wants to finish, start, cancel, reopen, reassign or
+    /// unblock, refusing if they may not.
+    async fn load_changeable(
+        &mut self,
+        keys: &[TaskKey],
+        verb: &'static str,
+    ) -> CommandResult<Vec<Task>> {
+        if keys.is_empty() {
+            return Err(Refusal::Invalid(format!(
+                "Which task should I {verb}? Name it like `T-4`."
+            ))
+            .into());
+        }
+        let tasks = self.load_all(keys).await?;
+        for task in &tasks {
+            if !task.may_be_changed_by(self.actor()) {
+                return Err(Refusal::NotAllowed {
+                    task: task.key,
+                    verb,
+                    owner: task
+                        .owner
+                        .clone()
+                        .unwrap_or_else(|| task.created_by.clone()),
+                    creator: task.created_by.clone(),
+                }
+                .into());
+            }
+        }
+        Ok(tasks)
+    }
+
+    async fn readiness(&mut self, task: &Task) -> CommandResult<Readiness> {
+        let blockers = self.tx.blockers_of(task.key).await?;
+        Ok(task.readiness(&blockers))
+    }
+
+    /// The open and in-progress tasks depending on any of `keys`, each with all its
+    /// blockers as they are now.
+    async fn dependents_of_all(
+        &mut self,
+        keys: impl IntoIterator<Item = TaskKey>,
+    ) -> CommandResult<Vec<Dependent>> {
+        let mut dependents: BTreeMap<TaskKey, Task> = BTreeMap::new();
+        for key in keys {
+            for task in self.tx.dependents_of(key).await? {
+                if !task.status.is_resolved() {
+                    dependents.insert(task.key, task);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(dependents.len());
+        for (key, task) in dependents {
+            let blockers = self.tx.blockers_of(key).await?;
+            out.push(Dependent { task, blockers });
+        }
+        Ok(out)
+    }
+
+    async fn touch_and_save(&mut self, task: &mut Task) -> CommandResult<()> {
+        task.updated_at = self.now();
+        task.last_activity_at = self.now();
+        self.tx.update_task(task).await?;
+        Ok(())
+    }
+
+    fn source(&self) -> Source {
+        Source {
+            platform: self.inbound.platform.clone(),
+            room: self.inbound.room.clone(),
+            message_id: self.inbound.message_id.clone(),
+            permalink: self.inbound.permalink.clone(),
+            event_id: Some(self.inbound.event_id.clone()),
+        }
+    }
+
+    async fn event(&mut self, task: TaskKey, kind: EventKind) -> CommandResult<()> {
+        let event = NewEvent {
+            task,
+            kind,
+            actor: self.actor().clone(),
+            at: self.now(),
+            source: self.source(),
+        };
+        self.tx.append_event(&event).await?;
+        Ok(())
+    }
+
+    async fn queue(
+        &mut self,
+        destination: Destination,
+        body: String,
+        card_for: Option<TaskKey>,
+    ) -> Result<(), StoreError> {
+        self.queued += 1;
+        let message = NewOutboxMessage {
+            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
+            platform: self.inbound.platform.clone(),
+            destination,
+            card_for,
+            body,
+            not_before: self.now(),
+            created_at: self.now(),
+        };
+        self.tx.enqueue(&message).await
+    }
+
+    /// Answers where the message came from: the DM, the thread, or the room.
+    async fn reply(&mut self, body: String) -> Result<(), StoreError> {
+        let destination = if self.is_dm() {
+            Destination::Dm(self.actor().clone())
+        } else {
+            Destination::Room {
+                room: self.inbound.room.clone(),
+                thread_task: self.thread_task(),
+            }
+        };
+        self.queue(destination, body, None).await
+    }
+
+    /// Renders and queues the notices a change caused.
+    async fn notify(&mut self, notices: Vec<Notice>) -> CommandResult<()> {
+        for notice in notices {
+            match notice {
+                Notice::HandoffDm { to, handoff } => {
+                    let mut items = Vec::new();
+                    for key in handoff.tasks {
+                        items.push(self.handoff_item(key, &to).await?);
+                    }
+                    let body = render::handoff_dm(&items, self.now());
+                    self.queue(Destination::Dm(to), body, None).await?;
+                }
+                Notice::HandoffInThread { task } => {
+                    let Some(task) = self.tx.task(task).await? else {
+                        continue;
+                    };
+                    let body = render::ready_unowned(&task);
+                    self.queue(self.home_thread_of(&task), body, None).await?;
+                }
+                Notice::ReblockDm { to, reblock } => {
+                    let by = self.load_all(&[reblock.by]).await?.remove(0);
+                    let tasks = self.load_all(&reblock.tasks).await?;
+                    let body = render::reblocked(&tasks, &by, self.actor());
+                    self.queue(Destination::Dm(to), body, None).await?;
+                }
+                Notice::ReblockInThread { task, by } => {
+                    let by = self.load_all(&[by]).await?.remove(0);
+                    let task = self.load_all(&[task]).await?.remove(0);
+                    let body = render::reblocked(std::slice::from_ref(&task), &by, self.actor());
+                    self.queue(self.home_thread_of(&task), body, None).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn home_thread_of(&self, task: &Task) -> Destination {
+        Destination::Room {
+            room: task.home_room.clone(),
+            thread_task: Some(task.key),
+        }
+    }
+
+    /// Everything the owner of a task that just became ready needs: each resolved
+    /// blocker with who finished it, evidence and notes they may see, and who waits
+    /// downstream.
+    async fn handoff_item(
+        &mut self,
+        key: TaskKey,
+        recipient: &PersonId,
+    ) -> CommandResult<HandoffItem> {
+        let task = self.load_all(&[key]).await?.remove(0);
+        let mut blockers = Vec::new();
+        for blocker in self.tx.blockers_of(key).await? {
+            let events = self.tx.events_of(blocker.key).await?;
+            let mut context = BlockerContext::new(blocker);
+            for event in events {
+                match event.kind {
+                    EventKind::Done { links } => {
+                        context.finished_by = Some(event.actor);
+                        context.finished_at = Some(event.at);
+                        context.evidence = links;
+                    }
+                    EventKind::Cancelled => {
+                        context.finished_by = Some(event.actor);
+                        context.finished_at = Some(event.at);
+                        context.evidence.clear();
+                    }
+                    EventKind::NoteAdded { text, .. } => {
+                        if self.tx.may_see_room(recipient, &event.source.room).await? {
+                            context.notes.push(Note {
+                                author: event.actor,
+                                text,
+                            });
+                        } else {
+                            let room = self.tx.room_name(&event.source.room).await?;
+                            let room = room.unwrap_or(event.source.room);
+                            if !context.hidden_rooms.contains(&room) {
+                                context.hidden_rooms.push(room);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            blockers.push(context);
+        }
+        let downstream = self.tx.dependents_of(key).await?;
+        Ok(HandoffItem {
+            task,
+            blockers,
+            downstream,
+        })
+    }
+}
+
+/// Several assignments in one command to the same person make one handoff DM.
+fn merge_handoffs(notices: Vec<Notice>) -> Vec<Notice> {
+    let mut merged: Vec<Notice> = Vec::new();
+    for notice in notices {
+        if let Notice::HandoffDm { to, handoff } = &notice
+            && let Some(Notice::HandoffDm { handoff: into, .. }) = merged
+                .iter_mut()
+                .find(|n| matches!(n, Notice::HandoffDm { to: t, .. } if t == to))
+        {
+            into.tasks.extend(handoff.tasks.iter().copied());
+            continue;
+        }
+        merged.push(notice);
+    }
+    merged
+}
+
+/// `text` cut to at most `max` characters, on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}

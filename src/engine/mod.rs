@@ -1,0 +1,149 @@
+//! The engine: applies what a message asks for.
+//!
+//! For each inbound message: parse it, then in ONE store transaction record its
+//! platform event id (so a redelivery changes nothing), check permissions, append
+//! events, update projections and queue every reply and notification in the outbox.
+//! Nothing is sent from here: the outbox worker delivers after the commit.
+
+mod command;
+mod render;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::domain::{PersonId, TaskKey};
+use crate::parser::{self, Intent, Message, Parsed};
+use crate::store::{Store, StoreError};
+
+pub use render::help_text;
+
+/// A message or reaction from a chat platform, as the adapter hands it over.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The platform's id for this event: the dedup key.
+    pub event_id: String,
+    /// `console`, `slack` or `matrix`.
+    pub platform: String,
+    /// The room id (`console:#general`); for a DM, the DM room's id.
+    pub room: String,
+    /// The room's display name (`#general`).
+    pub room_name: String,
+    pub author: PersonId,
+    pub kind: InboundKind,
+    /// The platform's id of the message, if it has one.
+    pub message_id: Option<String>,
+    /// A link back to the message, if the platform has one.
+    pub permalink: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What arrived.
+#[derive(Debug, Clone)]
+pub enum InboundKind {
+    /// A message; `thread_task` when it is a reply in a task's thread, `dm` when it
+    /// is a direct message to the bot.
+    Message {
+        text: String,
+        thread_task: Option<TaskKey>,
+        dm: bool,
+    },
+    /// A reaction on a task's card.
+    Reaction { emoji: String, task: TaskKey },
+}
+
+/// What became of an inbound event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not addressed to Baton: nothing recorded.
+    Ignored,
+    /// Seen before (a platform redelivery): nothing changed.
+    Duplicate,
+    /// Applied (or refused with a reply), committed.
+    Handled,
+}
+
+/// An internal failure; the user is not shown its text.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the store failed while handling an inbound event")]
+    Store(#[from] StoreError),
+}
+
+/// Reactions that mark a task done when put on its card.
+const DONE_REACTIONS: [&str; 4] = ["✅", "✔️", "☑️", ":white_check_mark:"];
+
+/// How often a command is retried when another transaction conflicted with it.
+const CONFLICT_RETRIES: usize = 3;
+
+/// Applies inbound events; shared by every adapter.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    outbox_ready: Arc<Notify>,
+}
+
+impl Engine {
+    /// An engine writing to `store`, waking `outbox_ready` after each commit.
+    pub fn new(store: Arc<dyn Store>, outbox_ready: Arc<Notify>) -> Self {
+        Self {
+            store,
+            outbox_ready,
+        }
+    }
+
+    /// Handles one inbound event end to end.
+    ///
+    /// # Errors
+    /// [`EngineError`] when the store fails; nothing of the event is then kept, and
+    /// the platform's redelivery (or the user) can try again.
+    #[tracing::instrument(skip_all, fields(platform = %inbound.platform, room = %inbound.room, event_id = %inbound.event_id))]
+    pub async fn handle(&self, inbound: &Inbound) -> Result<Outcome, EngineError> {
+        let parsed = understand(inbound);
+        if parsed.intent == Intent::None {
+            return Ok(Outcome::Ignored);
+        }
+        tracing::debug!(intent = parsed.intent.name(), "applying");
+        let mut attempt = 0;
+        loop {
+            match command::apply(self.store.as_ref(), inbound, &parsed).await {
+                Ok(outcome) => {
+                    if outcome == Outcome::Handled {
+                        self.outbox_ready.notify_one();
+                    }
+                    return Ok(outcome);
+                }
+                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "conflicting transaction; retrying");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// Turns an inbound event into what it asks for.
+fn understand(inbound: &Inbound) -> Parsed {
+    match &inbound.kind {
+        InboundKind::Message {
+            text,
+            thread_task,
+            dm,
+        } => parser::parse(&Message {
+            text,
+            author: inbound.author.handle(),
+            thread_task: *thread_task,
+            dm: *dm,
+        }),
+        InboundKind::Reaction { emoji, task } => Parsed {
+            intent: if DONE_REACTIONS.contains(&emoji.as_str()) {
+                Intent::Done { tasks: vec![*task] }
+            } else {
+                Intent::None
+            },
+            links: Vec::new(),
+        },
+    }
+}

@@ -1,0 +1,530 @@
+//! The texts Baton sends: cards, confirmations, lists and handoff DMs.
+//!
+//! Pure functions of the data the engine loaded, so each message's wording is
+//! tested without a database.
+
+use chrono::{DateTime, Utc};
+use strum::IntoEnumIterator;
+
+use crate::domain::{EventKind, PersonId, Readiness, Status, Task, TaskKey};
+use crate::parser::Intent;
+use crate::store::StoredEvent;
+
+/// How many of a task's latest notes `show` and handoffs quote.
+const NOTES_SHOWN: usize = 5;
+
+/// `T-1`, `T-1 and T-2`, `T-1, T-2 and T-3`.
+pub(super) fn keys(keys: &[TaskKey]) -> String {
+    join_and(keys.iter().map(ToString::to_string).collect())
+}
+
+fn join_and(mut items: Vec<String>) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items.remove(0),
+        _ => {
+            let last = items.pop().unwrap_or_default();
+            format!("{} and {last}", items.join(", "))
+        }
+    }
+}
+
+/// `T-1 Design the billing API`.
+fn named(task: &Task) -> String {
+    format!("{} {}", task.key, task.title)
+}
+
+/// `@alice` or `nobody yet`.
+fn owner_of(task: &Task) -> String {
+    task.owner
+        .as_ref()
+        .map_or_else(|| "no owner".to_owned(), ToString::to_string)
+}
+
+/// `T-2 (@bob, open)`.
+fn brief(task: &Task) -> String {
+    format!("{} ({}, {})", named(task), owner_of(task), task.status)
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago".
+pub(super) fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - then).num_minutes();
+    match minutes {
+        i64::MIN..=0 => "just now".to_owned(),
+        1 => "a minute ago".to_owned(),
+        2..=59 => format!("{minutes} minutes ago"),
+        60..=119 => "an hour ago".to_owned(),
+        120..=1439 => format!("{} hours ago", minutes / 60),
+        1440..=2879 => "yesterday".to_owned(),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
+/// The card posted when a task is created; its thread becomes the task's thread.
+pub(super) fn card(task: &Task, blockers: &[Task]) -> String {
+    let mut text = format!("{} · {}", named(task), owner_of(task));
+    if !blockers.is_empty() {
+        let open: Vec<TaskKey> = blockers
+            .iter()
+            .filter(|b| !b.status.is_resolved())
+            .map(|b| b.key)
+            .collect();
+        let all: Vec<TaskKey> = blockers.iter().map(|b| b.key).collect();
+        text.push_str(&format!(" · after {}", keys(&all)));
+        if open.is_empty() {
+            text.push_str(" (all done: ready)");
+        }
+    }
+    text.push_str(&format!(
+        "\nReply in this thread to add notes; `!baton done {}` when it is finished.",
+        task.key
+    ));
+    text
+}
+
+/// Confirms a task finished or cancelled, with what it unblocked.
+pub(super) fn resolved_confirmation(
+    task: &Task,
+    dependents: &[crate::domain::Dependent],
+    links: &[String],
+) -> String {
+    let verb = if task.status == Status::Done {
+        "Done"
+    } else {
+        "Cancelled"
+    };
+    let mut text = format!("{verb}: {}.", named(task));
+    if task.status == Status::Done && !links.is_empty() {
+        text.push_str(&format!(" Evidence: {}.", links.join(" ")));
+    }
+    let now_ready: Vec<TaskKey> = dependents
+        .iter()
+        .filter(|d| d.blockers.iter().any(|b| b.key == task.key))
+        .filter(|d| d.task.readiness(&d.blockers) == Readiness::Ready)
+        .map(|d| d.task.key)
+        .collect();
+    if !now_ready.is_empty() {
+        text.push_str(&format!(" Now ready: {}.", keys(&now_ready)));
+    }
+    text
+}
+
+pub(super) fn started(task: &Task, blockers: &[Task]) -> String {
+    let mut text = format!("{} is in progress ({}).", named(task), owner_of(task));
+    if let Readiness::Blocked {
+        open_blockers,
+        external,
+    } = task.readiness(blockers)
+    {
+        let mut waits: Vec<String> = open_blockers.iter().map(ToString::to_string).collect();
+        waits.extend(external);
+        text.push_str(&format!(
+            " Heads up: it still waits on {}.",
+            join_and(waits)
+        ));
+    }
+    text
+}
+
+pub(super) fn now_waits_on(task: &Task, blockers: &[&Task]) -> String {
+    let waits: Vec<String> = blockers.iter().map(|b| brief(b)).collect();
+    format!("{} now waits on {}.", task.key, join_and(waits))
+}
+
+/// `show`: everything about one task.
+pub(super) fn show(
+    task: &Task,
+    blockers: &[Task],
+    dependents: &[Task],
+    events: &[StoredEvent],
+    now: DateTime<Utc>,
+) -> String {
+    let state = match task.readiness(blockers) {
+        Readiness::Ready => "ready".to_owned(),
+        Readiness::Blocked { .. } => "blocked".to_owned(),
+        Readiness::Closed => task.done_at.map_or_else(String::new, |at| ago(at, now)),
+    };
+    let mut lines = vec![
+        named(task),
+        format!(
+            "Owner: {} · Status: {} ({state}) · Created by {} {}",
+            owner_of(task),
+            task.status,
+            task.created_by,
+            ago(task.created_at, now)
+        ),
+    ];
+    if !blockers.is_empty() {
+        let items: Vec<String> = blockers.iter().map(brief).collect();
+        lines.push(format!("Waits on: {}", items.join("; ")));
+    }
+    if let Some(reason) = &task.external_blocker {
+        lines.push(format!("Blocked outside Baton: {reason}"));
+    }
+    if !dependents.is_empty() {
+        let items: Vec<String> = dependents.iter().map(brief).collect();
+        lines.push(format!("Holds up: {}", items.join("; ")));
+    }
+    let notes: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::NoteAdded { text, .. } => Some(format!("- {}: {text}", e.actor)),
+            _ => None,
+        })
+        .collect();
+    if !notes.is_empty() {
+        lines.push("Latest notes:".to_owned());
+        lines.extend(notes.into_iter().rev().take(NOTES_SHOWN).rev());
+    }
+    let links = links_of(events);
+    if !links.is_empty() {
+        lines.push(format!("Links: {}", links.join(" ")));
+    }
+    lines.join("\n")
+}
+
+/// Every link from a task's done events and notes, first seen first, no repeats.
+fn links_of(events: &[StoredEvent]) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for event in events {
+        let found = match &event.kind {
+            EventKind::Done { links } | EventKind::NoteAdded { links, .. } => links.as_slice(),
+            _ => &[],
+        };
+        for link in found {
+            if !links.contains(link) {
+                links.push(link.clone());
+            }
+        }
+    }
+    links
+}
+
+/// What one of `tasks` waits on: `T-1 (@alice, open), legal review`.
+fn waits_on(task: &Task, blockers: &[Task]) -> String {
+    let mut waits: Vec<String> = blockers
+        .iter()
+        .filter(|b| !b.status.is_resolved())
+        .map(brief)
+        .collect();
+    if let Some(reason) = &task.external_blocker {
+        waits.push(format!("\"{reason}\" (outside Baton)"));
+    }
+    join_and(waits)
+}
+
+/// `mine`: a person's ready, in-progress and blocked tasks.
+pub(super) fn mine(person: &PersonId, tasks: &[(Task, Vec<Task>)]) -> String {
+    if tasks.is_empty() {
+        return format!(
+            "{person}, you have no open tasks. Capture one with `!baton add <title> for me`."
+        );
+    }
+    let mut ready = Vec::new();
+    let mut in_progress = Vec::new();
+    let mut blocked = Vec::new();
+    for (task, blockers) in tasks {
+        match task.readiness(blockers) {
+            Readiness::Blocked { .. } => blocked.push(format!(
+                "- {} — waits on {}",
+                named(task),
+                waits_on(task, blockers)
+            )),
+            _ if task.status == Status::InProgress => {
+                in_progress.push(format!("- {}", named(task)))
+            }
+            _ => ready.push(format!("- {}", named(task))),
+        }
+    }
+    let mut lines = vec![format!("Your tasks, {person}:")];
+    for (heading, items) in [
+        ("Ready", ready),
+        ("In progress", in_progress),
+        ("Blocked", blocked),
+    ] {
+        if !items.is_empty() {
+            lines.push(format!("{heading}:"));
+            lines.extend(items);
+        }
+    }
+    lines.join("\n")
+}
+
+/// `blocked`: a room's blocked tasks and what each waits on.
+pub(super) fn blocked(room_name: &str, tasks: &[(Task, Vec<Task>)]) -> String {
+    if tasks.is_empty() {
+        return format!("Nothing is blocked in {room_name}.");
+    }
+    let mut lines = vec![format!("Blocked in {room_name}:")];
+    for (task, blockers) in tasks {
+        lines.push(format!(
+            "- {} ({}) — waits on {}",
+            named(task),
+            owner_of(task),
+            waits_on(task, blockers)
+        ));
+    }
+    lines.join("\n")
+}
+
+/// `graph`: the dependency edges as "task → what it waits on" lines.
+pub(super) fn graph(room_name: &str, roots: &[Task], edges: &[(Task, Task)]) -> String {
+    if roots.is_empty() {
+        return format!("There are no open tasks in {room_name}.");
+    }
+    if edges.is_empty() {
+        return format!(
+            "No dependencies among {}.",
+            keys(&roots.iter().map(|t| t.key).collect::<Vec<_>>())
+        );
+    }
+    let mut lines = vec!["Dependencies (task → what it waits on):".to_owned()];
+    for (task, blocker) in edges {
+        let line = format!("{} → {} [{}]", task.key, blocker.key, blocker.status);
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
+/// A note from a blocker's thread, attributed.
+#[derive(Debug, Clone)]
+pub(super) struct Note {
+    pub author: PersonId,
+    pub text: String,
+}
+
+/// One blocker of a task that became ready, with what its owner should know.
+#[derive(Debug, Clone)]
+pub(super) struct BlockerContext {
+    pub task: Task,
+    pub finished_by: Option<PersonId>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub evidence: Vec<String>,
+    pub notes: Vec<Note>,
+    /// Rooms with notes the recipient may not see: named, not quoted.
+    pub hidden_rooms: Vec<String>,
+}
+
+impl BlockerContext {
+    pub(super) fn new(task: Task) -> Self {
+        Self {
+            task,
+            finished_by: None,
+            finished_at: None,
+            evidence: Vec::new(),
+            notes: Vec::new(),
+            hidden_rooms: Vec::new(),
+        }
+    }
+}
+
+/// A task that became ready, with its blockers and who waits on it.
+#[derive(Debug, Clone)]
+pub(super) struct HandoffItem {
+    pub task: Task,
+    pub blockers: Vec<BlockerContext>,
+    pub downstream: Vec<Task>,
+}
+
+/// Whether a note carries no information worth forwarding ("thanks!", "👍").
+fn is_acknowledgement(text: &str) -> bool {
+    const ACKS: [&str; 12] = [
+        "thanks",
+        "thank you",
+        "thx",
+        "ty",
+        "ok",
+        "okay",
+        "kk",
+        "cool",
+        "nice",
+        "great",
+        "+1",
+        "lgtm",
+    ];
+    let cleaned: String = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_lowercase();
+    cleaned.is_empty()
+        || ACKS.contains(&cleaned.as_str())
+        || !cleaned.chars().any(char::is_alphanumeric)
+}
+
+/// The handoff DM: which tasks are ready, what finished, by whom, the evidence,
+/// the notes, and who waits downstream.
+pub(super) fn handoff_dm(items: &[HandoffItem], now: DateTime<Utc>) -> String {
+    let mut lines = Vec::new();
+    if items.len() == 1 {
+        lines.push(format!("{} is ready for you.", named(&items[0].task)));
+    } else {
+        lines.push(format!(
+            "{} tasks are ready for you: {}.",
+            items.len(),
+            keys(&items.iter().map(|i| i.task.key).collect::<Vec<_>>())
+        ));
+    }
+    for item in items {
+        if items.len() > 1 {
+            lines.push(String::new());
+            lines.push(format!("{}:", named(&item.task)));
+        }
+        for blocker in item.blockers.iter().filter(|b| b.task.status.is_resolved()) {
+            let how = if blocker.task.status == Status::Cancelled {
+                "was cancelled"
+            } else {
+                "was finished"
+            };
+            let who = blocker
+                .finished_by
+                .as_ref()
+                .map_or_else(String::new, |p| format!(" by {p}"));
+            let when = blocker
+                .finished_at
+                .map_or_else(String::new, |at| format!(" {}", ago(at, now)));
+            lines.push(format!("{} {how}{who}{when}.", named(&blocker.task)));
+            if !blocker.evidence.is_empty() {
+                lines.push(format!("  Evidence: {}", blocker.evidence.join(" ")));
+            }
+            let notes: Vec<&Note> = blocker
+                .notes
+                .iter()
+                .filter(|n| !is_acknowledgement(&n.text))
+                .collect();
+            if !notes.is_empty() {
+                lines.push(format!("  Notes from {}:", blocker.task.key));
+                let skip = notes.len().saturating_sub(NOTES_SHOWN);
+                for note in notes.into_iter().skip(skip) {
+                    lines.push(format!("  - {}: {}", note.author, note.text));
+                }
+            }
+            for room in &blocker.hidden_rooms {
+                lines.push(format!(
+                    "  More context on {} is in {room}.",
+                    blocker.task.key
+                ));
+            }
+        }
+        if !item.downstream.is_empty() {
+            let waiting: Vec<String> = item.downstream.iter().map(brief).collect();
+            lines.push(format!(
+                "Waiting on {}: {}.",
+                item.task.key,
+                waiting.join("; ")
+            ));
+        }
+    }
+    let first = items
+        .first()
+        .map_or_else(String::new, |i| i.task.key.to_string());
+    lines.push(format!(
+        "Start with `!baton start {first}`; not yours? `!baton assign {first} to @someone`."
+    ));
+    lines.join("\n")
+}
+
+/// A task nobody owns became ready: said in its thread so someone picks it up.
+pub(super) fn ready_unowned(task: &Task) -> String {
+    format!(
+        "{} is ready and has no owner. Take it with `!baton I'll take {}`.",
+        named(task),
+        task.key
+    )
+}
+
+/// Tasks that were ready are blocked again because `by` was reopened.
+pub(super) fn reblocked(tasks: &[Task], by: &Task, actor: &PersonId) -> String {
+    format!(
+        "{} {} blocked again: {} was reopened by {actor}.",
+        join_and(tasks.iter().map(named).collect()),
+        if tasks.len() == 1 { "is" } else { "are" },
+        named(by)
+    )
+}
+
+/// The answer to an addressed message that was not understood.
+pub(super) fn unknown(word: &str, suggestions: &[&str]) -> String {
+    let shown: String = word.chars().take(40).collect();
+    let mut text = if shown.trim().is_empty() {
+        "Sorry, I didn't understand that.".to_owned()
+    } else {
+        format!("Sorry, I don't know `{shown}`.")
+    };
+    if !suggestions.is_empty() {
+        let options: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        text.push_str(&format!(" Did you mean {}?", options.join(" or ")));
+    }
+    text.push_str(" Try `!baton help` for everything I understand.");
+    text
+}
+
+/// `help`: every verb with its usage, or one verb in detail.
+pub fn help_text(topic: Option<&str>) -> String {
+    let verbs: Vec<Intent> = Intent::iter().filter(|i| !i.usage().is_empty()).collect();
+    if let Some(topic) = topic {
+        let topic = topic.trim().to_lowercase();
+        if let Some(verb) = verbs.iter().find(|v| v.name() == topic) {
+            return format!("`!baton {}`\n{}", verb.usage(), verb.summary());
+        }
+    }
+    let mut lines = vec![
+        "Baton keeps track of who waits on what and tells people when their work is ready.".to_owned(),
+        "Write `!baton <verb> ...` (or `/baton` in Slack, or mention me); in a task's thread no prefix is needed."
+            .to_owned(),
+    ];
+    for verb in &verbs {
+        lines.push(format!("- `{}` — {}", verb.usage(), verb.summary()));
+    }
+    lines.push("`!baton help <verb>` explains one verb.".to_owned());
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_read_like_a_sentence() {
+        let k = |n| TaskKey::new(n);
+        assert_eq!(keys(&[k(1)]), "T-1");
+        assert_eq!(keys(&[k(1), k(2)]), "T-1 and T-2");
+        assert_eq!(keys(&[k(7), k(8), k(9)]), "T-7, T-8 and T-9");
+    }
+
+    #[test]
+    fn times_are_relative() {
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(
+            ago(now - chrono::Duration::minutes(5), now),
+            "5 minutes ago"
+        );
+        assert_eq!(ago(now - chrono::Duration::hours(3), now), "3 hours ago");
+        assert_eq!(ago(now - chrono::Duration::days(4), now), "4 days ago");
+    }
+
+    #[test]
+    fn acknowledgements_are_not_forwarded_as_notes() {
+        assert!(is_acknowledgement("thanks!"));
+        assert!(is_acknowledgement("👍"));
+        assert!(!is_acknowledgement("decision: amounts are integer cents"));
+    }
+
+    #[test]
+    fn help_lists_every_verb_and_explains_one() {
+        let all = help_text(None);
+        for verb in ["add <title>", "done T-1", "depends on", "mine", "reopen"] {
+            assert!(all.contains(verb), "help lacks {verb}: {all}");
+        }
+        let done = help_text(Some("done"));
+        assert!(done.starts_with("`!baton done T-1"), "{done}");
+    }
+
+    #[test]
+    fn unknown_words_get_suggestions() {
+        let text = unknown("dnoe", &["done"]);
+        assert!(text.contains("Did you mean `done`?"), "{text}");
+    }
+}

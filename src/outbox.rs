@@ -1,0 +1,190 @@
+//! The outbox worker: delivers queued messages through the platform adapters.
+//!
+//! At least once: a message is claimed for a lease, delivered, then marked. A worker
+//! that dies mid-delivery leaves the claim to expire and the message is delivered
+//! again; adapters use the message's idempotency key so that a retry does not show
+//! twice. Transient failures back off; permanent ones are kept with their reason
+//! (`baton outbox --failed`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::store::{OutboxMessage, Store, StoreError};
+use crate::telemetry::error_chain;
+
+/// How long a claimed message is reserved for its worker.
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+/// Attempts before a transiently failing message is given up on.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The first retry waits this long; each further one twice as long.
+const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+/// No retry waits longer than this.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// How often the worker looks for due messages when nothing wakes it.
+const POLL: Duration = Duration::from_secs(5);
+
+/// What a platform said about a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The platform's id of the posted message (a Slack `ts`, a Matrix event id).
+    pub platform_message_id: Option<String>,
+}
+
+/// Why a delivery failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying: a timeout, a 5xx, a rate limit (with its hint).
+    #[error("{reason}")]
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Retrying cannot help: the channel is gone, the user does not exist.
+    #[error("{reason}")]
+    Permanent { reason: String },
+}
+
+/// A platform adapter's sending side.
+#[async_trait]
+pub trait Outlet: Send + Sync {
+    /// Delivers one message.
+    ///
+    /// # Errors
+    /// [`DeliveryError`] saying whether a retry can help.
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError>;
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered(i64),
+    WillRetry(i64),
+    GaveUp(i64),
+}
+
+/// Delivers the outbox through the adapters, one platform each.
+pub struct OutboxWorker {
+    store: Arc<dyn Store>,
+    outlets: HashMap<String, Arc<dyn Outlet>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl OutboxWorker {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            outlets: HashMap::new(),
+            clock,
+        }
+    }
+
+    /// Routes messages for `platform` to `outlet`.
+    #[must_use]
+    pub fn with_outlet(mut self, platform: &str, outlet: Arc<dyn Outlet>) -> Self {
+        self.outlets.insert(platform.to_owned(), outlet);
+        self
+    }
+
+    /// Claims and delivers the oldest due message, if there is one.
+    ///
+    /// # Errors
+    /// When the store fails; the message then stays claimed until its lease ends.
+    #[tracing::instrument(skip_all)]
+    pub async fn try_deliver_one(&self) -> Result<Option<Attempt>, StoreError> {
+        let now = self.clock.now();
+        let Some(message) = self.store.claim_due(now, LEASE).await? else {
+            return Ok(None);
+        };
+        let result = match self.outlets.get(&message.platform) {
+            Some(outlet) => outlet.deliver(&message).await,
+            None => Err(DeliveryError::Permanent {
+                reason: format!("no {} adapter is running", message.platform),
+            }),
+        };
+        let attempt = match result {
+            Ok(delivered) => {
+                let id = delivered.platform_message_id.as_deref();
+                self.store
+                    .mark_delivered(message.id, self.clock.now(), id)
+                    .await?;
+                Attempt::Delivered(message.id)
+            }
+            Err(DeliveryError::Transient {
+                reason,
+                retry_after,
+            }) if message.attempts < MAX_ATTEMPTS => {
+                let wait = retry_after.unwrap_or_else(|| backoff(message.attempts));
+                tracing::warn!(id = message.id, attempts = message.attempts, %reason, "delivery failed; will retry");
+                let next = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(LEASE);
+                self.store.schedule_retry(message.id, next, &reason).await?;
+                Attempt::WillRetry(message.id)
+            }
+            Err(error) => {
+                let reason = match &error {
+                    DeliveryError::Transient { reason, .. } => {
+                        format!("gave up after {} attempts: {reason}", message.attempts)
+                    }
+                    DeliveryError::Permanent { reason } => reason.clone(),
+                };
+                tracing::error!(id = message.id, %reason, "delivery failed permanently");
+                self.store.mark_failed(message.id, &reason).await?;
+                Attempt::GaveUp(message.id)
+            }
+        };
+        Ok(Some(attempt))
+    }
+
+    /// Delivers every message that is due now; returns how many attempts it made.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut attempts = 0;
+        while self.try_deliver_one().await?.is_some() {
+            attempts += 1;
+        }
+        Ok(attempts)
+    }
+
+    /// Delivers until `shutdown` fires, woken by `ready` after each commit and
+    /// polling for retries that came due.
+    pub async fn run(self, ready: Arc<Notify>, shutdown: CancellationToken) {
+        loop {
+            if let Err(error) = self.drain().await {
+                tracing::error!(error = %error_chain(&error), "outbox delivery failed");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = ready.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+}
+
+/// How long to wait before attempt `attempts + 1`: 2 s, 4 s, 8 s, ... capped.
+fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
+    FIRST_BACKOFF
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(2), Duration::from_secs(4));
+        assert_eq!(backoff(4), Duration::from_secs(16));
+        assert_eq!(backoff(40), MAX_BACKOFF);
+    }
+}

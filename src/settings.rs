@@ -1,0 +1,312 @@
+//! Configuration: defaults, then `baton.toml` (or `--config FILE`), then `BATON_*`
+//! environment variables (`__` nests: `BATON_SLACK__BOT_TOKEN` is `slack.bot_token`).
+//!
+//! Secrets are [`SecretString`]s, so `Debug` output and logs show `[REDACTED]`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "baton.toml";
+
+/// Everything Baton can be configured with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `sqlite://FILE` (the default, `sqlite://baton.db`) or `postgres://...`.
+    pub database_url: String,
+    /// `pretty` (the default) or `json`.
+    pub log_format: LogFormat,
+    pub http: HttpSettings,
+    pub slack: SlackSettings,
+    pub matrix: MatrixSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://baton.db".to_owned(),
+            log_format: LogFormat::Pretty,
+            http: HttpSettings::default(),
+            slack: SlackSettings::default(),
+            matrix: MatrixSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// Where health, metrics and the Slack HTTP endpoints listen.
+    pub listen: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SlackSettings {
+    /// `xoxb-...`: the bot's Web API token.
+    pub bot_token: Option<SecretString>,
+    /// `xapp-...`: the app-level token for Socket Mode (the default mode).
+    pub app_token: Option<SecretString>,
+    /// For the HTTP Events API mode instead of Socket Mode.
+    pub signing_secret: Option<SecretString>,
+    /// Slack's Web API base URL; tests point it at a local fake.
+    pub api_url: String,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            app_token: None,
+            signing_secret: None,
+            api_url: "https://slack.com/api/".to_owned(),
+        }
+    }
+}
+
+impl SlackSettings {
+    pub fn is_configured(&self) -> bool {
+        self.bot_token.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MatrixSettings {
+    pub homeserver: Option<String>,
+    /// `@baton:example.org` or a localpart.
+    pub user: Option<String>,
+    pub password: Option<SecretString>,
+    /// Where the Matrix SDK keeps its state and encryption keys.
+    pub store_dir: PathBuf,
+}
+
+impl Default for MatrixSettings {
+    fn default() -> Self {
+        Self {
+            homeserver: None,
+            user: None,
+            password: None,
+            store_dir: PathBuf::from("matrix-store"),
+        }
+    }
+}
+
+impl MatrixSettings {
+    pub fn is_configured(&self) -> bool {
+        self.homeserver.is_some()
+    }
+}
+
+/// Every key a `BATON_` variable may set, dotted (`slack.bot_token`).
+const KNOWN_KEYS: &[&str] = &[
+    "database_url",
+    "log_format",
+    "http.listen",
+    "slack.bot_token",
+    "slack.app_token",
+    "slack.signing_secret",
+    "slack.api_url",
+    "matrix.homeserver",
+    "matrix.user",
+    "matrix.password",
+    "matrix.store_dir",
+];
+
+/// Settings with the warnings found while loading them (logged once logging is up).
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warnings: Vec<String>,
+}
+
+/// Why settings could not be loaded; its `Display` tells the operator what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+/// Loads settings from defaults, the config file and the environment `env`.
+///
+/// # Errors
+/// When `config` names a file that does not exist, or a value has the wrong shape.
+pub fn load(
+    config: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Loaded, SettingsError> {
+    // Defaults come from `Settings: Default` through `#[serde(default)]`.
+    let mut figment = Figment::new();
+    match config {
+        Some(path) if !path.exists() => return Err(SettingsError::MissingFile(path.to_owned())),
+        Some(path) => figment = figment.merge(Toml::file(path)),
+        None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+    }
+    let vars: Vec<(String, String)> = env.into_iter().collect();
+    let baton_vars: Vec<(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("BATON_"))
+        .cloned()
+        .collect();
+    figment = figment.merge(env_provider(baton_vars.clone()));
+    let settings: Settings = figment.extract().map_err(Box::new)?;
+    let warnings = unknown_variables(baton_vars.iter().map(|(k, _)| k.as_str()))
+        .into_iter()
+        .map(|var| format!("ignoring unknown environment variable {var}"))
+        .collect();
+    Ok(Loaded { settings, warnings })
+}
+
+/// `BATON_*` variables as a figment provider, from an explicit list so tests do not
+/// depend on the process environment.
+fn env_provider(vars: Vec<(String, String)>) -> figment::providers::Serialized<serde_json::Value> {
+    let mut root = serde_json::Map::new();
+    for (name, value) in vars {
+        let Some(key) = key_of(&name) else { continue };
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let value = serde_json::Value::String(value);
+        match key.split_once('.') {
+            None => {
+                root.insert(key, value);
+            }
+            Some((section, field)) => {
+                let section = root
+                    .entry(section.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if let serde_json::Value::Object(fields) = section {
+                    fields.insert(field.to_owned(), value);
+                }
+            }
+        }
+    }
+    Serialized::defaults(serde_json::Value::Object(root))
+}
+
+/// `BATON_SLACK__BOT_TOKEN` → `slack.bot_token`.
+fn key_of(var: &str) -> Option<String> {
+    let rest = var.strip_prefix("BATON_")?;
+    Some(rest.to_lowercase().replace("__", "."))
+}
+
+/// The `BATON_` variables that set nothing Baton knows (typos, old names).
+pub fn unknown_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    names
+        .into_iter()
+        .filter(|name| key_of(name).is_some_and(|key| !KNOWN_KEYS.contains(&key.as_str())))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn load_env(vars: &[(&str, &str)]) -> Loaded {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        std::fs::write(&missing, "").unwrap();
+        load(Some(&missing), env(vars)).unwrap()
+    }
+
+    #[test]
+    fn defaults_use_an_embedded_sqlite_file() {
+        let loaded = load_env(&[]);
+        assert_eq!(loaded.settings.database_url, "sqlite://baton.db");
+        assert_eq!(loaded.settings.http.listen, "127.0.0.1:8080");
+        assert!(!loaded.settings.slack.is_configured());
+    }
+
+    #[test]
+    fn environment_variables_nest_with_double_underscores() {
+        let loaded = load_env(&[
+            ("BATON_DATABASE_URL", "postgres://db/baton"),
+            ("BATON_SLACK__BOT_TOKEN", "xoxb-1"),
+            ("BATON_MATRIX__HOMESERVER", "https://matrix.example.org"),
+        ]);
+        assert_eq!(loaded.settings.database_url, "postgres://db/baton");
+        assert!(loaded.settings.slack.is_configured());
+        assert_eq!(
+            loaded.settings.matrix.homeserver.as_deref(),
+            Some("https://matrix.example.org")
+        );
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("baton.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"sqlite://file.db\"\n[http]\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let loaded = load(
+            Some(&file),
+            env(&[("BATON_DATABASE_URL", "sqlite://env.db")]),
+        )
+        .unwrap();
+        assert_eq!(loaded.settings.database_url, "sqlite://env.db");
+        assert_eq!(loaded.settings.http.listen, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn unknown_baton_variables_are_warned_about() {
+        let loaded = load_env(&[("BATON_SLACK__BOT_TOKN", "x"), ("HOME", "/root")]);
+        assert_eq!(
+            loaded.warnings,
+            ["ignoring unknown environment variable BATON_SLACK__BOT_TOKN"]
+        );
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error_that_names_it() {
+        let err = load(Some(Path::new("/nonexistent/baton.toml")), env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the configuration file /nonexistent/baton.toml does not exist"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let loaded = load_env(&[
+            ("BATON_SLACK__BOT_TOKEN", "xoxb-very-secret"),
+            ("BATON_SLACK__APP_TOKEN", "xapp-very-secret"),
+            ("BATON_SLACK__SIGNING_SECRET", "signing-very-secret"),
+            ("BATON_MATRIX__PASSWORD", "hunter2-very-secret"),
+        ]);
+        let debug = format!("{:?}", loaded.settings);
+        assert!(!debug.contains("very-secret"), "a secret leaked: {debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+    }
+}
