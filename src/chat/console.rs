@@ -34,6 +34,7 @@ const META_HELP: &str = "console commands:
   :dm                send DMs to the bot
   :react ✅ T-4      react to T-4's card (✅ marks it done)
   :tick 2026-11-24T09:30   move the console's clock (UTC)
+  :private           make the current room private (its notes stay in it)
   :help              this list
 Anything else is a chat message; try `!baton help`.";
 
@@ -44,6 +45,8 @@ struct Position {
     room: String,
     thread: Option<TaskKey>,
     dm: bool,
+    /// Rooms marked `:private` in this session.
+    private_rooms: Vec<String>,
 }
 
 impl Default for Position {
@@ -53,6 +56,7 @@ impl Default for Position {
             room: DEFAULT_ROOM.to_owned(),
             thread: None,
             dm: false,
+            private_rooms: Vec::new(),
         }
     }
 }
@@ -77,6 +81,7 @@ enum Meta {
     Dm,
     React { emoji: String, task: TaskKey },
     Tick(DateTime<Utc>),
+    Private,
     Help,
 }
 
@@ -104,6 +109,7 @@ fn parse_meta(line: &str) -> Result<Meta, String> {
             _ => Err("usage: :react ✅ T-4".to_owned()),
         },
         ":tick" => parse_time(&args.join(" ")).map(Meta::Tick),
+        ":private" => Ok(Meta::Private),
         ":help" => Ok(Meta::Help),
         other => Err(format!("unknown console command {other}; :help lists them")),
     }
@@ -320,21 +326,26 @@ impl Session {
                 }
             }
             Meta::Tick(at) => self.clock.set(at),
+            Meta::Private => {
+                if !position.private_rooms.contains(&position.room) {
+                    position.private_rooms.push(position.room.clone());
+                }
+            }
             Meta::Help => eprintln!("{META_HELP}"),
         }
     }
 
     fn inbound(&self, kind: InboundKind) -> Inbound {
         let position = &self.position;
-        let (room, room_name) = if position.dm {
-            (
-                format!("{PLATFORM}:dm:{}", position.speaker),
-                "DM".to_owned(),
-            )
+        let (room, room_name, room_private) = if position.dm {
+            let room = format!("{PLATFORM}:dm:{}", position.speaker);
+            (room, format!("a DM of {}", position.speaker), true)
         } else {
+            let private = position.private_rooms.contains(&position.room);
             (
                 format!("{PLATFORM}:{}", position.room),
                 position.room.clone(),
+                private,
             )
         };
         Inbound {
@@ -342,6 +353,7 @@ impl Session {
             platform: PLATFORM.to_owned(),
             room,
             room_name,
+            room_private,
             author: PersonId::new(PLATFORM, &position.speaker),
             kind,
             message_id: None,

@@ -97,8 +97,13 @@ pub(super) async fn apply(
     if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
         return Ok(Outcome::Duplicate);
     }
-    tx.note_presence(&inbound.author, &inbound.room, &inbound.room_name)
-        .await?;
+    tx.note_presence(
+        &inbound.author,
+        &inbound.room,
+        &inbound.room_name,
+        inbound.room_private,
+    )
+    .await?;
     let mut command = Command {
         tx,
         inbound,

@@ -30,6 +30,9 @@ pub struct Inbound {
     pub room: String,
     /// The room's display name (`#general`).
     pub room_name: String,
+    /// Whether the room is private (a DM, a private channel): its notes are only
+    /// quoted to people seen in it.
+    pub room_private: bool,
     pub author: PersonId,
     pub kind: InboundKind,
     /// The platform's id of the message, if it has one.

@@ -175,12 +175,13 @@ pub trait StoreTx: Send {
     /// Open and in-progress tasks whose home is `room`, oldest first.
     async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
 
-    /// Remembers that `person` was seen in `room` (named `room_name` there).
+    /// Remembers that `person` was seen in `room` (named `room_name`, private or not).
     async fn note_presence(
         &mut self,
         person: &PersonId,
         room: &str,
         room_name: &str,
+        private: bool,
     ) -> StoreResult<()>;
 
     /// Whether a room's messages may be quoted to `person`: the room is not private,

@@ -486,13 +486,15 @@ macro_rules! impl_sql_store {
                 person: &PersonId,
                 room: &str,
                 room_name: &str,
+                private: bool,
             ) -> StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO rooms (id, name) VALUES ($1, $2) \
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                    "INSERT INTO rooms (id, name, private) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, private = excluded.private",
                 )
                 .bind(room)
                 .bind(room_name)
+                .bind(private)
                 .execute(&mut *self.tx)
                 .await?;
                 sqlx::query("INSERT INTO people (id) VALUES ($1) ON CONFLICT DO NOTHING")

@@ -1,0 +1,113 @@
+//! The verbs people type, and what to suggest when a word is not one of them.
+
+/// Verb words with the intent each one names. The first word of a pair is what
+/// people type, the second the intent's contract name.
+const VOCABULARY: &[(&str, &str)] = &[
+    ("create", "create"),
+    ("add", "create"),
+    ("new", "create"),
+    ("done", "done"),
+    ("finished", "done"),
+    ("finish", "done"),
+    ("complete", "done"),
+    ("close", "done"),
+    ("start", "start"),
+    ("depend", "depend"),
+    ("depends", "depend"),
+    ("after", "depend"),
+    ("undepend", "undepend"),
+    ("block", "block"),
+    ("unblock", "unblock"),
+    ("assign", "assign"),
+    ("reassign", "assign"),
+    ("give", "assign"),
+    ("hand", "assign"),
+    ("note", "note"),
+    ("show", "show"),
+    ("status", "show"),
+    ("mine", "mine"),
+    ("blocked", "blocked"),
+    ("digest", "digest"),
+    ("graph", "graph"),
+    ("cancel", "cancel"),
+    ("drop", "cancel"),
+    ("reopen", "reopen"),
+    ("help", "help"),
+    ("settings", "settings"),
+];
+
+/// Longest word compared: edit distance is quadratic, and no verb is this long.
+const MAX_WORD_CHARS: usize = 24;
+
+/// The intent name a verb word means (`add` → `create`), if it is one.
+pub(super) fn canonical(word: &str) -> Option<&'static str> {
+    let word = word.to_lowercase();
+    VOCABULARY
+        .iter()
+        .find(|(typed, _)| *typed == word)
+        .map(|&(_, name)| name)
+}
+
+/// Up to three intent names closest to `word` by edit distance, closest first.
+///
+/// Only close matches are offered (one edit for short words, two otherwise): a
+/// suggestion far from what was typed is noise.
+pub(super) fn suggestions(word: &str) -> Vec<&'static str> {
+    let word: String = word.to_lowercase().chars().take(MAX_WORD_CHARS).collect();
+    let length = word.chars().count();
+    let limit = if length <= 3 { 1 } else { 2 };
+    let mut ranked: Vec<(usize, &'static str)> = VOCABULARY
+        .iter()
+        .map(|&(typed, name)| (strsim::damerau_levenshtein(&word, typed), name))
+        .filter(|&(distance, _)| distance <= limit && distance < length)
+        .collect();
+    ranked.sort_by_key(|&(distance, _)| distance);
+    let mut names: Vec<&'static str> = Vec::new();
+    for (_, name) in ranked {
+        if !names.contains(&name) && names.len() < 3 {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// A short prefix of `word` fit to echo back to the user.
+pub(super) fn echo(word: &str) -> String {
+    word.chars().take(MAX_WORD_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::*;
+    use crate::parser::Intent;
+
+    #[test]
+    fn every_vocabulary_word_names_a_real_intent() {
+        let names: Vec<&str> = Intent::iter().map(|intent| intent.name()).collect();
+        for (typed, name) in VOCABULARY {
+            assert!(names.contains(name), "{typed} -> {name} is not an intent");
+        }
+    }
+
+    #[test]
+    fn a_typo_suggests_the_verb_it_is_closest_to() {
+        assert_eq!(suggestions("dnoe").first(), Some(&"done"));
+        assert_eq!(suggestions("asign").first(), Some(&"assign"));
+        assert_eq!(suggestions("grpah").first(), Some(&"graph"));
+    }
+
+    #[test]
+    fn suggestions_are_at_most_three_and_only_close_ones() {
+        assert!(suggestions("blok").len() <= 3);
+        assert!(suggestions("frobnicate").is_empty());
+        assert!(suggestions(&"x".repeat(10_000)).is_empty());
+    }
+
+    #[test]
+    fn synonyms_map_to_their_intent() {
+        assert_eq!(canonical("Add"), Some("create"));
+        assert_eq!(canonical("lunch"), None);
+    }
+}

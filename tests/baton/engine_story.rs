@@ -1,0 +1,342 @@
+//! The engine end to end on both backends: messages in, outbox messages out.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use tokio::sync::Notify;
+
+use baton::clock::SystemClock;
+use baton::domain::{PersonId, TaskKey};
+use baton::engine::{Engine, Inbound, InboundKind, Outcome};
+use baton::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
+use baton::store::{Destination, OutboxMessage};
+
+use crate::helpers::{TestDb, on_both_backends};
+
+/// Keeps every delivered message.
+#[derive(Default)]
+struct Recording {
+    delivered: Mutex<Vec<OutboxMessage>>,
+}
+
+#[async_trait]
+impl Outlet for Recording {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        self.delivered.lock().unwrap().push(message.clone());
+        Ok(Delivered {
+            platform_message_id: None,
+        })
+    }
+}
+
+/// A bot on a test database, driven one message at a time.
+struct Bot {
+    engine: Engine,
+    worker: OutboxWorker,
+    outlet: Arc<Recording>,
+    next_event: u64,
+    _db: TestDb,
+}
+
+/// A message the bot sent, as the test reads it.
+#[derive(Debug, Clone)]
+struct Sent {
+    to: Destination,
+    body: String,
+}
+
+impl Sent {
+    fn is_dm_to(&self, handle: &str) -> bool {
+        self.to == Destination::Dm(PersonId::new("console", handle))
+    }
+}
+
+impl Bot {
+    fn new(db: TestDb) -> Bot {
+        let outlet = Arc::new(Recording::default());
+        let engine = Engine::new(db.store.clone(), Arc::new(Notify::new()));
+        let worker = OutboxWorker::new(db.store.clone(), Arc::new(SystemClock))
+            .with_outlet("console", outlet.clone());
+        Bot {
+            engine,
+            worker,
+            outlet,
+            next_event: 0,
+            _db: db,
+        }
+    }
+
+    fn inbound(&mut self, author: &str, kind: InboundKind) -> Inbound {
+        self.next_event += 1;
+        Inbound {
+            event_id: format!("test:{}", self.next_event),
+            platform: "console".into(),
+            room: "console:#general".into(),
+            room_name: "#general".into(),
+            room_private: false,
+            author: PersonId::new("console", author),
+            kind,
+            message_id: None,
+            permalink: None,
+            at: Utc::now(),
+        }
+    }
+
+    async fn handle(&mut self, inbound: &Inbound) -> Vec<Sent> {
+        self.engine.handle(inbound).await.expect("handled");
+        self.worker.drain().await.expect("drained");
+        let mut delivered = self.outlet.delivered.lock().unwrap();
+        delivered
+            .drain(..)
+            .map(|m| Sent {
+                to: m.destination,
+                body: m.body,
+            })
+            .collect()
+    }
+
+    async fn say(&mut self, author: &str, text: &str) -> Vec<Sent> {
+        let inbound = self.inbound(author, message(text, None));
+        self.handle(&inbound).await
+    }
+
+    async fn say_in_thread(&mut self, author: &str, task: u64, text: &str) -> Vec<Sent> {
+        let inbound = self.inbound(author, message(text, Some(TaskKey::new(task))));
+        self.handle(&inbound).await
+    }
+
+    /// The reply to a command, which must be the only message it caused.
+    async fn reply(&mut self, author: &str, text: &str) -> String {
+        let sent = self.say(author, text).await;
+        assert_eq!(
+            sent.len(),
+            1,
+            "expected one reply to {text:?}, got {sent:#?}"
+        );
+        sent[0].body.clone()
+    }
+}
+
+fn message(text: &str, thread_task: Option<TaskKey>) -> InboundKind {
+    InboundKind::Message {
+        text: text.into(),
+        thread_task,
+        dm: false,
+    }
+}
+
+/// The billing story of the core issue's acceptance: three tasks, a note, a done.
+async fn billing_story(bot: &mut Bot) {
+    bot.say("@carol", "!baton add Design the billing API for @alice")
+        .await;
+    bot.say(
+        "@carol",
+        "!baton add Implement billing client for @bob after T-1",
+    )
+    .await;
+    bot.say(
+        "@carol",
+        "!baton add Write billing docs for @dan after T-1 and T-2",
+    )
+    .await;
+    let note = bot
+        .say_in_thread(
+            "@alice",
+            1,
+            "decision: amounts are integer cents, see https://docs.example.com/billing-api",
+        )
+        .await;
+    assert!(
+        note.is_empty(),
+        "a note in the task's thread is not answered: {note:?}"
+    );
+}
+
+on_both_backends!(
+    finishing_the_last_blocker_hands_off_with_context,
+    a_cycle_is_refused_and_the_graph_is_unchanged,
+    only_the_owner_or_creator_may_finish_a_task,
+    a_redelivered_event_changes_nothing,
+    reopening_tells_the_owner_once,
+    assigning_a_ready_task_hands_it_off,
+    cancelled_blockers_resolve_and_are_named,
+    notes_from_private_rooms_stay_there,
+);
+
+async fn finishing_the_last_blocker_hands_off_with_context(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+
+    let sent = bot
+        .say(
+            "@alice",
+            "!baton done T-1 https://github.com/acme/api/pull/1",
+        )
+        .await;
+
+    let dms: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| matches!(s.to, Destination::Dm(_)))
+        .collect();
+    assert_eq!(dms.len(), 1, "one DM, to @bob only: {sent:#?}");
+    let dm = dms[0];
+    assert!(dm.is_dm_to("@bob"));
+    for expected in [
+        "T-2",
+        "T-1",
+        "@alice",
+        "https://github.com/acme/api/pull/1",
+        "https://docs.example.com/billing-api",
+        "integer cents",
+    ] {
+        assert!(
+            dm.body.contains(expected),
+            "the DM lacks {expected:?}:\n{}",
+            dm.body
+        );
+    }
+    assert!(
+        dm.body.contains("T-3"),
+        "the DM says who waits downstream:\n{}",
+        dm.body
+    );
+
+    let sent = bot.say("@bob", "!baton done T-2").await;
+    let to_dan: Vec<&Sent> = sent.iter().filter(|s| s.is_dm_to("@dan")).collect();
+    assert_eq!(to_dan.len(), 1, "{sent:#?}");
+    assert!(
+        to_dan[0]
+            .body
+            .contains("T-3 Write billing docs is ready for you"),
+        "{}",
+        to_dan[0].body
+    );
+}
+
+async fn a_cycle_is_refused_and_the_graph_is_unchanged(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+    let before = bot.reply("@carol", "!baton show T-1").await;
+
+    let reply = bot.reply("@carol", "!baton T-1 depends on T-2").await;
+
+    assert!(reply.contains("T-1 → T-2 → T-1"), "{reply}");
+    assert_eq!(bot.reply("@carol", "!baton show T-1").await, before);
+}
+
+async fn only_the_owner_or_creator_may_finish_a_task(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+
+    let reply = bot.reply("@mallory", "!baton done T-1").await;
+    assert!(
+        reply.contains("only @alice (the owner) or @carol (who created it)"),
+        "{reply}"
+    );
+    let show = bot.reply("@mallory", "!baton show T-1").await;
+    assert!(show.contains("Status: open"), "{show}");
+
+    let reply = bot.reply("@carol", "!baton done T-1").await;
+    assert!(reply.starts_with("Done: T-1"), "the creator may: {reply}");
+}
+
+async fn a_redelivered_event_changes_nothing(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+    let done = bot.inbound("@alice", message("!baton done T-1", None));
+    assert!(!bot.handle(&done).await.is_empty());
+
+    let outcome = bot.engine.handle(&done).await.unwrap();
+
+    assert_eq!(outcome, Outcome::Duplicate);
+    assert!(bot.handle(&done).await.is_empty(), "no second reply or DM");
+}
+
+async fn reopening_tells_the_owner_once(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+    bot.say("@alice", "!baton done T-1").await;
+
+    let sent = bot.say("@alice", "!baton reopen T-1").await;
+
+    let to_bob: Vec<&Sent> = sent.iter().filter(|s| s.is_dm_to("@bob")).collect();
+    assert_eq!(to_bob.len(), 1, "{sent:#?}");
+    assert!(
+        to_bob[0].body.contains("blocked again"),
+        "{}",
+        to_bob[0].body
+    );
+    assert!(
+        !sent.iter().any(|s| s.is_dm_to("@dan")),
+        "T-3 was never ready: {sent:#?}"
+    );
+}
+
+async fn assigning_a_ready_task_hands_it_off(db: TestDb) {
+    let mut bot = Bot::new(db);
+    bot.say("@carol", "!baton add Rotate the TLS certs").await;
+
+    let sent = bot.say("@carol", "!baton assign T-1 to @erin").await;
+
+    assert!(sent.iter().any(|s| s.is_dm_to("@erin")), "{sent:#?}");
+    let taken = bot.say("@carol", "!baton add Second task").await;
+    assert_eq!(taken.len(), 1);
+    let sent = bot.say("@ivy", "!baton I'll take T-2").await;
+    assert!(
+        !sent.iter().any(|s| s.is_dm_to("@ivy")),
+        "nobody is DMed about their own action: {sent:#?}"
+    );
+}
+
+async fn cancelled_blockers_resolve_and_are_named(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+
+    let sent = bot.say("@carol", "!baton cancel T-1").await;
+
+    let dm = sent
+        .iter()
+        .find(|s| s.is_dm_to("@bob"))
+        .expect("a DM to @bob");
+    assert!(
+        dm.body.contains("T-1 Design the billing API was cancelled"),
+        "{}",
+        dm.body
+    );
+}
+
+async fn notes_from_private_rooms_stay_there(db: TestDb) {
+    let mut bot = Bot::new(db);
+    billing_story(&mut bot).await;
+    let mut secret = bot.inbound(
+        "@alice",
+        message("the vendor contract says net-90", Some(TaskKey::new(1))),
+    );
+    secret.room = "console:#leadership".into();
+    secret.room_name = "#leadership".into();
+    secret.room_private = true;
+    bot.handle(&secret).await;
+
+    let sent = bot.say("@alice", "!baton done T-1").await;
+
+    let dm = sent
+        .iter()
+        .find(|s| s.is_dm_to("@bob"))
+        .expect("a DM to @bob");
+    assert!(
+        !dm.body.contains("net-90"),
+        "a private note leaked:\n{}",
+        dm.body
+    );
+    assert!(
+        dm.body.contains("#leadership"),
+        "the DM says more context exists:\n{}",
+        dm.body
+    );
+    assert!(
+        dm.body.contains("integer cents"),
+        "public notes still travel:\n{}",
+        dm.body
+    );
+}

@@ -1,0 +1,176 @@
+//! Shared test fixtures: fresh databases on both backends, running the binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use baton::store::{self, Store};
+
+/// Where the tests find Postgres; each test creates and drops its own database.
+pub fn postgres_base_url() -> String {
+    std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    /// Keeps the SQLite file's directory alive for the test.
+    _dir: Option<tempfile::TempDir>,
+    /// The Postgres database to drop afterwards.
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+        let store = store::connect(&url).await.expect("open sqlite");
+        TestDb {
+            url,
+            store: Arc::from(store),
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    /// A fresh Postgres database, or `None` (skip) when Postgres is unreachable
+    /// outside CI. In CI (`CI` set) an unreachable Postgres fails the test.
+    pub async fn postgres() -> Option<TestDb> {
+        let url = fresh_postgres_database().await?;
+        let name = url.rsplit('/').next().map(str::to_owned);
+        let store = store::connect(&url).await.expect("open postgres");
+        Some(TestDb {
+            url,
+            store: Arc::from(store),
+            _dir: None,
+            pg_name: name,
+        })
+    }
+}
+
+/// Creates an empty Postgres database and returns its URL.
+pub async fn fresh_postgres_database() -> Option<String> {
+    use sqlx::Connection;
+    let base = postgres_base_url();
+    let admin = match sqlx::PgConnection::connect(&format!("{base}/postgres")).await {
+        Ok(conn) => conn,
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("Postgres at {base} is unreachable and CI is set: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping a Postgres test: {base} is unreachable ({e})");
+            return None;
+        }
+    };
+    let mut admin = admin;
+    let name = format!("baton_test_{}_{}", std::process::id(), unique());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    Some(format!("{base}/{name}"))
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    u64::from(nanos) * 1000 + NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Drops a Postgres database from a thread of its own (drop cannot await).
+pub fn drop_postgres_database(name: String) {
+    let base = postgres_base_url();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres")).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await?;
+            Ok::<_, anyhow::Error>(())
+        })
+    })
+    .join();
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            drop_postgres_database(name);
+        }
+    }
+}
+
+/// Runs a test body against SQLite and against Postgres, each on a fresh database.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn on_sqlite() {
+                    super::$name(crate::helpers::TestDb::sqlite().await).await;
+                }
+
+                #[tokio::test]
+                async fn on_postgres() {
+                    if let Some(db) = crate::helpers::TestDb::postgres().await {
+                        super::$name(db).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
+/// Runs the `baton` binary with `args`, feeding `stdin`.
+pub fn baton(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run baton");
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("wait for baton");
+    let _ = writer.join();
+    output
+}
+
+/// A console session's output split into `>>>` blocks: (header, text).
+pub fn blocks(stdout: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(stdout);
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix(">>> ") {
+            if let Some((h, body)) = current.take() {
+                blocks.push((h, body.join("\n").trim_end().to_owned()));
+            }
+            current = Some((header.to_owned(), Vec::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push(line.to_owned());
+        }
+    }
+    if let Some((h, body)) = current {
+        blocks.push((h, body.join("\n").trim_end().to_owned()));
+    }
+    blocks
+}

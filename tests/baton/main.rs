@@ -1,0 +1,8 @@
+//! Baton's integration tests: one binary, a module per concern.
+
+mod helpers;
+
+mod cli;
+mod console;
+mod engine_story;
+mod store_story;

@@ -1,0 +1,251 @@
+//! The store story: the same steps on SQLite and on Postgres.
+
+use chrono::{DateTime, Duration, Utc};
+
+use baton::domain::{EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey};
+use baton::store::{Destination, NewOutboxMessage, OutboxStatus};
+
+use crate::helpers::{TestDb, on_both_backends};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000 + seconds, 0).unwrap()
+}
+
+fn carol() -> PersonId {
+    PersonId::new("console", "@carol")
+}
+
+fn task(n: u64, owner: Option<&str>) -> Task {
+    Task {
+        key: TaskKey::new(n),
+        title: format!("Task number {n}"),
+        owner: owner.map(|h| PersonId::new("console", h)),
+        status: Status::Open,
+        external_blocker: None,
+        home_room: "console:#general".into(),
+        home_thread: None,
+        created_by: carol(),
+        created_at: at(0),
+        updated_at: at(0),
+        done_at: None,
+        last_activity_at: at(0),
+    }
+}
+
+fn created(n: u64) -> NewEvent {
+    NewEvent {
+        task: TaskKey::new(n),
+        kind: EventKind::Created {
+            title: format!("Task number {n}"),
+            owner: None,
+        },
+        actor: carol(),
+        at: at(0),
+        source: Source {
+            platform: "console".into(),
+            room: "console:#general".into(),
+            event_id: Some(format!("e{n}")),
+            ..Source::default()
+        },
+    }
+}
+
+fn message(key: &str, to: Destination, card_for: Option<TaskKey>) -> NewOutboxMessage {
+    NewOutboxMessage {
+        idempotency_key: key.into(),
+        platform: "console".into(),
+        destination: to,
+        card_for,
+        body: format!("body of {key}"),
+        not_before: at(0),
+        created_at: at(0),
+    }
+}
+
+on_both_backends!(
+    a_command_commits_all_or_nothing_and_redeliveries_are_recognised,
+    dependencies_are_walked_in_both_directions,
+    the_outbox_delivers_retries_and_keeps_failures,
+    migrations_run_twice_without_harm,
+);
+
+async fn a_command_commits_all_or_nothing_and_redeliveries_are_recognised(db: TestDb) {
+    // Arrange + Act: one command's dedup record, task, event and message commit together.
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(tx.record_inbound("slack:Ev1", at(0)).await.unwrap());
+    let key = tx.next_task_key().await.unwrap();
+    assert_eq!(key, TaskKey::new(1));
+    tx.insert_task(&task(1, Some("@alice"))).await.unwrap();
+    tx.append_event(&created(1)).await.unwrap();
+    let room = Destination::Room {
+        room: "console:#general".into(),
+        thread_task: None,
+    };
+    tx.enqueue(&message("Ev1#1", room.clone(), Some(key)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // A redelivery of the same platform event is recognised.
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(!tx.record_inbound("slack:Ev1", at(1)).await.unwrap());
+    drop(tx);
+
+    // A transaction dropped without commit leaves nothing behind.
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(tx.record_inbound("slack:Ev2", at(2)).await.unwrap());
+    tx.insert_task(&task(2, None)).await.unwrap();
+    tx.enqueue(&message("Ev2#1", room, None)).await.unwrap();
+    drop(tx);
+
+    let mut tx = db.store.begin().await.unwrap();
+    assert!(
+        tx.task(TaskKey::new(2)).await.unwrap().is_none(),
+        "rolled back"
+    );
+    assert!(
+        tx.record_inbound("slack:Ev2", at(3)).await.unwrap(),
+        "its dedup record rolled back too"
+    );
+    let stored = tx
+        .task(TaskKey::new(1))
+        .await
+        .unwrap()
+        .expect("T-1 committed");
+    assert_eq!(stored, task(1, Some("@alice")));
+    let events = tx.events_of(TaskKey::new(1)).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, created(1).kind);
+    assert_eq!(tx.next_task_key().await.unwrap(), TaskKey::new(2));
+    drop(tx);
+    assert_eq!(
+        db.store.pending_count().await.unwrap(),
+        1,
+        "only the committed message is queued"
+    );
+}
+
+async fn dependencies_are_walked_in_both_directions(db: TestDb) {
+    let mut tx = db.store.begin().await.unwrap();
+    for n in 1..=4 {
+        tx.insert_task(&task(n, None)).await.unwrap();
+    }
+    // T-2 and T-3 depend on T-1; T-4 depends on T-2 and T-3.
+    for (t, b) in [(2, 1), (3, 1), (4, 2), (4, 3)] {
+        tx.add_dependency(TaskKey::new(t), TaskKey::new(b))
+            .await
+            .unwrap();
+    }
+    tx.add_dependency(TaskKey::new(2), TaskKey::new(1))
+        .await
+        .unwrap(); // repeated: no error
+    let keys = |tasks: Vec<Task>| {
+        tasks
+            .into_iter()
+            .map(|t| t.key.number())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(tx.blockers_of(TaskKey::new(4)).await.unwrap()), [2, 3]);
+    assert_eq!(
+        keys(tx.dependents_of(TaskKey::new(1)).await.unwrap()),
+        [2, 3]
+    );
+    let mut upstream = tx.upstream_edges(TaskKey::new(4)).await.unwrap();
+    upstream.sort();
+    let upstream: Vec<(u64, u64)> = upstream
+        .into_iter()
+        .map(|(a, b)| (a.number(), b.number()))
+        .collect();
+    assert_eq!(upstream, [(2, 1), (3, 1), (4, 2), (4, 3)]);
+    assert!(
+        tx.remove_dependency(TaskKey::new(4), TaskKey::new(3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.remove_dependency(TaskKey::new(4), TaskKey::new(3))
+            .await
+            .unwrap()
+    );
+    assert_eq!(keys(tx.blockers_of(TaskKey::new(4)).await.unwrap()), [2]);
+    tx.commit().await.unwrap();
+}
+
+async fn the_outbox_delivers_retries_and_keeps_failures(db: TestDb) {
+    let mut tx = db.store.begin().await.unwrap();
+    tx.insert_task(&task(1, None)).await.unwrap();
+    let room = Destination::Room {
+        room: "console:#general".into(),
+        thread_task: None,
+    };
+    tx.enqueue(&message("card", room.clone(), Some(TaskKey::new(1))))
+        .await
+        .unwrap();
+    tx.enqueue(&message("card", room.clone(), Some(TaskKey::new(1))))
+        .await
+        .unwrap(); // same key: one message
+    tx.enqueue(&message("dm", Destination::Dm(carol()), None))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Delivering the card makes its message the task's thread.
+    let lease = Duration::seconds(60);
+    let card = db
+        .store
+        .claim_due(at(10), lease)
+        .await
+        .unwrap()
+        .expect("due");
+    assert_eq!(card.idempotency_key, "card");
+    assert_eq!(card.attempts, 1);
+    db.store
+        .mark_delivered(card.id, at(11), Some("1790000011.000100"))
+        .await
+        .unwrap();
+    let mut tx = db.store.begin().await.unwrap();
+    let home = tx.task(TaskKey::new(1)).await.unwrap().unwrap().home_thread;
+    assert_eq!(home.as_deref(), Some("1790000011.000100"));
+    drop(tx);
+
+    // A claimed message is not handed to a second worker during its lease...
+    let dm = db
+        .store
+        .claim_due(at(12), lease)
+        .await
+        .unwrap()
+        .expect("dm due");
+    assert_eq!(dm.destination, Destination::Dm(carol()));
+    assert!(db.store.claim_due(at(13), lease).await.unwrap().is_none());
+    // ...a retry waits for its time...
+    db.store
+        .schedule_retry(dm.id, at(100), "timeout")
+        .await
+        .unwrap();
+    assert!(db.store.claim_due(at(50), lease).await.unwrap().is_none());
+    let again = db
+        .store
+        .claim_due(at(100), lease)
+        .await
+        .unwrap()
+        .expect("due again");
+    assert_eq!(again.attempts, 2);
+    assert_eq!(again.last_error.as_deref(), Some("timeout"));
+    // ...and a permanent failure is kept with its reason.
+    db.store
+        .mark_failed(again.id, "channel_not_found")
+        .await
+        .unwrap();
+    let failed = db.store.outbox(true, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].status, OutboxStatus::Failed);
+    assert_eq!(failed[0].last_error.as_deref(), Some("channel_not_found"));
+    assert_eq!(db.store.outbox(false, 10).await.unwrap().len(), 2);
+    assert_eq!(db.store.pending_count().await.unwrap(), 0);
+}
+
+async fn migrations_run_twice_without_harm(db: TestDb) {
+    db.store.migrate().await.unwrap();
+    let again = baton::store::connect(&db.url).await.unwrap();
+    again.migrate().await.unwrap();
+}
