@@ -18,32 +18,22 @@
 //!   and the `baton run` entry point.
 #![forbid(unsafe_code)]
 
+// In reading order (blank lines keep rustfmt from sorting them).
 pub mod domain;
-pub mod parser {
-    mod intent;
-    pub use intent::*;
-    pub fn parse(_m: &Message<'_>) -> Parsed {
-        Parsed {
-            intent: Intent::None,
-            links: vec![],
-        }
-    }
-    pub fn parse_contract_line(_l: &str) -> ContractLine {
-        (&parse(&Message {
-            text: "",
-            author: "",
-            thread_task: None,
-            dm: false,
-        }))
-            .into()
-    }
-}
-pub mod app;
-pub mod chat;
-pub mod clock;
-pub mod engine;
-pub mod outbox;
-pub mod settings;
+
+pub mod parser;
+
 pub mod store;
-pub mod telemetry;
+
+pub mod engine;
+
+pub mod outbox;
+
+pub mod chat;
+
 pub mod transfer;
+
+pub mod app;
+pub mod clock;
+pub mod settings;
+pub mod telemetry;

@@ -170,8 +170,10 @@ fn parse_stdin() -> anyhow::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = parser::parse_contract_line(line.trim_end());
-        serde_json::to_writer(&mut out, &parsed)?;
+        match parser::parse_contract_line(line.trim_end()) {
+            Ok(parsed) => serde_json::to_writer(&mut out, &parsed)?,
+            Err(error) => serde_json::to_writer(&mut out, &serde_json::json!({ "error": error }))?,
+        }
         out.write_all(b"\n")?;
     }
     out.flush()?;

@@ -161,6 +161,11 @@ fn header(destination: &Destination) -> String {
         Destination::Dm(person) => format!(">>> DM {}", person.handle()),
         Destination::Room { room, thread_task } => {
             let name = room.strip_prefix("console:").unwrap_or(room);
+            // A task created in a DM has the DM as its home room.
+            let name = match name.strip_prefix("dm:") {
+                Some(person) => format!("DM {person}"),
+                None => name.to_owned(),
+            };
             match thread_task {
                 Some(task) => format!(">>> {name} thread {task}"),
                 None => format!(">>> {name}"),

@@ -7,6 +7,7 @@ mod event;
 mod graph;
 mod key;
 mod notify;
+mod schedule;
 mod task;
 
 pub use event::{EventKind, NewEvent, Source};
@@ -15,5 +16,9 @@ pub use key::{InvalidTaskKey, TaskKey};
 pub use notify::{
     Dependent, Handoff, Notice, Reblock, ResolvedBlocker, after_assign, after_reopen,
     after_resolution, handoffs,
+};
+pub use schedule::{
+    DigestSchedule, InvalidWeekdays, Weekdays, WorkingHours, at_local, parse_hours,
+    parse_time_of_day,
 };
 pub use task::{PersonId, Readiness, Status, Task, UnknownStatus};

@@ -12,7 +12,7 @@ use crate::domain::{
     Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
 };
 use crate::parser::{Intent, Parsed};
-use crate::store::{Destination, NewOutboxMessage, Store, StoreError, StoreTx};
+use crate::store::{Destination, NewOutboxMessage, OutboxKind, Store, StoreError, StoreTx};
 
 /// Longest task title accepted; longer ones are refused with a reply, not cut.
 const MAX_TITLE_CHARS: usize = 300;
@@ -104,17 +104,15 @@ pub(super) async fn apply(
         inbound.room_private,
     )
     .await?;
-    let mut command = Command {
-        tx,
-        inbound,
-        links: &parsed.links,
-        queued: 0,
-    };
+    let mut command = Command::new(tx, inbound, &parsed.links);
     match command.run(&parsed.intent).await {
         Ok(reply) => {
+            // The answer to the command first, then the DMs it caused.
             if let Some(reply) = reply {
                 command.reply(reply).await?;
             }
+            let notices = std::mem::take(&mut command.notices);
+            command.notify(notices).await?;
             command.tx.commit().await?;
         }
         Err(Failure::Refused(refusal)) => {
@@ -123,12 +121,7 @@ pub(super) async fn apply(
             if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
                 return Ok(Outcome::Duplicate);
             }
-            let mut command = Command {
-                tx,
-                inbound,
-                links: &parsed.links,
-                queued: 0,
-            };
+            let mut command = Command::new(tx, inbound, &parsed.links);
             command.reply(refusal.to_string()).await?;
             command.tx.commit().await?;
         }
@@ -143,9 +136,21 @@ struct Command<'a> {
     links: &'a [String],
     /// Messages queued so far: numbers their idempotency keys.
     queued: usize,
+    /// Notices the change causes, sent after the reply to the command.
+    notices: Vec<Notice>,
 }
 
-impl Command<'_> {
+impl<'a> Command<'a> {
+    fn new(tx: Box<dyn StoreTx>, inbound: &'a Inbound, links: &'a [String]) -> Self {
+        Self {
+            tx,
+            inbound,
+            links,
+            queued: 0,
+            notices: Vec::new(),
+        }
+    }
+
     fn actor(&self) -> &PersonId {
         &self.inbound.author
     }
@@ -257,9 +262,13 @@ impl Command<'_> {
                 .await?;
         }
         let card = render::card(&task, &blocker_tasks);
-        let destination = Destination::Room {
-            room: self.inbound.room.clone(),
-            thread_task: None,
+        let destination = if self.is_dm() {
+            Destination::Dm(self.actor().clone())
+        } else {
+            Destination::Room {
+                room: self.inbound.room.clone(),
+                thread_task: None,
+            }
         };
         self.queue(destination, card, Some(key)).await?;
         Ok(None)
@@ -303,7 +312,7 @@ impl Command<'_> {
             .dependents_of_all(changed.iter().map(|t| t.key))
             .await?;
         let notices = after_resolution(self.actor(), &dependents);
-        self.notify(notices).await?;
+        self.notices.extend(notices);
         let mut lines: Vec<String> = changed
             .iter()
             .map(|t| render::resolved_confirmation(t, &dependents, self.links))
@@ -406,7 +415,7 @@ impl Command<'_> {
             }
         }
         let notices = handoffs(self.actor(), &became_ready);
-        self.notify(notices).await?;
+        self.notices.extend(notices);
         Ok(Some(lines.join("\n")))
     }
 
@@ -462,7 +471,7 @@ impl Command<'_> {
             }
         }
         let notices = handoffs(self.actor(), &became_ready);
-        self.notify(notices).await?;
+        self.notices.extend(notices);
         Ok(Some(lines.join("\n")))
     }
 
@@ -492,7 +501,7 @@ impl Command<'_> {
                 task.key, task.title, new_owner
             ));
         }
-        self.notify(merge_handoffs(notices)).await?;
+        self.notices.extend(merge_handoffs(notices));
         Ok(Some(lines.join("\n")))
     }
 
@@ -543,7 +552,7 @@ impl Command<'_> {
             notices.extend(after_reopen(task.key, self.actor(), &dependents));
             lines.push(format!("Reopened {} {}.", task.key, task.title));
         }
-        self.notify(notices).await?;
+        self.notices.extend(notices);
         Ok(Some(lines.join("\n")))
     }
 
@@ -724,6 +733,7 @@ impl Command<'_> {
             platform: self.inbound.platform.clone(),
             destination,
             card_for,
+            kind: OutboxKind::Message,
             body,
             not_before: self.now(),
             created_at: self.now(),
@@ -745,39 +755,54 @@ impl Command<'_> {
     }
 
     /// Renders and queues the notices a change caused.
-    async fn notify(&mut self, notices: Vec<Notice>) -> CommandResult<()> {
+    async fn notify(&mut self, notices: Vec<Notice>) -> Result<(), StoreError> {
         for notice in notices {
             match notice {
                 Notice::HandoffDm { to, handoff } => {
                     let mut items = Vec::new();
-                    for key in handoff.tasks {
-                        items.push(self.handoff_item(key, &to).await?);
+                    for task in self.existing(&handoff.tasks).await? {
+                        items.push(self.handoff_item(task, &to).await?);
                     }
-                    let body = render::handoff_dm(&items, self.now());
-                    self.queue(Destination::Dm(to), body, None).await?;
+                    if !items.is_empty() {
+                        let body = render::handoff_dm(&items, self.now());
+                        self.queue(Destination::Dm(to), body, None).await?;
+                    }
                 }
                 Notice::HandoffInThread { task } => {
-                    let Some(task) = self.tx.task(task).await? else {
-                        continue;
-                    };
-                    let body = render::ready_unowned(&task);
-                    self.queue(self.home_thread_of(&task), body, None).await?;
+                    for task in self.existing(&[task]).await? {
+                        let body = render::ready_unowned(&task);
+                        self.queue(self.home_thread_of(&task), body, None).await?;
+                    }
                 }
                 Notice::ReblockDm { to, reblock } => {
-                    let by = self.load_all(&[reblock.by]).await?.remove(0);
-                    let tasks = self.load_all(&reblock.tasks).await?;
-                    let body = render::reblocked(&tasks, &by, self.actor());
-                    self.queue(Destination::Dm(to), body, None).await?;
+                    let tasks = self.existing(&reblock.tasks).await?;
+                    if let Some(by) = self.tx.task(reblock.by).await? {
+                        let body = render::reblocked(&tasks, &by, self.actor());
+                        self.queue(Destination::Dm(to), body, None).await?;
+                    }
                 }
                 Notice::ReblockInThread { task, by } => {
-                    let by = self.load_all(&[by]).await?.remove(0);
-                    let task = self.load_all(&[task]).await?.remove(0);
+                    let (Some(task), Some(by)) =
+                        (self.tx.task(task).await?, self.tx.task(by).await?)
+                    else {
+                        continue;
+                    };
                     let body = render::reblocked(std::slice::from_ref(&task), &by, self.actor());
                     self.queue(self.home_thread_of(&task), body, None).await?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// The tasks of `keys` that exist (notices name tasks this transaction has
+    /// just read, so normally all of them).
+    async fn existing(&mut self, keys: &[TaskKey]) -> Result<Vec<Task>, StoreError> {
+        let mut tasks = Vec::with_capacity(keys.len());
+        for key in keys {
+            tasks.extend(self.tx.task(*key).await?);
+        }
+        Ok(tasks)
     }
 
     fn home_thread_of(&self, task: &Task) -> Destination {
@@ -792,10 +817,10 @@ impl Command<'_> {
     /// downstream.
     async fn handoff_item(
         &mut self,
-        key: TaskKey,
+        task: Task,
         recipient: &PersonId,
-    ) -> CommandResult<HandoffItem> {
-        let task = self.load_all(&[key]).await?.remove(0);
+    ) -> Result<HandoffItem, StoreError> {
+        let key = task.key;
         let mut blockers = Vec::new();
         for blocker in self.tx.blockers_of(key).await? {
             let events = self.tx.events_of(blocker.key).await?;

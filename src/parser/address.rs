@@ -55,12 +55,12 @@ pub(super) fn address(msg: &Message<'_>) -> Option<Addressed> {
     if let Some(body) = without_mentions(text) {
         return addressed(Mode::Mention, &body);
     }
-    if let Some(name) = VOCATIVE.find(text) {
-        return addressed(Mode::Mention, text.get(name.end()..).unwrap_or_default());
-    }
     if msg.dm {
         let start = VOCATIVE_DM.find(text).map_or(0, |name| name.end());
         return addressed(Mode::Direct, text.get(start..).unwrap_or_default());
+    }
+    if let Some(name) = VOCATIVE.find(text) {
+        return addressed(Mode::Mention, text.get(name.end()..).unwrap_or_default());
     }
     if msg.thread_task.is_some() {
         return addressed(Mode::Thread, text);
@@ -113,8 +113,14 @@ mod tests {
         }
     }
 
+    /// The body (whitespace collapsed) and mode of an addressed message.
     fn body_and_mode(msg: &Message<'_>) -> Option<(String, Mode)> {
-        address(msg).map(|a| (a.body, a.mode))
+        address(msg).map(|a| {
+            (
+                a.body.split_whitespace().collect::<Vec<_>>().join(" "),
+                a.mode,
+            )
+        })
     }
 
     #[test]
@@ -130,7 +136,7 @@ mod tests {
         let got = body_and_mode(&message("T-4 is done @baton"));
         assert_eq!(got, Some(("T-4 is done".to_owned(), Mode::Mention)));
         let got = body_and_mode(&message("hey @baton, done T-4"));
-        assert_eq!(got, Some(("hey  done T-4".to_owned(), Mode::Mention)));
+        assert_eq!(got, Some(("hey done T-4".to_owned(), Mode::Mention)));
     }
 
     #[test]

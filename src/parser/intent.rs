@@ -99,7 +99,9 @@ impl Intent {
     /// contract calls it `help`.
     pub fn name(&self) -> &'static str {
         match self {
+            // strum gives disabled variants no name (its `into` panics on them).
             Intent::Unknown { .. } => "help",
+            Intent::None => "none",
             other => other.into(),
         }
     }

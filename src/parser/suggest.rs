@@ -51,8 +51,12 @@ pub(super) fn canonical(word: &str) -> Option<&'static str> {
 /// Up to three intent names closest to `word` by edit distance, closest first.
 ///
 /// Only close matches are offered (one edit for short words, two otherwise): a
-/// suggestion far from what was typed is noise.
+/// suggestion far from what was typed is noise. Contractions ("don't") are
+/// ordinary words, never mistyped verbs.
 pub(super) fn suggestions(word: &str) -> Vec<&'static str> {
+    if word.contains(['\'', '’']) {
+        return Vec::new();
+    }
     let word: String = word.to_lowercase().chars().take(MAX_WORD_CHARS).collect();
     let length = word.chars().count();
     let limit = if length <= 3 { 1 } else { 2 };

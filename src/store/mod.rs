@@ -15,7 +15,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::{NewEvent, PersonId, Task, TaskKey};
 
 pub use postgres::PgStore;
-pub use rows::{Destination, NewOutboxMessage, OutboxMessage, OutboxStatus, StoredEvent};
+pub use rows::{
+    Destination, NewOutboxMessage, OutboxKind, OutboxMessage, OutboxStatus, PersonSettings,
+    RoomInfo, StoredEvent,
+};
 pub use sqlite::SqliteStore;
 
 /// A failure of the database; never shown in chat, logged with its cause chain.
@@ -128,6 +131,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every task with its dependencies and events, in key order.
     async fn export(&self) -> StoreResult<Vec<ExportedTask>>;
+
+    /// Rooms that are home to at least one task: the digest scheduler's rooms.
+    async fn rooms_with_tasks(&self) -> StoreResult<Vec<RoomInfo>>;
 }
 
 /// One command's transaction. Dropped without [`StoreTx::commit`], it rolls back.
@@ -190,6 +196,42 @@ pub trait StoreTx: Send {
 
     /// A room's display name (`#general`), if the room is known.
     async fn room_name(&mut self, room: &str) -> StoreResult<Option<String>>;
+
+    /// A person's own timezone and working hours, if they set them.
+    async fn person_settings(&mut self, person: &PersonId) -> StoreResult<PersonSettings>;
+
+    async fn set_person_timezone(&mut self, person: &PersonId, timezone: &str) -> StoreResult<()>;
+
+    async fn set_person_hours(&mut self, person: &PersonId, hours: &str) -> StoreResult<()>;
+
+    /// A room's digest schedule as set (`09:30 Europe/Berlin mon-fri` or `off`).
+    async fn room_digest(&mut self, room: &str) -> StoreResult<Option<String>>;
+
+    async fn set_room_digest(&mut self, room: &str, digest: &str) -> StoreResult<()>;
+
+    /// Records that `room`'s digest for local `day` is being posted; `false` when it
+    /// already was (by this process before a restart, or by another replica).
+    async fn claim_digest(&mut self, room: &str, day: &str, at: DateTime<Utc>)
+    -> StoreResult<bool>;
+
+    /// When the room's last digest was posted.
+    async fn last_digest_at(&mut self, room: &str) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Events of the tasks whose home is `room`, after `since`, oldest first.
+    async fn room_events_since(
+        &mut self,
+        room: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Appends `body` to a handoff DM already held for `person` until `not_before`;
+    /// `false` when there is none (the caller queues a new message).
+    async fn merge_held_handoff(
+        &mut self,
+        person: &PersonId,
+        not_before: DateTime<Utc>,
+        body: &str,
+    ) -> StoreResult<bool>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

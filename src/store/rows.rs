@@ -148,6 +148,43 @@ pub enum Destination {
     },
 }
 
+/// What an outbox message is, where it matters for delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxKind {
+    /// Replies, cards, notices.
+    Message,
+    /// A handoff DM: those held for the same person and time merge into one.
+    Handoff,
+    /// A room's daily digest.
+    Digest,
+}
+
+impl OutboxKind {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Message => "message",
+            OutboxKind::Handoff => "handoff",
+            OutboxKind::Digest => "digest",
+        }
+    }
+}
+
+/// A person's own settings; `None` means the configured default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonSettings {
+    pub timezone: Option<String>,
+    pub working_hours: Option<String>,
+}
+
+/// A room Baton knows.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RoomInfo {
+    pub id: String,
+    pub name: String,
+    /// The digest schedule as set; `None` means the default.
+    pub digest: Option<String>,
+}
+
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxMessage {
@@ -157,6 +194,7 @@ pub struct NewOutboxMessage {
     pub destination: Destination,
     /// Set when this message is the card of a task: its delivery makes the thread.
     pub card_for: Option<TaskKey>,
+    pub kind: OutboxKind,
     pub body: String,
     /// Not delivered before this time (quiet hours).
     pub not_before: DateTime<Utc>,

@@ -32,7 +32,7 @@ macro_rules! impl_sql_store {
         use crate::store::sql::IMPORT_CHUNK;
         use crate::store::{
             Destination, ExportedTask, ImportedTask, NewOutboxMessage, OutboxMessage,
-            OutboxStatus, Store, StoreResult, StoreTx, StoredEvent,
+            OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
         };
 
         /// A command's transaction on this backend.
@@ -258,6 +258,21 @@ macro_rules! impl_sql_store {
                     })
                     .collect()
             }
+
+            async fn rooms_with_tasks(&self) -> StoreResult<Vec<RoomInfo>> {
+                self.rooms_with_tasks_impl().await
+            }
+        }
+
+        impl $store {
+            async fn rooms_with_tasks_impl(&self) -> StoreResult<Vec<RoomInfo>> {
+                Ok(sqlx::query_as(
+                    "SELECT r.id, r.name, r.digest FROM rooms r \
+                     WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.home_room = r.id) ORDER BY r.id",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
         }
 
         #[async_trait]
@@ -438,8 +453,8 @@ macro_rules! impl_sql_store {
                 };
                 sqlx::query(
                     "INSERT INTO outbox (idempotency_key, platform, dm_to, room, thread_task, \
-                     card_for, body, status, not_before, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                     card_for, body, status, not_before, created_at, kind) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
                 )
                 .bind(&m.idempotency_key)
                 .bind(&m.platform)
@@ -451,6 +466,7 @@ macro_rules! impl_sql_store {
                 .bind(OutboxStatus::Pending.as_str())
                 .bind(millis(m.not_before))
                 .bind(millis(m.created_at))
+                .bind(m.kind.as_str())
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -534,6 +550,118 @@ macro_rules! impl_sql_store {
                     .bind(room)
                     .fetch_optional(&mut *self.tx)
                     .await?)
+            }
+
+            async fn person_settings(&mut self, person: &PersonId) -> StoreResult<PersonSettings> {
+                let row: Option<(Option<String>, Option<String>)> =
+                    sqlx::query_as("SELECT timezone, working_hours FROM people WHERE id = $1")
+                        .bind(person.as_str())
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                let (timezone, working_hours) = row.unwrap_or_default();
+                Ok(PersonSettings {
+                    timezone,
+                    working_hours,
+                })
+            }
+
+            async fn set_person_timezone(&mut self, person: &PersonId, timezone: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO people (id, timezone) VALUES ($1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET timezone = excluded.timezone",
+                )
+                .bind(person.as_str())
+                .bind(timezone)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn set_person_hours(&mut self, person: &PersonId, hours: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO people (id, working_hours) VALUES ($1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET working_hours = excluded.working_hours",
+                )
+                .bind(person.as_str())
+                .bind(hours)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn room_digest(&mut self, room: &str) -> StoreResult<Option<String>> {
+                let digest: Option<Option<String>> = sqlx::query_scalar("SELECT digest FROM rooms WHERE id = $1")
+                    .bind(room)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                Ok(digest.flatten())
+            }
+
+            async fn set_room_digest(&mut self, room: &str, digest: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE rooms SET digest = $2 WHERE id = $1")
+                    .bind(room)
+                    .bind(digest)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn claim_digest(&mut self, room: &str, day: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+                let result = sqlx::query(
+                    "INSERT INTO digests (room, day, posted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(room)
+                .bind(day)
+                .bind(millis(at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            async fn last_digest_at(&mut self, room: &str) -> StoreResult<Option<DateTime<Utc>>> {
+                let at: Option<i64> = sqlx::query_scalar("SELECT MAX(posted_at) FROM digests WHERE room = $1")
+                    .bind(room)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                at.map(rows::from_millis).transpose()
+            }
+
+            async fn room_events_since(
+                &mut self,
+                room: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<StoredEvent>> {
+                // `events` and `tasks` share no column names, so the join needs no prefixes.
+                let rows: Vec<EventRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM events JOIN tasks ON tasks.number = events.task \
+                     WHERE events.at > $2 AND tasks.home_room = $1 ORDER BY events.id"
+                ))
+                .bind(room)
+                .bind(millis(since))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter().map(StoredEvent::try_from).collect()
+            }
+
+            async fn merge_held_handoff(
+                &mut self,
+                person: &PersonId,
+                not_before: DateTime<Utc>,
+                body: &str,
+            ) -> StoreResult<bool> {
+                let result = sqlx::query(
+                    "UPDATE outbox SET body = body || $3 WHERE id = (SELECT id FROM outbox \
+                       WHERE dm_to = $1 AND status = 'pending' AND kind = 'handoff' \
+                         AND not_before = $2 AND claimed_until IS NULL ORDER BY id LIMIT 1)",
+                )
+                .bind(person.as_str())
+                .bind(millis(not_before))
+                .bind(format!("\n\n{body}"))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(result.rows_affected() > 0)
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {

@@ -23,7 +23,14 @@ fn parse_writes_one_line_per_input_line_even_for_garbage() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["intent"], "done");
     assert_eq!(lines[0]["tasks"], serde_json::json!(["T-12"]));
-    assert_eq!(lines[1]["intent"], "none");
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a message"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines[2]["intent"], "done");
     assert_eq!(lines[2]["tasks"], serde_json::json!(["T-9"]));
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use baton::domain::{EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey};
-use baton::store::{Destination, NewOutboxMessage, OutboxStatus};
+use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus};
 
 use crate::helpers::{TestDb, on_both_backends};
 
@@ -56,6 +56,7 @@ fn message(key: &str, to: Destination, card_for: Option<TaskKey>) -> NewOutboxMe
         platform: "console".into(),
         destination: to,
         card_for,
+        kind: OutboxKind::Message,
         body: format!("body of {key}"),
         not_before: at(0),
         created_at: at(0),

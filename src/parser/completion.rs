@@ -1,0 +1,186 @@
+//! Whether a message really says that work is finished.
+//!
+//! A false `done` hands work on too early (the people waiting on the task are told
+//! to start), which is the worst mistake the parser can make. So a completion word
+//! is only trusted when nothing in the message weakens it: negation ("not merged
+//! yet"), hedging ("almost", "should be", "by EOD"), a question, partial progress
+//! ("part 1 merged"), failure ("the deploy broke"), doubt ("I thought it was done
+//! but ..."), or completion of something else ("done for the day"). The vetoes look
+//! at the whole message: one doubtful clause is enough to make it a note.
+
+use std::ops::Range;
+
+use super::text::Text;
+use crate::domain::TaskKey;
+
+patterns! {
+    /// Words, phrases and emoji that say work is finished.
+    CLAIM = r"\b(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|closed|delivered|wrapped\s+(?:it\s+|this\s+|that\s+)?up|(?:is|are|went|now|it's|its|that's|we're|we\s+are|all)\s+live|live\s+(?:now|in\s+prod\w*|on\s+prod\w*|everywhere|for\s+everyone)|(?:is|are|it's|now)\s+in\s+prod(?:uction)?)\b|✅|✔|☑|🎉|🚢|🏁|🥳";
+    /// A completion verb used as a command: `done T-4`, `close T-4`, `mark T-4 done`.
+    COMMAND = r"^(?:done|finish|finished|complete|completed|close|closed|ship|shipped|merged|landed|deployed|released|mark\s+(?:<KEYS>|it|this|that)\s+(?:as\s+)?(?:done|complete|completed|finished))\b";
+    /// Phrases that look negative but report success; they are ignored by the vetoes.
+    EXCUSED = r"\bno\s+(?:errors?|issues?|problems?|regressions?|alerts?|complaints?|conflicts?|incidents?|rollbacks?|downtime)\b|\bwithout\s+(?:any\s+)?(?:errors?|issues?|problems?|incidents?|downtime|a\s+hitch|drama)\b|\bzero\s+(?:errors?|issues?|downtime)\b|\bnothing\s+(?:left|else|more)(?:\s+to\s+do)?\b|\bclosing\s+(?:this|it)\s+out\b";
+    /// Negation: "not done", "isn't finished", "never merged", "not yet".
+    NEGATION = r"\b(?:not|no|nope|nah|never|none|nothing|nowhere|neither|nor|without|yet|still|hardly|barely|far\s+from|un(?:done|finished|merged|shipped|deployed|released))\b|n't\b|\b(?:cant|dont|isnt|wasnt|hasnt|havent|hadnt|didnt|doesnt|wont|arent|werent|aint|shouldnt|wouldnt|couldnt)\b";
+    /// Hedging, intentions, conditions and the future: "almost", "should be",
+    /// "will be", "by EOD", "once CI is green", "ready to merge", "PR is up".
+    HEDGE = r"\b(?:almost|nearly|mostly|partly|partially|basically|practically|kinda|kind\s+of|sort\s+of|sorta|should|shall|would|could|might|may|maybe|perhaps|probably|possibly|likely|hopefully|hope|hoping|fingers\s+crossed|will|going\s+to|gonna|about\s+to|plan|plans|planning|planned|want|wanna|need|needs|needed|must|have\s+to|has\s+to|got\s+to|gotta|expect|expected|expecting|eta|soon|shortly|later|tomorrow|tonight|next|eod|eow|cob|once|when|whenever|if|unless|until|till|before|after|ready|pending|awaiting|waiting|queued|scheduled|trying|try|tried|attempt|attempting|attempted|let's|let\s+me|lemme|wip|in\s+progress|in\s+review|under\s+review|for\s+review|get|gets|getting|close\s+to|ought|testing|draft|todo)\b|'ll\b|'d\b|-ish\b|\bish\b|\b(?:pretty|fairly|quite|mostly)\s+sure\b|\b(?:afaik|afaict|iirc)\b|\bby\s+(?:end|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|lunch|the\s+end|\d)|\bin\s+(?:a|an|\d+)\s+(?:bit|sec|secs|second|seconds|min|mins|minute|minutes|hour|hours|hr|hrs|day|days|week|weeks)\b|\bbe\s+(?:\w+\s+)?(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|live|closed)\b|\bto\s+(?:merge|ship|deploy|land|release|close|finish|complete)\b|\bpr\s+(?:is\s+)?(?:up|open|opened|raised|created)\b|🤞|⏳|🚧";
+    /// Partial progress: "done with the first half", "part 1 merged", "50%", "2/3",
+    /// "on staging", "done but ...".
+    PARTIAL = r"\b(?:first|second|third|half|halfway|part|parts|phase|phases|step|steps|stage|initial|prototype|skeleton|scaffold\w*|remaining|except|but|though|although|however|only|partial\w*|subset|staging|canary|beta|the\s+rest|rest\s+of|most\s+of|some\s+of|one\s+of|some|left|(?:my|our|their|his|her)\s+(?:part|side|end|bit|half|share))\b|\b(?:[0-9]|[1-9][0-9])\s*%|\b\d+\s*(?:/|of|out\s+of)\s*\d+\b";
+    /// Failure: "the merge failed", "deploy broke", "reverted", "CI is red".
+    FAILURE = r"\b(?:fail|fails|failed|failing|failure|failures|broke|broken|breaks|breaking|error|errors|erroring|crash|crashed|crashes|crashing|revert|reverted|reverting|reverts|rolled\s+back|roll\s+back|rolling\s+back|rollback|regression|regressions|regressed|bug|bugs|buggy|red|flaky|flake|conflict|conflicts|blew\s+up|on\s+fire|outage|down|panic|panicked|panics|exception|oops|uh\s*oh|wrong|problem|problems|stuck|blocked|hold|hotfix|incident|alert|alerts|timeout|timed\s+out)\b|❌|💥|🔥|😬|😭|⚠|🐛|🚨";
+    /// Doubt and hearsay: "I thought it was done", "seems live", "@bob said".
+    DOUBT = r"\b(?:thought|think|thinking|believe|believed|guess|assume|assumed|assuming|suppose|supposed|supposedly|apparently|seems|seem|seemed|looks\s+like|look\s+like|appears|appeared|unsure|unclear|wonder|wondering|idk|dunno|allegedly|claims?|said|says|told)\b|\bdouble[\s-]?check";
+    /// Completion of something other than the task, or of a step towards it:
+    /// "done for the day", "well done", "merging now", "merged main into my branch".
+    ELSEWHERE = r"\bdone\s+for\s+(?:the\s+day|today|now|tonight|the\s+week|the\s+weekend)\b|\b(?:well|nicely|good|great)\s+done\b|\b(?:merging|shipping|deploying|finishing|landing|wrapping|closing|completing|releasing|rolling)\b|\bmerged\s+(?:main|master|develop|trunk|upstream|origin)\b|\binto\s+(?:my|our|the|this|a|feature)\s+branch\b|\b(?:duplicate|dupe|wontfix)\b|\b(?:you|you're|you\s+are|he|he's|she|she's|they|they're)\b.{0,20}\bdone\b|\bdone\s+(?:reviewing|testing|looking|checking|reading)\b";
+    /// "done with X": the task only when X is the task itself.
+    DONE_WITH = r"\bdone\s+with\s+(\S+)";
+}
+
+/// What finished work a message claims.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Claim {
+    /// The keys named in the clauses that claim completion (may be empty).
+    pub keys: Vec<TaskKey>,
+}
+
+/// The completion the message claims, or `None` when it claims none or any veto
+/// applies.
+pub(super) fn claim(text: &Text) -> Option<Claim> {
+    let masked = text.masked();
+    let command = COMMAND.is_match(masked);
+    let claims: Vec<Range<usize>> = CLAIM.find_iter(masked).map(|m| m.range()).collect();
+    if (claims.is_empty() && !command) || vetoed(masked) {
+        return None;
+    }
+    let keys = text
+        .clauses()
+        .into_iter()
+        .filter(|clause| {
+            (command && clause.start == 0) || claims.iter().any(|c| clause.contains(&c.start))
+        })
+        .flat_map(|clause| text.keys_in(clause));
+    Some(Claim {
+        keys: super::text::unique(keys),
+    })
+}
+
+/// Whether anything in the message weakens a completion claim.
+pub(super) fn vetoed(masked: &str) -> bool {
+    let plain = blank(masked, &EXCUSED);
+    plain.contains('?')
+        || [&NEGATION, &HEDGE, &PARTIAL, &FAILURE, &DOUBT, &ELSEWHERE]
+            .iter()
+            .any(|veto| veto.is_match(&plain))
+        || done_with_something_else(&plain)
+}
+
+/// "done with the coffee machine" and "done with my part" are not the task;
+/// "done with it", "done with this" and "done with T-4" are.
+fn done_with_something_else(text: &str) -> bool {
+    DONE_WITH.captures_iter(text).any(|found| {
+        let object = found.get(1).map_or("", |m| m.as_str());
+        let object = object.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        let is_task = ["it", "this", "that"]
+            .iter()
+            .any(|word| object.eq_ignore_ascii_case(word))
+            || object.parse::<TaskKey>().is_ok();
+        !is_task
+    })
+}
+
+/// `text` with every match of `pattern` replaced by spaces of the same byte length.
+fn blank(text: &str, pattern: &regex::Regex) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for found in pattern.find_iter(text) {
+        out.push_str(text.get(at..found.start()).unwrap_or_default());
+        out.extend(std::iter::repeat_n(' ', found.len()));
+        at = found.end();
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(text: &str) -> bool {
+        claim(&Text::new(text)).is_some()
+    }
+
+    #[test]
+    fn plain_completion_words_and_emoji_claim_completion() {
+        for text in [
+            "done",
+            "Done.",
+            "merged 🎉",
+            "✅",
+            "shipped to prod just now",
+            "this is live now",
+            "PR landed",
+            "deployed to prod, no errors",
+            "wrapped it up",
+            "all done, nothing left to do",
+            "done with it",
+            "100% done",
+        ] {
+            assert!(claims(text), "{text:?} should claim completion");
+        }
+    }
+
+    #[test]
+    fn negated_hedged_partial_failed_or_doubtful_completion_is_vetoed() {
+        for text in [
+            "not done yet, CI is red",
+            "isn't finished",
+            "not merged yet",
+            "almost done",
+            "nearly there, should be done by EOD",
+            "will be live tomorrow",
+            "hopefully merged soon",
+            "done?",
+            "done with the first half",
+            "part 1 merged",
+            "the merge failed",
+            "deployed but the deploy broke prod",
+            "I thought it was done but the job is red",
+            "done for the day",
+            "merging now",
+            "merged main into my branch",
+            "ready to merge",
+            "deployed to staging",
+            "50% done",
+            "done with the coffee machine",
+            "it’s not done",
+            "reverted the merge",
+            "let me know when it's done",
+            "once T-3 is merged",
+            "needs to be deployed",
+            "PR is up, not merged",
+            "seems live",
+            "@bob said it's deployed",
+            "done-ish",
+            "pretty sure it's merged",
+            "I'd say it's done",
+            "English docs merged, code next",
+        ] {
+            assert!(!claims(text), "{text:?} must not claim completion");
+        }
+    }
+
+    #[test]
+    fn keys_come_from_the_clauses_that_claim_completion() {
+        let claim = claim(&Text::new("T-4 is done, T-5 is on me")).map(|c| c.keys);
+        assert_eq!(claim, Some(vec![TaskKey::new(4)]));
+    }
+
+    #[test]
+    fn a_command_claims_the_keys_that_follow_it() {
+        let claim = claim(&Text::new("close T-4 and T-5")).map(|c| c.keys);
+        assert_eq!(claim, Some(vec![TaskKey::new(4), TaskKey::new(5)]));
+    }
+}

@@ -1,0 +1,70 @@
+//! `add <title> [for @person] [after T-1 and T-2]`: capturing a new task.
+//!
+//! The title is what remains of the request once the verb, the owner phrase and the
+//! dependency phrases are cut out, so "add Migrate billing DB for @alice after T-3"
+//! becomes the task "Migrate billing DB", owned by @alice, waiting on T-3.
+
+use super::Intent;
+use super::grammar::{Ctx, help_on};
+use super::text::tidy;
+
+patterns! {
+    /// The verb, with its optional object noun: "add", "new task:", "create a task to".
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:a|an))?(?:\s+new)?(?:\s+(?:task|todo|to-do|ticket|item|card)\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    /// The noun that makes a creation explicit, required in a thread reply.
+    TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
+    /// What "add" adds when it is not a task: "add a note", "add dependency ...".
+    NOT_A_TASK = r"^(?:a\s+|an\s+|the\s+)?(?:note|comment|dependency|dep|deps|blocker|link)\b";
+    /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
+    OWNER = r"(?:,\s*)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?)\s*:?\s*(<WHO>)";
+    /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
+    AFTER = r"(?:,\s*)?\b(?:after|once|following|when|depends?\s+on|depending\s+on|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:is|are|has|have)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in))?";
+}
+
+/// `add ...`, `new task: ...`, `create a task to ...`.
+///
+/// A thread reply must say "task" ("new task: ..."): "add tests for the edge case"
+/// in a thread is talk about the work, not a request to Baton.
+pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let verb = VERB.find(masked)?;
+    let rest = verb.end()..masked.len();
+    let object = masked.get(rest.clone()).unwrap_or_default();
+    if NOT_A_TASK.is_match(object) || (!ctx.explicit() && !TASK_NOUN.is_match(verb.as_str())) {
+        return None;
+    }
+    let mut cuts = Vec::new();
+    let mut owner = None;
+    for found in OWNER.captures_iter(masked).filter(|c| starts_in(c, &rest)) {
+        let person = found
+            .get(1)
+            .and_then(|who| ctx.person(ctx.text.slice(who.range())));
+        if let (Some(person), Some(whole)) = (person, found.get(0)) {
+            owner.get_or_insert(person);
+            cuts.push(whole.range());
+        }
+    }
+    let mut blockers = Vec::new();
+    for found in AFTER.captures_iter(masked).filter(|c| starts_in(c, &rest)) {
+        if let (Some(keys), Some(whole)) = (found.get(1), found.get(0)) {
+            blockers.extend(ctx.text.keys_in(keys.range()));
+            cuts.push(whole.range());
+        }
+    }
+    let title = tidy(&ctx.text.cut(rest, &cuts));
+    if title.is_empty() {
+        return Some(help_on("create"));
+    }
+    Some(Intent::Create {
+        title,
+        owner,
+        blockers: super::text::unique(blockers),
+    })
+}
+
+/// Whether a match starts inside `span`.
+fn starts_in(found: &regex::Captures<'_>, span: &std::ops::Range<usize>) -> bool {
+    found
+        .get(0)
+        .is_some_and(|whole| span.contains(&whole.start()))
+}

@@ -1,0 +1,85 @@
+//! The regex vocabulary the grammar is written in.
+//!
+//! Every pattern is case-insensitive, and a straight apostrophe in a pattern also
+//! matches the typographic one (`don't` and `don’t`), because chat clients
+//! autocorrect quotes. Placeholders keep the patterns readable: `<KEY>` is one task
+//! key, `<KEYS>` a list of keys (`T-4 and T-5`, `T-7, T-8 & T-9`), `<WHO>` a person
+//! (`@bob`, `me`, `myself`).
+//!
+//! Patterns are compiled once, on first use, through [`patterns!`]; each module that
+//! declares patterns also gets a `compile_patterns` function so a unit test can prove
+//! that every built-in pattern compiles.
+
+use regex::Regex;
+
+/// One task key, `T-12` (any case).
+pub(super) const KEY: &str = r"\bt-\d{1,15}\b";
+
+/// A list of task keys joined by commas, `and`, `&`, `or` or spaces.
+pub(super) const KEYS: &str =
+    r"\bt-\d{1,15}\b(?:(?:\s*,\s*(?:and\s+)?|\s*&\s*|\s+and\s+|\s+or\s+|\s+)t-\d{1,15}\b)*";
+
+/// A person: a handle, or a word that means the author.
+pub(super) const WHO: &str = r"(?:@\w[\w.\-]*|\bme\b|\bmyself\b)";
+
+/// Compiles a built-in pattern after expanding its placeholders.
+///
+/// Word boundaries are ASCII ones: the vocabulary is English, and a Unicode `\b`
+/// makes the regex engine fall back to a slow path on non-ASCII text (a 100 KB
+/// line of emoji took most of a second).
+///
+/// Patterns are constants of this crate, so a failure is a programming error caught
+/// by the `every_pattern_compiles` test, never something a message can trigger.
+pub(super) fn re(pattern: &str) -> Regex {
+    let expanded = pattern
+        .replace('\'', "['’]")
+        .replace("<KEYS>", KEYS)
+        .replace("<KEY>", KEY)
+        .replace("<WHO>", WHO)
+        .replace(r"\b", r"(?-u:\b)");
+    Regex::new(&format!("(?i){expanded}"))
+        .unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))
+}
+
+/// Declares lazily compiled patterns, plus a `compile_patterns` test helper.
+macro_rules! patterns {
+    ($($(#[$meta:meta])* $name:ident = $pattern:expr;)+) => {
+        $(
+            $(#[$meta])*
+            static $name: std::sync::LazyLock<regex::Regex> =
+                std::sync::LazyLock::new(|| super::pattern::re($pattern));
+        )+
+
+        /// Compiles every pattern of this module (a test proves they all compile).
+        #[cfg(test)]
+        pub(super) fn compile_patterns() {
+            $(std::sync::LazyLock::force(&$name);)+
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apostrophes_match_both_typographic_forms() {
+        let pattern = re(r"\bdon't\b");
+        assert!(pattern.is_match("don't"));
+        assert!(pattern.is_match("DON’T"));
+    }
+
+    #[test]
+    fn key_lists_cover_the_ways_people_join_keys() {
+        let pattern = re(r"^<KEYS>$");
+        for list in [
+            "T-4",
+            "t-4 and T-5",
+            "T-7, T-8 and T-9",
+            "T-1 & T-2",
+            "T-1, and T-2",
+        ] {
+            assert!(pattern.is_match(list), "{list:?}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Requests that ask Baton for information or configure it: help, settings, mine,
+//! the blocked list, the digest, the graph, and `show` (including any question
+//! about a task).
+
+use super::Intent;
+use super::grammar::{Ctx, unknown};
+use super::suggest;
+
+patterns! {
+    /// Thanks and acknowledgements: addressed, but nothing to do.
+    PLEASANTRY = r"^(?:thanks?(?:\s+(?:you|a\s+lot|so\s+much))?|thank\s+you|thx|ty|tysm|cheers|ok(?:ay)?|k|kk|cool|nice|great|awesome|perfect|got\s+it|np|no\s+problem|lol|haha|good\s+bot|nice\s+one|👍|🙏|❤️|🙌)[\s!.]*$";
+    /// `help`, `help done`, `help me with assign`.
+    HELP_VERB = r"^(?:help|usage|commands|man)\b[\s:,\-]*(?:(?:me\s+)?(?:with|on|for|about)\s+)?(?:the\s+)?(?:verb\s+|command\s+)?([\w\-]+)?[\s?!.]*$";
+    /// Asking what Baton can do.
+    HELP_PHRASE = r"\bwhat\s+(?:can|do|else\s+can)\s+(?:you|u|baton)\s+(?:do|understand|know)\b|\bhow\s+(?:do|does|can)\s+(?:this|you|it|baton)\s+work\b|\bhow\s+(?:do|can)\s+i\s+use\b|\bwhat\s+(?:are\s+(?:the|your)\s+)?(?:commands|verbs)\b|\bwho\s+are\s+you\b|\blist\s+(?:of\s+)?commands\b|^\?+$";
+    /// `settings tz Europe/Berlin`.
+    SETTINGS = r"(?s)^(?:settings?|config|configure|prefs?|preferences)\b[\s:]*(.*)$";
+    /// `set my timezone to Europe/Berlin`, `change digest time to 09:30`.
+    SETTINGS_SET = r"(?s)^(?:set|change|update)\s+(?:(?:my|the|this|room|our|room's)\s+)*(tz|time\s*zone|time-zone|working\s+hours|work\s+hours|hours|quiet\s+hours|digest\s+time|digest\s+days|digest|days)\s*(?:to|=|:|as)?\s*(.+)$";
+    /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
+    SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+|i'm\s+in\s+|i\s+am\s+in\s+)(\w+/[\w/+\-]+|utc|gmt)";
+    /// `my working hours are 09:00-18:00`.
+    SETTINGS_HOURS = r"(?s)^my\s+(?:working\s+|work\s+)?hours\s+are\s+(.+)$";
+    /// Asking for one's own tasks.
+    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall)\s+i\s+(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b";
+    /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
+    IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^mine\s*[:,\-–—]\s*<KEYS>";
+    /// A bare "mine" (a claim when replying in a thread).
+    BARE_MINE = r"^mine[\s!.]*$";
+    /// Asking for the blocked list.
+    BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b";
+    /// Asking for the digest.
+    DIGEST = r"^(?:digest|summary|summarize|recap|standup|roundup)\b|\b(?:send|post|show|give|run|do)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+|today's\s+)?(?:daily\s+|blocker\s+)?(?:digest|summary|recap)\b";
+    /// Asking for the dependency graph.
+    GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e)\b|^(?:deps|dependencies|tree|draw)\b";
+    /// A thread reply that only asks for the graph around the task.
+    THREAD_GRAPH = r"^(?:graph|deps|dependencies|dependency\s+graph)[\s!.?]*$";
+    /// Asking to see a task.
+    SHOW = r"^(?:show|status|info|details?|describe|view|display|look\s*up|lookup|check(?:\s+on)?|what\s+about|tell\s+me\s+about|where\s+(?:are\s+we|is|are)\s+(?:on|with)|card)\b|\bstatus\s+(?:of|on|for)\b|\b(?:update|progress|eta)\s+on\b";
+    /// A thread reply that only asks to see the task: "status", "show".
+    THREAD_SHOW = r"^(?:show|status|details?|info|card)(?:\s+(?:me|of|for|on))?(?:\s+<KEYS>)?[\s!.]*$";
+    /// Nothing but task keys: "T-15", "T-15?".
+    BARE_KEYS = r"^<KEYS>[\s?!.]*$";
+    /// Words that make a question in a thread a question about the task.
+    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merged|shipped|live|deployed|started|landing|land|ship|when|waiting|stuck)\b";
+}
+
+/// Thanks and acknowledgements addressed to Baton need no answer.
+pub(super) fn pleasantry(ctx: &Ctx<'_>) -> Option<Intent> {
+    (ctx.explicit() && PLEASANTRY.is_match(ctx.masked())).then_some(Intent::None)
+}
+
+/// `help`, `help done`, "what can you do?".
+///
+/// In a thread without a mention only a bare `help` or `help <verb>` counts:
+/// "help, the deploy is broken" is talk about the task.
+pub(super) fn help(ctx: &Ctx<'_>) -> Option<Intent> {
+    let text = ctx.masked();
+    if let Some(found) = HELP_VERB.captures(text) {
+        let word = found.get(1).map(|m| m.as_str());
+        let topic = word.and_then(help_topic);
+        if ctx.explicit() || word.is_none() || word.and_then(suggest::canonical).is_some() {
+            return Some(Intent::Help { topic });
+        }
+    }
+    HELP_PHRASE
+        .is_match(text)
+        .then_some(Intent::Help { topic: None })
+}
+
+/// The help topic for a word: the intent a verb word names, or the word itself.
+fn help_topic(word: &str) -> Option<String> {
+    let word = word.to_lowercase();
+    if ["me", "please", "pls", "us"].contains(&word.as_str()) {
+        return None;
+    }
+    Some(suggest::canonical(&word).map_or(word, str::to_owned))
+}
+
+/// `settings tz Europe/Berlin`, `set my timezone to ...`, `my hours are ...`.
+pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
+    if !ctx.explicit() {
+        return None;
+    }
+    let text = ctx.text;
+    let span = |found: &regex::Captures<'_>, group| {
+        found
+            .get(group)
+            .map_or("", |m: regex::Match<'_>| text.slice(m.range()))
+    };
+    let args = if let Some(found) = SETTINGS.captures(ctx.masked()) {
+        setting_args(span(&found, 1))
+    } else if let Some(found) = SETTINGS_SET.captures(ctx.masked()) {
+        let mut args = vec![setting_name(span(&found, 1))];
+        args.extend(words(span(&found, 2)));
+        args
+    } else if let Some(found) = SETTINGS_TZ.captures(ctx.masked()) {
+        vec!["tz".to_owned(), span(&found, 1).to_owned()]
+    } else if let Some(found) = SETTINGS_HOURS.captures(ctx.masked()) {
+        let mut args = vec!["hours".to_owned()];
+        args.extend(words(span(&found, 1)));
+        args
+    } else {
+        return None;
+    };
+    Some(Intent::Settings { args })
+}
+
+/// The words of a settings command, with the setting's name made canonical
+/// (`time zone` → `tz`).
+fn setting_args(rest: &str) -> Vec<String> {
+    let mut args = words(rest);
+    if let [first, second, ..] = args.as_slice() {
+        let pair = format!("{first} {second}").to_lowercase();
+        if setting_name(&pair) != pair {
+            args.splice(0..2, [setting_name(&pair)]);
+        }
+    }
+    if let Some(first) = args.first_mut() {
+        *first = setting_name(first);
+    }
+    args
+}
+
+/// The canonical name of a setting, or the name lower-cased.
+fn setting_name(name: &str) -> String {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = name.trim_end_matches(':').to_lowercase();
+    match name.as_str() {
+        "tz" | "timezone" | "time zone" | "time-zone" | "zone" => "tz",
+        "hours" | "working hours" | "work hours" => "hours",
+        "digest" | "digest time" => "digest",
+        "days" | "digest days" => "days",
+        "quiet hours" => "quiet",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// Whitespace-separated words, the last one without trailing sentence punctuation.
+fn words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    if let Some(last) = words.last_mut() {
+        *last = last.trim_end_matches(['.', ',', ';', '!']).to_owned();
+        if last.is_empty() {
+            words.pop();
+        }
+    }
+    words
+}
+
+/// `mine`, "what's on my plate?"; and claims: "T-16 is mine", or a bare "mine" in
+/// a thread, assign the task to the author.
+pub(super) fn mine(ctx: &Ctx<'_>) -> Option<Intent> {
+    let text = ctx.masked();
+    let claim = |tasks| Intent::Assign {
+        tasks,
+        owner: ctx.author.to_owned(),
+    };
+    if IS_MINE.is_match(text) && !ctx.asks() {
+        return Some(ctx.on_subject(ctx.text.keys(), "assign", claim));
+    }
+    if !ctx.explicit() {
+        if BARE_MINE.is_match(text) {
+            return Some(ctx.on_subject(vec![], "assign", claim));
+        }
+        if !ctx.asks() {
+            return None;
+        }
+    }
+    MINE.is_match(text).then_some(Intent::Mine)
+}
+
+/// `blocked` with no task, "what's blocked?". A bare "blocked" in a thread is
+/// about the task, so there only a question asks for the list.
+pub(super) fn blocked_list(ctx: &Ctx<'_>) -> Option<Intent> {
+    let in_scope = if ctx.explicit() {
+        ctx.thread.is_none() || ctx.asks()
+    } else {
+        ctx.asks()
+    };
+    let listed = in_scope && ctx.text.keys().is_empty() && BLOCKED_LIST.is_match(ctx.masked());
+    listed.then_some(Intent::Blocked)
+}
+
+/// `digest`, "post the digest".
+pub(super) fn digest(ctx: &Ctx<'_>) -> Option<Intent> {
+    let asked = ctx.explicit() && ctx.text.keys().is_empty() && DIGEST.is_match(ctx.masked());
+    asked.then_some(Intent::Digest)
+}
+
+/// `graph`, "show me the dependency graph for T-14".
+pub(super) fn graph(ctx: &Ctx<'_>) -> Option<Intent> {
+    let text = ctx.masked();
+    let asked =
+        ((ctx.explicit() || ctx.asks()) && GRAPH.is_match(text)) || THREAD_GRAPH.is_match(text);
+    asked.then(|| Intent::Graph {
+        tasks: ctx.subject(ctx.text.keys()),
+    })
+}
+
+/// A question: about named tasks it is `show`; in a thread it is `show` when it
+/// asks about the task's state and a note otherwise ("lunch at 12?"). A question
+/// about nothing Baton knows is not understood.
+pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
+    if !ctx.asks() {
+        return None;
+    }
+    let keys = ctx.text.keys();
+    if !keys.is_empty() {
+        return Some(Intent::Show { tasks: keys });
+    }
+    let Some(thread) = ctx.thread else {
+        return Some(unknown(ctx.text.first_word()));
+    };
+    Some(if STATUS_WORDS.is_match(ctx.masked()) {
+        Intent::Show {
+            tasks: vec![thread],
+        }
+    } else {
+        Intent::Note {
+            tasks: vec![thread],
+            text: ctx.note_text(),
+        }
+    })
+}
+
+/// `show T-15`, `status of T-3`, or nothing but keys ("T-15").
+///
+/// A thread reply must be only the request ("status"): "quick update on the
+/// migration: ..." is a note, not a request to see the card.
+pub(super) fn show(ctx: &Ctx<'_>) -> Option<Intent> {
+    let text = ctx.masked();
+    let asked = if ctx.explicit() {
+        BARE_KEYS.is_match(text) || SHOW.is_match(text)
+    } else {
+        THREAD_SHOW.is_match(text)
+    };
+    asked.then(|| ctx.on_subject(ctx.text.keys(), "show", |tasks| Intent::Show { tasks }))
+}

@@ -1,0 +1,231 @@
+//! What holds tasks up: dependencies between tasks (`depend`, `undepend`) and
+//! blockers outside Baton (`block`, `unblock`).
+//!
+//! A phrase like "blocked by" or "waiting on" is a dependency when a task key
+//! follows it ("blocked by T-6") and an external blocker otherwise ("waiting on
+//! legal"). Subjects are the keys before the phrase, else the thread's task.
+
+use std::ops::Range;
+
+use super::Intent;
+use super::grammar::{Ctx, help_on};
+use super::text::{tail, tidy};
+use crate::domain::TaskKey;
+
+patterns! {
+    /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
+    UNDEPEND_PHRASE = r"\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not)\s+(?:depend(?:s|ing)?\s+on|dependent\s+on|blocked\s+(?:by|on)|waiting\s+(?:on|for)|waits?\s+(?:on|for)|needs?|requires?|after|behind)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|(?:remove|delete|drop|clear)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from)\b";
+    /// Separates the dependent task from its blockers in a command.
+    PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
+    /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
+    DEPEND_COMMAND = r"^(?:block|depend|make|set|mark|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?)\s+(<KEYS>)";
+    /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
+    CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go\s+ahead|pick\s+up|ship|finish|merge|deploy|land|release)(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
+    /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
+    FORWARD = r"\b(?:depends?\s+on|depending\s+on|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
+    /// "after" is too often about time ("merged right after T-4 landed").
+    AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
+    /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
+    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|must\s+(?:be\s+done|land|ship|go|come|happen|finish)\s+before|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
+    FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge)\s+(<KEYS>)\s+first\b";
+    /// "do T-1 before T-2".
+    BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(<KEYS>)";
+    /// Clearing an external blocker.
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker\s+(?:is\s+|has\s+been\s+|was\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:external\s+)?(?:block|blocker|hold)\b|\boff\s+hold\b";
+    /// A negation just before a word: "still not unblocked", "don't cancel".
+    NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
+    /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
+    BLOCK_COMMAND = r"(?s)^(?:blocked|block|stuck|on\s+hold|hold|put\s+on\s+hold)\b[\s,]*(<KEYS>)?[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|as|since)\b[\s:]*)?(.*)$";
+    /// "T-40 is blocked on legal review", "we're stuck because ...".
+    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|on\s+hold)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
+    /// "put T-40 on hold until Q3".
+    ON_HOLD = r"(?s)\bput\s+(<KEYS>|it|this|that)\s+on\s+hold\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
+    /// "waiting on legal", "still waiting for the vendor's keys".
+    WAITING = r"(?s)\b(?:waiting|waits)\s+(?:on|for)\s+.+$";
+    /// Routine waits inside the team's own process, not external blockers:
+    /// "waiting for CI", "waiting on the build".
+    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:the\s+)?(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge)\b";
+}
+
+/// `T-14 no longer depends on T-13`, `remove dependency T-14 -> T-2`, `undepend`.
+pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let (tasks, blockers) = if let Some(found) = UNDEPEND_PHRASE.captures(masked) {
+        let (phrase, keys) = (found.get(0)?, found.get(1)?);
+        (
+            ctx.text.keys_in(0..phrase.start()),
+            ctx.text.keys_in(keys.range()),
+        )
+    } else {
+        let command = UNDEPEND_COMMAND.find(masked)?;
+        pair(ctx, command.start()..masked.len())
+    };
+    Some(relation(
+        ctx,
+        tasks,
+        blockers,
+        "undepend",
+        |tasks, blockers| Intent::Undepend { tasks, blockers },
+    ))
+}
+
+/// `T-14 depends on T-13`, `block T-14 on T-2`, `this needs T-6 first`, `T-1 blocks
+/// T-2`, and "can't start T-30 until ..." (an external block when no task follows).
+pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
+    let (tasks, blockers) = dependency(ctx)?;
+    if blockers.is_empty() {
+        return None;
+    }
+    Some(relation(
+        ctx,
+        tasks,
+        blockers,
+        "depend",
+        |tasks, blockers| Intent::Depend { tasks, blockers },
+    ))
+}
+
+/// The subject and blocker keys of a dependency phrase, if there is one.
+fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
+    let masked = ctx.masked();
+    let text = ctx.text;
+    if let Some(found) = DEPEND_COMMAND.captures(masked) {
+        return Some((
+            text.keys_in(found.get(1)?.range()),
+            text.keys_in(found.get(2)?.range()),
+        ));
+    }
+    if let Some(found) = CANT_UNTIL.captures(masked) {
+        let (whole, rest) = (found.get(0)?, found.get(2)?);
+        let mut tasks = text.keys_in(0..whole.start());
+        tasks.extend(
+            found
+                .get(1)
+                .map(|m| text.keys_in(m.range()))
+                .unwrap_or_default(),
+        );
+        return Some((tasks, text.keys_in(rest.range())));
+    }
+    if let Some(found) = FORWARD.captures(masked).or_else(|| AFTER.captures(masked)) {
+        // The subject is every key before the blockers (AFTER's match includes it).
+        let keys = found.get(1)?;
+        return Some((text.keys_in(0..keys.start()), text.keys_in(keys.range())));
+    }
+    if let Some(found) = FIRST.captures(masked) {
+        let blockers = text.keys_in(found.get(1).or_else(|| found.get(2))?.range());
+        let others = text
+            .keys()
+            .into_iter()
+            .filter(|key| !blockers.contains(key));
+        return Some((others.collect(), blockers));
+    }
+    if let Some(found) = INVERSE.captures(masked) {
+        let (phrase, keys) = (found.get(0)?, found.get(1)?);
+        let blockers = ctx.subject(text.keys_in(0..phrase.start()));
+        return Some((text.keys_in(keys.range()), blockers));
+    }
+    let found = BEFORE.captures(masked)?;
+    Some((
+        text.keys_in(found.get(2)?.range()),
+        text.keys_in(found.get(1)?.range()),
+    ))
+}
+
+/// The dependent tasks and their blockers in a command's tail: "T-14 -> T-2",
+/// "T-14 on T-2", or, in a thread, just the blockers.
+fn pair(ctx: &Ctx<'_>, tail: Range<usize>) -> (Vec<TaskKey>, Vec<TaskKey>) {
+    let text = ctx.text;
+    let tail_text = text.masked().get(tail.clone()).unwrap_or_default();
+    if let Some(separator) = PAIR_SEPARATOR.find(tail_text) {
+        let split = tail.start + separator.start();
+        let tasks = text.keys_in(tail.start..split);
+        let blockers = text.keys_in(split..tail.end);
+        if !tasks.is_empty() && !blockers.is_empty() {
+            return (tasks, blockers);
+        }
+    }
+    let keys = text.keys_in(tail);
+    match (ctx.thread, keys.split_first()) {
+        (Some(_), _) if keys.len() == 1 => (vec![], keys),
+        (_, Some((first, rest))) => (vec![*first], rest.to_vec()),
+        _ => (vec![], vec![]),
+    }
+}
+
+/// A relation intent with the subject resolved, or help when a side is missing.
+fn relation(
+    ctx: &Ctx<'_>,
+    tasks: Vec<TaskKey>,
+    blockers: Vec<TaskKey>,
+    verb: &str,
+    make: fn(Vec<TaskKey>, Vec<TaskKey>) -> Intent,
+) -> Intent {
+    let tasks: Vec<TaskKey> = ctx
+        .subject(tasks)
+        .into_iter()
+        .filter(|task| !blockers.contains(task))
+        .collect();
+    if tasks.is_empty() || blockers.is_empty() {
+        help_on(verb)
+    } else {
+        make(tasks, blockers)
+    }
+}
+
+/// `unblock T-40`, "keys arrived, unblocked", "no longer blocked".
+pub(super) fn unblock(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let found = UNBLOCK.find(masked)?;
+    let before = tail(masked.get(..found.start()).unwrap_or_default(), 32);
+    let negated = found.as_str().to_lowercase().starts_with("un") && NEGATED.is_match(before);
+    (!negated).then(|| {
+        ctx.on_subject(ctx.text.keys(), "unblock", |tasks| Intent::Unblock {
+            tasks,
+        })
+    })
+}
+
+/// `blocked T-40 waiting on legal review`, "blocked: vendor hasn't sent the keys",
+/// "T-40 is stuck on ...", "waiting on legal".
+pub(super) fn block(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let text = ctx.text;
+    let reason_of =
+        |m: Option<regex::Match<'_>>| m.map_or(String::new(), |m| tidy(text.slice(m.range())));
+    let (named, reason) = if let Some(found) = BLOCK_COMMAND
+        .captures(masked)
+        .or_else(|| BLOCK_STATE.captures(masked))
+        .or_else(|| ON_HOLD.captures(masked))
+    {
+        let named = found
+            .get(1)
+            .map(|m| text.keys_in(m.range()))
+            .unwrap_or_default();
+        (named, reason_of(found.get(2)))
+    } else if let Some(found) = WAITING.find(masked) {
+        if ROUTINE_WAIT.is_match(found.as_str()) {
+            return None;
+        }
+        (
+            text.keys_in(0..found.start()),
+            tidy(text.slice(found.range())),
+        )
+    } else if let Some(found) = CANT_UNTIL.captures(masked) {
+        let whole = found.get(0)?;
+        let mut named = text.keys_in(0..whole.start());
+        named.extend(
+            found
+                .get(1)
+                .map(|m| text.keys_in(m.range()))
+                .unwrap_or_default(),
+        );
+        (named, reason_of(found.get(2)))
+    } else {
+        return None;
+    };
+    Some(ctx.on_subject(named, "block", |tasks| Intent::Block { tasks, reason }))
+}

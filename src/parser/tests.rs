@@ -1,0 +1,948 @@
+//! Behaviour tests of the whole parser, including the labelled corpus.
+
+use super::*;
+use crate::domain::TaskKey;
+
+/// Every built-in pattern compiles (a typo in a pattern fails here, not in chat).
+#[test]
+fn every_pattern_compiles() {
+    address::compile_patterns();
+    completion::compile_patterns();
+    create::compile_patterns();
+    grammar::compile_patterns();
+    queries::compile_patterns();
+    relations::compile_patterns();
+    text::compile_patterns();
+    verbs::compile_patterns();
+}
+
+mod corpus {
+    //! `parse-dev.jsonl`, compared as `score.py` compares.
+
+    use serde_json::Value;
+
+    use super::super::parse_contract_line;
+
+    const CORPUS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/parse-dev.jsonl"
+    );
+
+    /// `score.py`'s `norm_title`: lower-cased, trimmed of spaces and ` .,:;!?"'`,
+    /// inner whitespace collapsed.
+    fn norm(value: &Value) -> String {
+        let text = value.as_str().unwrap_or_default();
+        let trimmed = text
+            .trim()
+            .trim_matches(|c: char| " .,:;!?\"'".contains(c))
+            .to_lowercase();
+        trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// `score.py`'s `keys`: upper-cased, sorted, without repeats.
+    fn keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| item.as_str().unwrap_or_default().to_uppercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// The mismatches between what was expected and what was written.
+    fn mismatches(expect: &Value, got: &Value) -> Vec<String> {
+        let mut bad = Vec::new();
+        let intent = &expect["intent"];
+        if &got["intent"] != intent {
+            bad.push(format!("intent {} != {intent}", got["intent"]));
+        }
+        for field in ["tasks", "blockers"] {
+            if keys(&got[field]) != keys(&expect[field]) {
+                bad.push(format!("{field} {} != {}", got[field], expect[field]));
+            }
+        }
+        let owner_checked =
+            intent == "create" || intent == "assign" || expect.get("owner").is_some();
+        let no_owner = |v: &Value| v.is_null() || v.as_str() == Some("");
+        let owner_differs = if no_owner(&expect["owner"]) {
+            !no_owner(&got["owner"])
+        } else {
+            got["owner"] != expect["owner"]
+        };
+        if owner_checked && owner_differs {
+            bad.push(format!("owner {} != {}", got["owner"], expect["owner"]));
+        }
+        if expect.get("title").is_some() && norm(&got["title"]) != norm(&expect["title"]) {
+            bad.push(format!("title {} != {}", got["title"], expect["title"]));
+        }
+        if expect.get("reason").is_some() {
+            let (g, e) = (norm(&got["reason"]), norm(&expect["reason"]));
+            if g.is_empty() || !(e.contains(&g) || g.contains(&e)) {
+                bad.push(format!("reason {} !~ {}", got["reason"], expect["reason"]));
+            }
+        }
+        if let Some(links) = expect.get("links") {
+            let sorted = |v: &Value| {
+                let mut l: Vec<String> = v
+                    .as_array()
+                    .map(|a| a.iter().map(|x| x.to_string()).collect())
+                    .unwrap_or_default();
+                l.sort();
+                l
+            };
+            if sorted(&got["links"]) != sorted(links) {
+                bad.push(format!("links {} != {links}", got["links"]));
+            }
+        }
+        bad
+    }
+
+    #[test]
+    fn every_labelled_line_of_the_dev_corpus_parses_as_expected() {
+        let corpus = std::fs::read_to_string(CORPUS).unwrap_or_else(|err| {
+            panic!("cannot read the parser corpus at {CORPUS}: {err} (it lives in shared/corpus)")
+        });
+        let mut failures = Vec::new();
+        let mut lines = 0;
+        for line in corpus.lines().filter(|line| !line.trim().is_empty()) {
+            lines += 1;
+            let row: Value = serde_json::from_str(line)
+                .unwrap_or_else(|err| panic!("corpus line is not JSON ({err}): {line}"));
+            let input = row["input"].to_string();
+            let got = serde_json::to_value(
+                parse_contract_line(&input).unwrap_or_else(|e| panic!("{e}: {input}")),
+            )
+            .unwrap_or_default();
+            let bad = mismatches(&row["expect"], &got);
+            if !bad.is_empty() {
+                failures.push(format!("{input}\n    {}", bad.join("; ")));
+            }
+        }
+        assert!(lines > 0, "the corpus at {CORPUS} is empty");
+        assert!(
+            failures.is_empty(),
+            "{} of {lines} corpus lines differ:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+const AUTHOR: &str = "@carol";
+
+fn message(text: &str, thread: Option<u64>, dm: bool) -> Intent {
+    parse(&Message {
+        text,
+        author: AUTHOR,
+        thread_task: thread.map(TaskKey::new),
+        dm,
+    })
+    .intent
+}
+
+/// A message in a room, outside any thread.
+fn said(text: &str) -> Intent {
+    message(text, None, false)
+}
+
+/// A reply in task `n`'s thread.
+fn in_thread(n: u64, text: &str) -> Intent {
+    message(text, Some(n), false)
+}
+
+/// A direct message to the bot.
+fn in_dm(text: &str) -> Intent {
+    message(text, None, true)
+}
+
+fn keys(numbers: &[u64]) -> Vec<TaskKey> {
+    numbers.iter().copied().map(TaskKey::new).collect()
+}
+
+fn done(numbers: &[u64]) -> Intent {
+    Intent::Done {
+        tasks: keys(numbers),
+    }
+}
+
+fn show(numbers: &[u64]) -> Intent {
+    Intent::Show {
+        tasks: keys(numbers),
+    }
+}
+
+fn name(intent: &Intent) -> &'static str {
+    match intent {
+        Intent::None => "none",
+        other => other.name(),
+    }
+}
+
+mod addressing {
+    use super::*;
+
+    #[test]
+    fn slash_bang_and_mention_forms_are_addressed() {
+        for text in [
+            "/baton done T-4",
+            "!baton done T-4",
+            "@baton done T-4",
+            "done T-4 @baton",
+        ] {
+            assert_eq!(said(text), done(&[4]), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_prefix_or_mention_asks_for_help() {
+        for text in ["/baton", "!baton", "@baton", "  @baton  "] {
+            assert_eq!(said(text), Intent::Help { topic: None }, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn unaddressed_chatter_is_ignored() {
+        for text in [
+            "T-12 is done!",
+            "lunch at 12?",
+            "I'm done with the coffee machine",
+            "deploy finished for UTF-8 fix",
+            "thanks!",
+            "pass the baton to @bob",
+            "mail me at ops@baton.dev when T-4 ships",
+        ] {
+            assert_eq!(said(text), Intent::None, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_dm_is_addressed_and_greetings_by_name_are_dropped() {
+        assert_eq!(in_dm("done T-4"), done(&[4]));
+        assert_eq!(
+            in_dm("hi baton, what can you do?"),
+            Intent::Help { topic: None }
+        );
+        assert_eq!(in_dm("hello"), Intent::Help { topic: None });
+    }
+
+    #[test]
+    fn talking_to_the_bot_by_name_in_a_room_is_addressed() {
+        assert_eq!(said("hey baton, what's blocked?"), Intent::Blocked);
+        assert_eq!(said("baton: done T-4"), done(&[4]));
+    }
+
+    #[test]
+    fn a_thread_reply_needs_no_prefix_and_defaults_to_the_threads_task() {
+        assert_eq!(in_thread(9, "merged 🎉"), done(&[9]));
+        assert_eq!(in_thread(9, "T-10 is done too"), done(&[10]));
+    }
+
+    #[test]
+    fn links_are_kept_for_every_message() {
+        let parsed = parse(&Message {
+            text: "done, see https://ci.acme.dev/runs/8812 and (https://x.dev/a).",
+            author: AUTHOR,
+            thread_task: Some(TaskKey::new(9)),
+            dm: false,
+        });
+        assert_eq!(
+            parsed.links,
+            ["https://ci.acme.dev/runs/8812", "https://x.dev/a"]
+        );
+    }
+
+    #[test]
+    fn thanks_addressed_to_the_bot_needs_no_answer_but_is_a_note_in_a_thread() {
+        assert_eq!(said("@baton thanks!"), Intent::None);
+        assert_eq!(name(&in_thread(9, "thanks!")), "note");
+    }
+}
+
+mod each_verb {
+    use super::*;
+
+    #[test]
+    fn create_takes_the_title_owner_and_blockers() {
+        assert_eq!(
+            said("/baton add Migrate billing DB to Postgres 16 for @alice after T-3"),
+            Intent::Create {
+                title: "Migrate billing DB to Postgres 16".into(),
+                owner: Some("@alice".into()),
+                blockers: keys(&[3]),
+            }
+        );
+    }
+
+    #[test]
+    fn create_resolves_me_to_the_author_and_drops_dependency_phrases() {
+        assert_eq!(
+            said("@baton new task: update the runbook, for me, once T-7 and T-8 are merged"),
+            Intent::Create {
+                title: "update the runbook".into(),
+                owner: Some(AUTHOR.into()),
+                blockers: keys(&[7, 8]),
+            }
+        );
+    }
+
+    #[test]
+    fn create_without_a_title_asks_for_help_on_create() {
+        assert_eq!(
+            said("/baton add"),
+            Intent::Help {
+                topic: Some("create".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_thread_reply_creates_a_task_only_when_it_says_task() {
+        assert_eq!(
+            name(&in_thread(9, "new task: write parser tests")),
+            "create"
+        );
+        assert_eq!(name(&in_thread(9, "add tests for the edge case")), "note");
+    }
+
+    #[test]
+    fn done_accepts_several_keys_in_any_case() {
+        assert_eq!(said("@baton finished t-4 and T-5"), done(&[4, 5]));
+        assert_eq!(said("@baton T-7, T-8 and T-9 are done"), done(&[7, 8, 9]));
+        assert_eq!(said("@baton mark T-4 as done"), done(&[4]));
+        assert_eq!(said("@baton can you close T-4?"), done(&[4]));
+    }
+
+    #[test]
+    fn start_has_its_common_phrasings() {
+        for text in [
+            "/baton start T-21",
+            "!baton picking up T-21",
+            "@baton I'm on T-21",
+        ] {
+            assert_eq!(said(text), Intent::Start { tasks: keys(&[21]) }, "{text}");
+        }
+        assert_eq!(in_thread(21, "on it"), Intent::Start { tasks: keys(&[21]) });
+        assert_eq!(
+            in_thread(21, "working on it"),
+            Intent::Start { tasks: keys(&[21]) }
+        );
+    }
+
+    #[test]
+    fn start_that_is_only_planned_or_denied_is_a_note() {
+        for text in [
+            "I'll start tomorrow",
+            "haven't started yet",
+            "will start after lunch",
+        ] {
+            assert_eq!(name(&in_thread(21, text)), "note", "{text}");
+        }
+    }
+
+    #[test]
+    fn depend_reads_both_directions() {
+        let depend = |tasks: &[u64], blockers: &[u64]| Intent::Depend {
+            tasks: keys(tasks),
+            blockers: keys(blockers),
+        };
+        assert_eq!(said("/baton T-14 depends on T-13"), depend(&[14], &[13]));
+        assert_eq!(said("@baton block T-14 on T-2"), depend(&[14], &[2]));
+        assert_eq!(said("@baton T-2 after T-1"), depend(&[2], &[1]));
+        assert_eq!(said("@baton T-1 blocks T-2"), depend(&[2], &[1]));
+        assert_eq!(
+            said("!baton I can't start T-30 until T-29 is merged"),
+            depend(&[30], &[29])
+        );
+        assert_eq!(in_thread(30, "this needs T-6 first"), depend(&[30], &[6]));
+        assert_eq!(in_thread(30, "blocked by T-6"), depend(&[30], &[6]));
+        assert_eq!(in_thread(30, "waits for T-6"), depend(&[30], &[6]));
+        assert_eq!(
+            in_thread(30, "T-6 needs to land first"),
+            depend(&[30], &[6])
+        );
+    }
+
+    #[test]
+    fn undepend_reads_removals() {
+        let undepend = |tasks: &[u64], blockers: &[u64]| Intent::Undepend {
+            tasks: keys(tasks),
+            blockers: keys(blockers),
+        };
+        assert_eq!(
+            said("/baton T-14 no longer depends on T-13"),
+            undepend(&[14], &[13])
+        );
+        assert_eq!(
+            said("!baton remove dependency T-14 -> T-2"),
+            undepend(&[14], &[2])
+        );
+        assert_eq!(said("@baton undepend T-14 T-2"), undepend(&[14], &[2]));
+        assert_eq!(
+            in_thread(14, "doesn't need T-2 anymore"),
+            undepend(&[14], &[2])
+        );
+    }
+
+    #[test]
+    fn block_keeps_the_external_reason() {
+        assert_eq!(
+            said("/baton blocked T-40 waiting on legal review of the DPA"),
+            Intent::Block {
+                tasks: keys(&[40]),
+                reason: "waiting on legal review of the DPA".into(),
+            }
+        );
+        assert_eq!(
+            in_thread(40, "blocked: vendor hasn't sent the API keys"),
+            Intent::Block {
+                tasks: keys(&[40]),
+                reason: "vendor hasn't sent the API keys".into(),
+            }
+        );
+        assert_eq!(
+            in_thread(40, "waiting on legal"),
+            Intent::Block {
+                tasks: keys(&[40]),
+                reason: "waiting on legal".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn routine_waits_are_notes_not_blockers() {
+        assert_eq!(name(&in_thread(9, "waiting for CI then merging")), "note");
+    }
+
+    #[test]
+    fn unblock_has_its_common_phrasings() {
+        let unblock = Intent::Unblock { tasks: keys(&[40]) };
+        assert_eq!(said("/baton unblock T-40"), unblock);
+        assert_eq!(in_thread(40, "keys arrived, unblocked"), unblock);
+        assert_eq!(in_thread(40, "no longer blocked"), unblock);
+        assert_eq!(name(&in_thread(40, "still not unblocked")), "note");
+    }
+
+    #[test]
+    fn assign_finds_the_receiver() {
+        let assign = |owner: &str| Intent::Assign {
+            tasks: keys(&[15]),
+            owner: owner.into(),
+        };
+        assert_eq!(said("/baton assign T-15 to @bob"), assign("@bob"));
+        assert_eq!(said("@baton hand T-15 off to @ivy"), assign("@ivy"));
+        assert_eq!(said("@baton give @ann T-15"), assign("@ann"));
+        assert_eq!(
+            said("@baton reassign T-15 from @bob to @ann"),
+            assign("@ann")
+        );
+        assert_eq!(said("!baton I'll take T-15"), assign(AUTHOR));
+        assert_eq!(said("@baton T-15 is mine"), assign(AUTHOR));
+        assert_eq!(said("@baton @ann will take T-15"), assign("@ann"));
+        assert_eq!(in_thread(15, "I'll take this one"), assign(AUTHOR));
+    }
+
+    #[test]
+    fn taking_a_look_is_not_taking_the_task() {
+        assert_eq!(name(&in_thread(15, "I'll take a look")), "note");
+    }
+
+    #[test]
+    fn assign_without_a_receiver_asks_for_help_on_assign() {
+        assert_eq!(
+            said("@baton assign T-3"),
+            Intent::Help {
+                topic: Some("assign".into())
+            }
+        );
+    }
+
+    #[test]
+    fn note_keeps_the_text_without_the_verb_and_keys() {
+        assert_eq!(
+            said("/baton note T-15 staging DB creds are in the vault"),
+            Intent::Note {
+                tasks: keys(&[15]),
+                text: "staging DB creds are in the vault".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn anything_else_in_a_thread_is_a_note_with_the_whole_text() {
+        assert_eq!(
+            in_thread(15, "FYI the schema diff is in the wiki"),
+            Intent::Note {
+                tasks: keys(&[15]),
+                text: "FYI the schema diff is in the wiki".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn show_answers_questions_about_tasks() {
+        assert_eq!(said("/baton show T-15"), show(&[15]));
+        assert_eq!(said("@baton who owns T-15?"), show(&[15]));
+        assert_eq!(said("!baton T-15?"), show(&[15]));
+        assert_eq!(said("@baton status of T-3"), show(&[3]));
+        assert_eq!(in_thread(9, "any update?"), show(&[9]));
+    }
+
+    #[test]
+    fn list_verbs_have_their_phrasings() {
+        assert_eq!(said("/baton mine"), Intent::Mine);
+        assert_eq!(in_dm("what's on my plate?"), Intent::Mine);
+        assert_eq!(said("@baton what should I work on next"), Intent::Mine);
+        assert_eq!(said("/baton blocked"), Intent::Blocked);
+        assert_eq!(said("!baton what's blocked right now?"), Intent::Blocked);
+        assert_eq!(said("/baton digest"), Intent::Digest);
+        assert_eq!(said("/baton graph"), Intent::Graph { tasks: vec![] });
+        assert_eq!(
+            said("@baton show me the dependency graph for T-14"),
+            Intent::Graph { tasks: keys(&[14]) }
+        );
+    }
+
+    #[test]
+    fn cancel_and_reopen_have_their_phrasings() {
+        let cancel = Intent::Cancel { tasks: keys(&[50]) };
+        assert_eq!(said("/baton cancel T-50"), cancel);
+        assert_eq!(said("!baton drop T-50, we're not doing it"), cancel);
+        assert_eq!(in_thread(50, "won't do, superseded by T-51"), cancel);
+        let reopen = Intent::Reopen { tasks: keys(&[12]) };
+        assert_eq!(said("/baton reopen T-12"), reopen);
+        assert_eq!(
+            said("@baton T-12 isn't actually done, the migration failed"),
+            reopen
+        );
+        assert_eq!(in_thread(12, "not done after all"), reopen);
+    }
+
+    #[test]
+    fn a_negated_cancel_cancels_nothing() {
+        assert_ne!(name(&said("@baton don't cancel T-5")), "cancel");
+    }
+
+    #[test]
+    fn help_takes_an_optional_topic() {
+        assert_eq!(said("/baton help"), Intent::Help { topic: None });
+        assert_eq!(
+            said("!baton help done"),
+            Intent::Help {
+                topic: Some("done".into())
+            }
+        );
+        assert_eq!(
+            said("@baton help add"),
+            Intent::Help {
+                topic: Some("create".into())
+            }
+        );
+        assert_eq!(
+            said("@baton what can you do?"),
+            Intent::Help { topic: None }
+        );
+    }
+
+    #[test]
+    fn settings_keep_their_arguments() {
+        let settings = |args: &[&str]| Intent::Settings {
+            args: args.iter().map(|arg| arg.to_string()).collect(),
+        };
+        assert_eq!(
+            said("/baton settings tz Europe/Berlin"),
+            settings(&["tz", "Europe/Berlin"])
+        );
+        assert_eq!(
+            said("@baton settings time zone Europe/Berlin"),
+            settings(&["tz", "Europe/Berlin"])
+        );
+        assert_eq!(
+            said("@baton set my timezone to America/New_York"),
+            settings(&["tz", "America/New_York"])
+        );
+        assert_eq!(
+            said("/baton settings hours 09:00-18:00"),
+            settings(&["hours", "09:00-18:00"])
+        );
+    }
+
+    #[test]
+    fn an_unknown_verb_suggests_the_closest_ones() {
+        match said("!baton dnoe T-4") {
+            Intent::Unknown { word, suggestions } => {
+                assert_eq!(word, "dnoe");
+                assert_eq!(suggestions.first(), Some(&"done"));
+                assert!(suggestions.len() <= 3);
+            }
+            other => panic!("expected unknown, got {other:?}"),
+        }
+        assert!(matches!(
+            said("!baton frobnicate T-4"),
+            Intent::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_verb_without_a_task_outside_a_thread_asks_for_help_on_the_verb() {
+        assert_eq!(
+            said("@baton done"),
+            Intent::Help {
+                topic: Some("done".into())
+            }
+        );
+        assert_eq!(
+            said("/baton start"),
+            Intent::Help {
+                topic: Some("start".into())
+            }
+        );
+    }
+}
+
+mod never_a_false_done {
+    //! A false `done` hands work on too early; these must never be `done`.
+
+    use super::*;
+
+    const NOT_DONE_IN_A_THREAD: &[&str] = &[
+        "almost done, just fixing the last test",
+        "not done yet, CI is red",
+        "isn't finished",
+        "not merged yet",
+        "nearly there",
+        "should be done by EOD",
+        "will be live tomorrow",
+        "done soon hopefully",
+        "done?",
+        "is this done?",
+        "has it been merged?",
+        "did it ship",
+        "when will this be live?",
+        "done with the first half",
+        "part 1 merged, part 2 in review",
+        "80% done",
+        "the merge failed",
+        "deploy broke, rolling back",
+        "merged but the deploy failed",
+        "I thought it was done but the cron is still failing",
+        "done for today, continuing tomorrow",
+        "merged main into my branch",
+        "ready to merge",
+        "PR is up https://github.com/acme/api/pull/7",
+        "deployed to staging",
+        "merging now",
+        "let me know when it's done",
+        "once T-3 is merged we're done",
+        "reverted, it broke checkout",
+        "it’s not done",
+        "nope, not shipped",
+        "done reviewing, over to you",
+        "seems to be deployed",
+        "@bob said it's merged",
+        "done with the coffee, back on it",
+        "can someone merge this?",
+        "hopefully landed by Friday",
+        "✅ tests, ❌ deploy",
+        "wrapping up",
+        "done?!",
+        "done-ish",
+        "pretty sure it's merged",
+        "I'd say it's done",
+        "not quite done",
+        "merged the wrong branch, reverting",
+        "deploy is done but smoke tests are failing",
+        "closed the PR, will open a new one",
+        "done-done once docs are merged",
+    ];
+
+    #[test]
+    fn hedged_negated_partial_failed_doubtful_or_questioned_work_is_never_done() {
+        for text in NOT_DONE_IN_A_THREAD {
+            let intent = in_thread(9, text);
+            assert_ne!(name(&intent), "done", "{text:?} was read as done");
+        }
+    }
+
+    #[test]
+    fn questions_about_completion_are_show() {
+        assert_eq!(in_dm("is T-9 done?"), show(&[9]));
+        assert_eq!(said("@baton will T-9 be done by Friday?"), show(&[9]));
+        assert_eq!(said("@baton has T-9 been merged"), show(&[9]));
+        assert_eq!(in_thread(9, "is this done?"), show(&[9]));
+    }
+
+    #[test]
+    fn addressed_non_completion_statements_are_notes_not_done() {
+        for text in [
+            "@baton T-4 isn't done",
+            "@baton t-4 is almost finished",
+            "@baton T-4 not done yet",
+        ] {
+            assert_eq!(name(&said(text)), "note", "{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_task_said_to_be_done_is_done() {
+        assert_eq!(said("@baton T-4 is done, T-5 is on me"), done(&[4]));
+        assert_eq!(said("@baton T-4 done, starting T-5"), done(&[4]));
+    }
+
+    #[test]
+    fn reopening_phrasings_are_reopen_not_done() {
+        assert_eq!(
+            said("@baton T-12 isn't actually done, the migration failed on replica 2"),
+            Intent::Reopen { tasks: keys(&[12]) }
+        );
+    }
+
+    #[test]
+    fn plain_completion_in_a_thread_is_done() {
+        for text in [
+            "done",
+            "Done.",
+            "merged 🎉",
+            "✅",
+            "this is live now",
+            "shipped to prod just now",
+            "done, see https://ci.acme.dev/runs/8812",
+            "PR merged: https://github.com/acme/api/pull/12",
+            "deployed to prod, no errors",
+            "all done, nothing left to do",
+            "wrapped it up",
+            "landed",
+            "merged, closing this out",
+        ] {
+            assert_eq!(in_thread(9, text), done(&[9]), "{text:?}");
+        }
+    }
+}
+
+mod unseen {
+    //! Messages written for generalisation, not taken from the corpus.
+
+    use super::*;
+
+    #[test]
+    fn realistic_messages_get_the_right_verb() {
+        let cases: &[(&str, Option<u64>, bool, &str)] = &[
+            ("@baton T-33 is live 🚀", None, false, "done"),
+            ("!baton completed T-2", None, false, "done"),
+            ("prod deploy went fine, it's live", Some(8), false, "done"),
+            ("T-8 closed", Some(8), false, "done"),
+            ("@baton please start T-70", None, false, "start"),
+            ("kicking off T-70 now", Some(70), false, "start"),
+            (
+                "@baton T-70 can't go ahead until T-69 ships",
+                None,
+                false,
+                "depend",
+            ),
+            (
+                "@baton T-71 is blocked by T-70 and T-69",
+                None,
+                false,
+                "depend",
+            ),
+            ("@baton T-69 is needed for T-71", None, false, "depend"),
+            (
+                "@baton T-71 doesn't depend on T-69 anymore",
+                None,
+                false,
+                "undepend",
+            ),
+            (
+                "we're stuck on the vendor's SSO config",
+                Some(71),
+                false,
+                "block",
+            ),
+            ("@baton put T-71 on hold until Q3", None, false, "block"),
+            (
+                "@baton T-71 is on hold: budget freeze",
+                None,
+                false,
+                "block",
+            ),
+            (
+                "vendor replied, not blocked anymore",
+                Some(71),
+                false,
+                "unblock",
+            ),
+            ("@baton give T-71 to @kim", None, false, "assign"),
+            ("@kim will take this", Some(71), false, "assign"),
+            ("@baton transfer T-3 and T-4 to @kim", None, false, "assign"),
+            (
+                "@baton note for T-71: the SSO metadata URL changed",
+                None,
+                false,
+                "note",
+            ),
+            (
+                "heads up, the API rate limit is 100/min",
+                Some(71),
+                false,
+                "note",
+            ),
+            ("@baton what's the status of T-71?", None, false, "show"),
+            ("who is working on this?", Some(71), false, "show"),
+            ("what am I working on?", None, true, "mine"),
+            ("@baton anything blocked?", None, false, "blocked"),
+            ("@baton who's blocked?", None, false, "blocked"),
+            ("@baton post the digest", None, false, "digest"),
+            ("@baton what depends on T-71?", None, false, "graph"),
+            ("@baton let's scrap T-71", None, false, "cancel"),
+            ("@baton T-71 is no longer needed", None, false, "cancel"),
+            ("reopening, found a regression", Some(71), false, "reopen"),
+            ("@baton how does this work?", None, false, "help"),
+            ("@baton I'm in Europe/Paris", None, false, "settings"),
+            (
+                "@baton todo: order cake for the launch",
+                None,
+                false,
+                "create",
+            ),
+            (
+                "@baton add Draft the Q4 roadmap, owned by @kim, blocked by T-9",
+                None,
+                false,
+                "create",
+            ),
+            ("lunch at 12?", Some(71), false, "note"),
+            ("great work team", Some(71), false, "note"),
+            ("help, prod is down", Some(71), false, "note"),
+            (
+                "@alice T-4 is done, can you start T-5?",
+                None,
+                false,
+                "none",
+            ),
+        ];
+        for &(text, thread, dm, expected) in cases {
+            let intent = message(text, thread, dm);
+            assert_eq!(name(&intent), expected, "{text:?} -> {intent:?}");
+        }
+    }
+
+    #[test]
+    fn create_titles_keep_only_the_task() {
+        let Intent::Create {
+            title,
+            owner,
+            blockers,
+        } = said("@baton add Draft the Q4 roadmap, owned by @kim, blocked by T-9")
+        else {
+            panic!("not a create");
+        };
+        assert_eq!(
+            (title.as_str(), owner.as_deref()),
+            ("Draft the Q4 roadmap", Some("@kim"))
+        );
+        assert_eq!(blockers, keys(&[9]));
+    }
+}
+
+mod robustness {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn quickly(text: &str, thread: Option<u64>) {
+        let started = Instant::now();
+        for dm in [false, true] {
+            let _ = message(text, thread, dm);
+        }
+        let elapsed = started.elapsed();
+        // Generous for debug builds; release parses 100 KB in a few milliseconds.
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    }
+
+    #[test]
+    fn a_100_kb_line_parses_quickly() {
+        quickly(&format!("@baton done T-1 {}", "x".repeat(100_000)), None);
+        quickly(&"T-1, ".repeat(20_000), Some(1));
+        quickly(&"done not ".repeat(12_000), Some(1));
+        quickly(
+            &format!("@baton add {}", "for @a after T-1 ".repeat(6_000)),
+            None,
+        );
+        quickly(&"é✅ 漢字".repeat(15_000), Some(1));
+        quickly(&format!("https://{}", "a".repeat(100_000)), None);
+    }
+
+    #[test]
+    fn random_unicode_never_panics() {
+        // A small xorshift generator: deterministic, no dependency.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces = [
+            "@baton ",
+            "/baton",
+            "!baton ",
+            "T-",
+            "t-4",
+            "done",
+            "not",
+            "?",
+            "’",
+            "✅",
+            "🎉",
+            "é",
+            "\u{0}",
+            "\u{200d}",
+            "\u{fe0f}",
+            "İ",
+            "ß",
+            "https://",
+            ")",
+            ",",
+            " ",
+            "@",
+            "-",
+            "999999999999999999999",
+            "\n",
+            "\u{10ffff}",
+            "blocked",
+            "after",
+            "for",
+            "me",
+        ];
+        for _ in 0..3_000 {
+            let length = (next() % 24) as usize;
+            let text: String = (0..length)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let thread = (next() % 2 == 0).then_some(next() % 50);
+            let _ = message(&text, thread, next() % 3 == 0);
+        }
+    }
+
+    #[test]
+    fn random_bytes_as_contract_lines_never_panic() {
+        let mut state: u64 = 42;
+        for _ in 0..2_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let bytes: Vec<u8> = (0..(state % 64))
+                .map(|i| (state >> (i % 56)) as u8)
+                .collect();
+            let line = String::from_utf8_lossy(&bytes);
+            let _ = parse_contract_line(&line);
+            let wrapped = serde_json::json!({ "text": line, "author": "@x" }).to_string();
+            let _ = parse_contract_line(&wrapped);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Requests that change a task's state or owner: note, reopen, cancel, assign,
+//! done, start.
+
+use super::Intent;
+use super::completion;
+use super::grammar::{Ctx, help_on};
+use super::text::{tail, tidy};
+
+patterns! {
+    /// `note T-15 <text>`, `add a note to T-15: <text>`, `comment: <text>`.
+    NOTE = r"^(?:note|comment|add\s+(?:a\s+)?(?:note|comment))\b(?:\s+(?:to|on|for))?[\s:,\-–—]*(<KEYS>)?[\s:,\-–—]*";
+    /// "FYI ...", "heads up ...": the whole message is the note.
+    FYI = r"^(?:fyi|heads\s+up|btw|psa)\b";
+    /// Reopening: `reopen`, "T-12 isn't actually done", "not done after all".
+    REOPEN = r"\bre-?open(?:ed|ing|s)?\b|\b(?:is\s+not|isn't|isnt|was\s+not|wasn't|wasnt|not|aren't|are\s+not|never)\s+(?:actually|really|truly)\s+(?:done|finished|complete|completed|fixed|merged|shipped|deployed|live|working)\b|\bnot\s+(?:done|finished|complete|fixed|merged|shipped|deployed|live)\s+after\s+all\b|\bmark\s+(?:<KEYS>\s+|it\s+|this\s+)?(?:as\s+)?(?:not\s+done|undone|open|in\s+progress|todo|incomplete)\b|\bundo\s+(?:the\s+)?(?:done|completion|close)\b|\bback\s+to\s+(?:in\s+progress|open|todo|to-do)\b";
+    /// Cancelling by command: `cancel T-50`, `drop it`, "let's scrap this".
+    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned)[\s!.]*$";
+    /// Cancelling by statement: "won't do", "T-50 is cancelled", "we're not doing it".
+    CANCEL_STATEMENT = r"^(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|was\s+|has\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
+    /// What replaces a cancelled task: keys after it are not the ones cancelled.
+    REPLACED_BY = r"\b(?:superseded|replaced|covered|obsoleted)\s+by\b|\bin\s+favou?r\s+of\b|\b(?:duplicate|dupe)\s+of\b";
+    /// A negation just before a verb: "don't cancel", "not reopening".
+    NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to)\s+(?:\w+\s+)?$";
+    /// Taking a task oneself: "I'll take T-16", "take it", "assign it to me".
+    SELF_TAKE = r"\b(?:i'll|i\s+will|i\s+can|i\s+could|i'm\s+going\s+to|i'm\s+gonna|let\s+me|i'm|i)\s+(?:take|taking|own|owning|grab|grabbing|claim|claiming)\b|^(?:take|grab|claim)\b|^(?:taking|grabbing|claiming)\s+(?:this|it|that|<KEYS>)\b|\b(?:assign|give)\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?to\s+(?:me|myself)\b|\b(?:assign|give)\s+me\b";
+    /// Uses of "take" that are not about ownership: "take a look", "take a break".
+    TAKE_OTHER = r"\b(?:take|taking|grab|grabbing)\s+(?:a\s+|some\s+)?(?:look|peek|glance|break|minute|second|moment|while|day|note|notes|pto|vacation|leave|care|lunch|coffee|call|meeting|walk|nap|rest|stab\s+at\s+lunch)\b";
+    /// Someone else taking a task: "@bob will take T-15", "@ivy is taking it".
+    OTHER_TAKE = r"(@\w[\w.\-]*)\s+(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)\b";
+    /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
+    ASSIGN = r"^(?:assign|reassign|re-assign|give|hand|handoff|hand-off|transfer|pass|delegate|route)\b|\bhand(?:ing|ed|s)?\s+(?:<KEYS>\s+|it\s+|this\s+|that\s+)?(?:off|over)\b|\b(?:assigned|reassigned|handed\s+(?:off|over)|given|passed|transferred|delegated)\s+to\b|\b(?:assign|reassign)\s+(?:<KEYS>|it|this)\b|<KEYS>\s*(?:->|→|=>)\s*@";
+    /// The receiving person: "to @bob", "for me", "-> @ivy".
+    TO_WHO = r"(?:\bto|\bfor|\bonto|->|→)\s*(<WHO>)";
+    /// Any handle.
+    HANDLE = r"@\w[\w.\-]*";
+    /// "me"/"myself" anywhere.
+    ME = r"\b(?:me|myself)\b";
+    /// Starting work: `start T-21`, "on it", "picking up T-21", "working on it".
+    START = r"^(?:start|started|starting|begin|began|beginning|kick\s+off|kicking\s+off|kicked\s+off|pick\s+up|picking\s+up|picked\s+up|work\s+on|working\s+on)\b|(?:^|[,.;!]\s*|\b(?:i'm|i\s+am|we're|we\s+are|am|are)\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:started|starting|picking\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?up|picked\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?up|working\s+on|looking\s+into|kicked\s+off|kicking\s+off|began|begun|in\s+progress)\b";
+    /// What makes a start claim not (yet) true: negation, the future, conditions.
+    NOT_STARTED = r"\b(?:not|never|no|yet|cant|cannot|tomorrow|tonight|later|next|soon|once|when|whenever|if|unless|until|till|after|before|monday|tuesday|wednesday|thursday|friday|saturday|sunday|eod|eow|plan|plans|planning|maybe|might|hopefully|fail|failed|failing|broke|broken|error|errors)\b|n't\b|\?";
+}
+
+/// `note T-15 <text>`, `comment: <text>`, "FYI ...".
+pub(super) fn note(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    if FYI.is_match(masked) && (ctx.thread.is_some() || !ctx.text.keys().is_empty()) {
+        let text = ctx.note_text();
+        return Some(
+            ctx.on_subject(ctx.text.keys(), "note", |tasks| Intent::Note {
+                tasks,
+                text,
+            }),
+        );
+    }
+    let found = NOTE.captures(masked)?;
+    let whole = found.get(0)?;
+    let named = match found.get(1) {
+        Some(keys) => ctx.text.keys_in(keys.range()),
+        None => ctx.text.keys(),
+    };
+    let text = tidy(ctx.text.rest(whole.end()));
+    if text.is_empty() {
+        return Some(help_on("note"));
+    }
+    Some(ctx.on_subject(named, "note", |tasks| Intent::Note { tasks, text }))
+}
+
+/// `reopen T-12`, "T-12 isn't actually done, ...", "not done after all".
+pub(super) fn reopen(ctx: &Ctx<'_>) -> Option<Intent> {
+    let found = REOPEN.find(ctx.masked())?;
+    if negated_before(ctx, found.start()) {
+        return None;
+    }
+    Some(ctx.on_subject(ctx.text.keys(), "reopen", |tasks| Intent::Reopen { tasks }))
+}
+
+/// `cancel T-50`, `drop T-50, we're not doing it`, "won't do".
+pub(super) fn cancel(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let found = CANCEL_COMMAND
+        .find(masked)
+        .or_else(|| CANCEL_STATEMENT.find(masked))?;
+    if negated_before(ctx, found.start()) {
+        return None;
+    }
+    let end = REPLACED_BY
+        .find(masked)
+        .map_or(masked.len(), |by| by.start());
+    let named = ctx.text.keys_in(0..end);
+    Some(ctx.on_subject(named, "cancel", |tasks| Intent::Cancel { tasks }))
+}
+
+/// Whether a negation comes just before byte `at`.
+fn negated_before(ctx: &Ctx<'_>, at: usize) -> bool {
+    let before = ctx.masked().get(..at).unwrap_or_default();
+    NEGATED.is_match(tail(before, 32))
+}
+
+/// `assign T-15 to @bob`, `hand T-15 off to @ivy`, "I'll take T-16", "@bob will
+/// take it". Without a person to give the task to, the answer is help.
+pub(super) fn assign(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let owner = if let Some(found) = OTHER_TAKE.captures(masked) {
+        found.get(1).and_then(|who| ctx.person(who.as_str()))
+    } else if SELF_TAKE.is_match(masked) && !TAKE_OTHER.is_match(masked) {
+        Some(ctx.author.to_owned())
+    } else if ASSIGN.is_match(masked) {
+        receiver(ctx)
+    } else {
+        return None;
+    };
+    let Some(owner) = owner else {
+        return Some(help_on("assign"));
+    };
+    Some(
+        ctx.on_subject(ctx.text.keys(), "assign", |tasks| Intent::Assign {
+            tasks,
+            owner,
+        }),
+    )
+}
+
+/// Who a task is given to: after "to"/"for", else the first handle named, else
+/// "me" (the author).
+fn receiver(ctx: &Ctx<'_>) -> Option<String> {
+    let masked = ctx.masked();
+    TO_WHO
+        .captures_iter(masked)
+        .filter_map(|found| found.get(1))
+        .chain(HANDLE.find_iter(masked))
+        .chain(ME.find_iter(masked))
+        .find_map(|who| ctx.person(who.as_str()))
+}
+
+/// `done T-12`, "merged 🎉", "this is live now", unless a veto applies (see
+/// [`completion`]). Keys come from the clauses that claim completion; in a thread
+/// the thread's task is the default.
+pub(super) fn done(ctx: &Ctx<'_>) -> Option<Intent> {
+    if ctx.asks() {
+        return None;
+    }
+    let claim = completion::claim(ctx.text)?;
+    let named = if !claim.keys.is_empty() || ctx.thread.is_some() {
+        claim.keys
+    } else {
+        ctx.text.keys()
+    };
+    Some(ctx.on_subject(named, "done", |tasks| Intent::Done { tasks }))
+}
+
+/// `start T-21`, "on it", "picking up T-21", unless it is only planned ("I'll
+/// start tomorrow") or denied ("haven't started").
+pub(super) fn start(ctx: &Ctx<'_>) -> Option<Intent> {
+    let masked = ctx.masked();
+    let started = START.is_match(masked) && !NOT_STARTED.is_match(masked);
+    started.then(|| ctx.on_subject(ctx.text.keys(), "start", |tasks| Intent::Start { tasks }))
+}
