@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:a|an))?(?:\s+new)?(?:\s+(?:task|todo|to-do|ticket|item|card)\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:(?:\s+(?:a|an)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b)(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".

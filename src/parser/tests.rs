@@ -946,3 +946,24 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn titles_starting_with_an_article_like_word_keep_it() {
+    for (text, title) in [
+        ("!baton add Alpha release for @alice", "Alpha release"),
+        ("!baton add A for @alice", "A"),
+        ("!baton add an item: Anchor the footer", "Anchor the footer"),
+        ("!baton create a task to Newsletter draft", "Newsletter draft"),
+    ] {
+        let parsed = super::parse(&Message {
+            text,
+            author: "@carol",
+            thread_task: None,
+            dm: false,
+        });
+        match parsed.intent {
+            Intent::Create { title: got, .. } => assert_eq!(got, title, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
