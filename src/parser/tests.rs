@@ -953,7 +953,10 @@ fn titles_starting_with_an_article_like_word_keep_it() {
         ("!baton add Alpha release for @alice", "Alpha release"),
         ("!baton add A for @alice", "A"),
         ("!baton add an item: Anchor the footer", "Anchor the footer"),
-        ("!baton create a task to Newsletter draft", "Newsletter draft"),
+        (
+            "!baton create a task to Newsletter draft",
+            "Newsletter draft",
+        ),
     ] {
         let parsed = super::parse(&Message {
             text,
