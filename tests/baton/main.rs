@@ -5,4 +5,5 @@ mod helpers;
 mod cli;
 mod console;
 mod engine_story;
+mod outbox_worker;
 mod store_story;
