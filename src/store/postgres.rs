@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::rows::{millis, number_of, task_columns};
 use super::sql::impl_sql_store;
+use super::{ImportedTask, StoreResult};
+use crate::domain::{NewEvent, Task};
 
 /// The store on a Postgres database.
 pub struct PgStore {
@@ -23,6 +26,81 @@ impl PgStore {
             .connect(url)
             .await?;
         Ok(Self { pool })
+    }
+}
+
+impl PgStore {
+    /// Imports with one `INSERT ... SELECT FROM UNNEST(...)` per table: a column per
+    /// array parameter, so the statement stays small however many rows there are
+    /// (multi-row `VALUES` with thousands of parameters planned slowly).
+    async fn import_batch(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let column =
+            |f: &dyn Fn(&Task) -> i64| tasks.iter().map(|t| f(&t.task)).collect::<Vec<i64>>();
+        let text = |f: &dyn Fn(&Task) -> Option<String>| {
+            tasks.iter().map(|t| f(&t.task)).collect::<Vec<_>>()
+        };
+        sqlx::query(concat!(
+            "INSERT INTO tasks (",
+            task_columns!(),
+            ") SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])"
+        ))
+        .bind(column(&|t| number_of(t.key)))
+        .bind(text(&|t| Some(t.title.clone())))
+        .bind(text(&|t| t.owner.as_ref().map(|o| o.as_str().to_owned())))
+        .bind(text(&|t| Some(t.status.as_str().to_owned())))
+        .bind(text(&|t| t.external_blocker.clone()))
+        .bind(text(&|t| Some(t.home_room.clone())))
+        .bind(text(&|t| t.home_thread.clone()))
+        .bind(text(&|t| Some(t.created_by.as_str().to_owned())))
+        .bind(column(&|t| millis(t.created_at)))
+        .bind(column(&|t| millis(t.updated_at)))
+        .bind(tasks.iter().map(|t| t.task.done_at.map(millis)).collect::<Vec<Option<i64>>>())
+        .bind(column(&|t| millis(t.last_activity_at)))
+        .execute(&mut *tx)
+        .await?;
+
+        let (dependents, blockers): (Vec<i64>, Vec<i64>) = tasks
+            .iter()
+            .flat_map(|t| {
+                t.depends_on
+                    .iter()
+                    .map(|b| (number_of(t.task.key), number_of(*b)))
+            })
+            .unzip();
+        sqlx::query(
+            "INSERT INTO dependencies (task, blocker) SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(dependents)
+        .bind(blockers)
+        .execute(&mut *tx)
+        .await?;
+
+        let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
+        let each = |f: &dyn Fn(&NewEvent) -> Option<String>| {
+            events.iter().map(|e| f(e)).collect::<Vec<_>>()
+        };
+        sqlx::query(
+            "INSERT INTO events (task, kind, payload, actor, at, platform, room, message_id, \
+             permalink, platform_event_id) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], \
+             $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])",
+        )
+        .bind(events.iter().map(|e| number_of(e.task)).collect::<Vec<i64>>())
+        .bind(each(&|e| Some(e.kind.name().to_owned())))
+        .bind(each(&|e| serde_json::to_string(&e.kind).ok()))
+        .bind(each(&|e| Some(e.actor.as_str().to_owned())))
+        .bind(events.iter().map(|e| millis(e.at)).collect::<Vec<i64>>())
+        .bind(each(&|e| Some(e.source.platform.clone())))
+        .bind(each(&|e| Some(e.source.room.clone())))
+        .bind(each(&|e| e.source.message_id.clone()))
+        .bind(each(&|e| e.source.permalink.clone()))
+        .bind(each(&|e| e.source.event_id.clone()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

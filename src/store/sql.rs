@@ -6,9 +6,6 @@
 //! are concrete per database, so the shared code is a macro that each backend expands
 //! over its own types rather than a generic with a wall of higher-ranked bounds.
 
-/// Rows per multi-row `INSERT` in imports; well under both databases' bind limits.
-pub(super) const IMPORT_CHUNK: usize = 1000;
-
 macro_rules! impl_sql_store {
     (
         store: $store:ident,
@@ -18,22 +15,24 @@ macro_rules! impl_sql_store {
         claim_lock: $claim_lock:literal,
         migrator: $migrator:expr $(,)?
     ) => {
+        // A module of its own, so these imports do not clash with the backend's.
+        mod shared_sql {
         use std::collections::BTreeMap;
 
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
-        use sqlx::QueryBuilder;
 
         use crate::domain::{NewEvent, PersonId, Task, TaskKey};
         use crate::store::rows::{
             self, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
-        use crate::store::sql::IMPORT_CHUNK;
         use crate::store::{
             Destination, ExportedTask, ImportedTask, NewOutboxMessage, OutboxMessage,
             OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
         };
+
+        use super::$store;
 
         /// A command's transaction on this backend.
         pub struct $tx {
@@ -164,65 +163,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
-                for chunk in tasks.chunks(IMPORT_CHUNK) {
-                    let mut insert = QueryBuilder::<$db>::new(concat!(
-                        "INSERT INTO tasks (",
-                        task_columns!(),
-                        ") "
-                    ));
-                    insert.push_values(chunk, |mut row, imported| {
-                        let t = &imported.task;
-                        row.push_bind(number_of(t.key))
-                            .push_bind(t.title.clone())
-                            .push_bind(t.owner.as_ref().map(|o| o.as_str().to_owned()))
-                            .push_bind(t.status.as_str())
-                            .push_bind(t.external_blocker.clone())
-                            .push_bind(t.home_room.clone())
-                            .push_bind(t.home_thread.clone())
-                            .push_bind(t.created_by.as_str().to_owned())
-                            .push_bind(millis(t.created_at))
-                            .push_bind(millis(t.updated_at))
-                            .push_bind(t.done_at.map(millis))
-                            .push_bind(millis(t.last_activity_at));
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                let edges: Vec<(i64, i64)> = tasks
-                    .iter()
-                    .flat_map(|t| t.depends_on.iter().map(|b| (number_of(t.task.key), number_of(*b))))
-                    .collect();
-                for chunk in edges.chunks(IMPORT_CHUNK) {
-                    let mut insert =
-                        QueryBuilder::<$db>::new("INSERT INTO dependencies (task, blocker) ");
-                    insert.push_values(chunk, |mut row, (task, blocker)| {
-                        row.push_bind(*task).push_bind(*blocker);
-                    });
-                    insert.push(" ON CONFLICT DO NOTHING");
-                    insert.build().execute(&mut *tx).await?;
-                }
-                let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
-                for chunk in events.chunks(IMPORT_CHUNK) {
-                    let mut insert = QueryBuilder::<$db>::new(
-                        "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
-                         message_id, permalink, platform_event_id) ",
-                    );
-                    insert.push_values(chunk, |mut row, e| {
-                        row.push_bind(number_of(e.task))
-                            .push_bind(e.kind.name())
-                            .push_bind(serde_json::to_string(&e.kind).unwrap_or_default())
-                            .push_bind(e.actor.as_str().to_owned())
-                            .push_bind(millis(e.at))
-                            .push_bind(e.source.platform.clone())
-                            .push_bind(e.source.room.clone())
-                            .push_bind(e.source.message_id.clone())
-                            .push_bind(e.source.permalink.clone())
-                            .push_bind(e.source.event_id.clone());
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                Ok(())
+                // Bulk inserts are where the two databases differ most.
+                self.import_batch(tasks).await
             }
 
             async fn export(&self) -> StoreResult<Vec<ExportedTask>> {
@@ -668,6 +610,7 @@ macro_rules! impl_sql_store {
                 self.tx.commit().await?;
                 Ok(())
             }
+        }
         }
     };
 }
