@@ -12,6 +12,7 @@
 //! - [`store`]: the [`store::Store`] trait, SQLite and Postgres.
 //! - [`engine`]: applies an intent in one store transaction, queueing messages.
 //! - [`outbox`]: delivers queued messages through the adapters.
+//! - [`scheduler`]: posts each room's daily digest once.
 //! - [`chat`]: the adapters (`console`).
 //! - [`transfer`]: `baton import` / `baton export`.
 //! - [`settings`], [`telemetry`], [`clock`], [`app`]: configuration, logging, time,
@@ -28,6 +29,8 @@ pub mod store;
 pub mod engine;
 
 pub mod outbox;
+
+pub mod scheduler;
 
 pub mod chat;
 

@@ -108,8 +108,14 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         }
         Command::Run => app::run(settings).await,
         Command::Console => {
+            // In the console nobody has quiet hours until they set their own: its
+            // clock is whatever the script ticks it to.
+            let defaults = baton::engine::Defaults {
+                working_hours: None,
+                ..settings.defaults().map_err(anyhow::Error::msg)?
+            };
             let store = open(&settings).await?;
-            chat::console::run(store).await?;
+            chat::console::run(store, defaults).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -21,6 +21,15 @@ pub struct Settings {
     pub database_url: String,
     /// `pretty` (the default) or `json`.
     pub log_format: LogFormat,
+    /// The timezone of people and rooms that set none (`UTC`, `Europe/Berlin`).
+    pub timezone: String,
+    /// Working hours of people who set none; DMs wait outside them. Empty: none.
+    pub working_hours: String,
+    /// The digest of rooms that set none: `09:30 [Area/City] [mon-fri]`, or `off`.
+    pub digest: String,
+    /// Post a digest even when nothing is blocked and nothing changed.
+    #[serde(deserialize_with = "bool_from_text")]
+    pub post_quiet_digests: bool,
     pub http: HttpSettings,
     pub slack: SlackSettings,
     pub matrix: MatrixSettings,
@@ -31,10 +40,74 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://baton.db".to_owned(),
             log_format: LogFormat::Pretty,
+            timezone: "UTC".to_owned(),
+            working_hours: "09:00-18:00".to_owned(),
+            digest: "09:30 mon-fri".to_owned(),
+            post_quiet_digests: false,
             http: HttpSettings::default(),
             slack: SlackSettings::default(),
             matrix: MatrixSettings::default(),
         }
+    }
+}
+
+/// `true`/`false` from a TOML boolean or an environment variable's text.
+fn bool_from_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrText {
+        Bool(bool),
+        Text(String),
+    }
+    match BoolOrText::deserialize(deserializer)? {
+        BoolOrText::Bool(b) => Ok(b),
+        BoolOrText::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "on" => Ok(true),
+            "false" | "no" | "0" | "off" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "`{other}` is not true or false"
+            ))),
+        },
+    }
+}
+
+impl Settings {
+    /// The defaults for people and rooms, checked.
+    ///
+    /// # Errors
+    /// A message naming the setting that does not parse.
+    pub fn defaults(&self) -> Result<crate::engine::Defaults, String> {
+        use crate::domain::{DigestSchedule, Weekdays, parse_hours};
+        let timezone: chrono_tz::Tz = self.timezone.parse().map_err(|_| {
+            format!(
+                "timezone `{}` is not a timezone like `Europe/Berlin`",
+                self.timezone
+            )
+        })?;
+        let working_hours = if self.working_hours.trim().is_empty() {
+            None
+        } else {
+            Some(parse_hours(&self.working_hours).ok_or_else(|| {
+                format!(
+                    "working_hours `{}` is not a span like `09:00-18:00`",
+                    self.working_hours
+                )
+            })?)
+        };
+        let base = DigestSchedule {
+            time: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+            tz: timezone,
+            days: Weekdays::WORKING,
+        };
+        let words: Vec<&str> = self.digest.split_whitespace().collect();
+        let digest = DigestSchedule::parse_setting(&words, &base)
+            .map_err(|e| format!("digest `{}`: {e}", self.digest))?;
+        Ok(crate::engine::Defaults {
+            timezone,
+            working_hours,
+            digest,
+            post_quiet_digests: self.post_quiet_digests,
+        })
     }
 }
 
@@ -122,6 +195,10 @@ impl MatrixSettings {
 const KNOWN_KEYS: &[&str] = &[
     "database_url",
     "log_format",
+    "timezone",
+    "working_hours",
+    "digest",
+    "post_quiet_digests",
     "http.listen",
     "slack.bot_token",
     "slack.app_token",
@@ -259,6 +336,26 @@ mod tests {
             loaded.settings.matrix.homeserver.as_deref(),
             Some("https://matrix.example.org")
         );
+    }
+
+    #[test]
+    fn defaults_for_people_and_rooms_are_checked() {
+        let loaded = load_env(&[
+            ("BATON_TIMEZONE", "Europe/Berlin"),
+            ("BATON_POST_QUIET_DIGESTS", "true"),
+        ]);
+        let defaults = loaded.settings.defaults().unwrap();
+        assert_eq!(defaults.timezone, chrono_tz::Europe::Berlin);
+        assert!(defaults.post_quiet_digests);
+        assert_eq!(
+            defaults.digest.unwrap().to_setting(),
+            "09:30 Europe/Berlin mon,tue,wed,thu,fri"
+        );
+        let bad = load_env(&[("BATON_WORKING_HOURS", "late")])
+            .settings
+            .defaults()
+            .unwrap_err();
+        assert!(bad.contains("working_hours"), "{bad}");
     }
 
     #[test]

@@ -15,8 +15,9 @@ use tokio::sync::Notify;
 
 use crate::clock::{Clock, ManualClock};
 use crate::domain::{PersonId, TaskKey};
-use crate::engine::{Engine, Inbound, InboundKind};
+use crate::engine::{Defaults, Engine, Inbound, InboundKind};
 use crate::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
+use crate::scheduler::Scheduler;
 use crate::store::{Destination, OutboxMessage, Store};
 use crate::telemetry::error_chain;
 
@@ -201,14 +202,19 @@ impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
 ///
 /// # Errors
 /// When reading stdin fails or the store fails while draining the outbox.
-pub async fn run(store: Arc<dyn Store>) -> anyhow::Result<()> {
+///
+/// Time moves only with `:tick`: that is when held DMs come due and digests are
+/// posted, so a script without ticks prints the same whenever it runs.
+pub async fn run(store: Arc<dyn Store>, defaults: Defaults) -> anyhow::Result<()> {
     let clock = Arc::new(ManualClock::default());
-    let engine = Engine::new(store.clone(), Arc::new(Notify::new()));
+    let scheduler = Scheduler::new(store.clone(), defaults.clone(), clock.clone());
+    let engine = Engine::new(store.clone(), Arc::new(Notify::new()), defaults.clone());
     let worker = OutboxWorker::new(store, clock.clone())
         .with_outlet(PLATFORM, Arc::new(ConsoleOutlet::new(io::stdout())));
     let session = Session {
         engine,
         worker,
+        scheduler,
         clock,
         position: Position::default(),
         run_id: Utc::now().timestamp_nanos_opt().unwrap_or_default(),
@@ -222,6 +228,7 @@ pub async fn run(store: Arc<dyn Store>) -> anyhow::Result<()> {
 struct Session {
     engine: Engine,
     worker: OutboxWorker,
+    scheduler: Scheduler,
     clock: Arc<ManualClock>,
     position: Position,
     /// Distinguishes this run's event ids from earlier runs on the same database.
@@ -330,7 +337,15 @@ impl Session {
                     eprintln!("console: {e:#}");
                 }
             }
-            Meta::Tick(at) => self.clock.set(at),
+            Meta::Tick(at) => {
+                self.clock.set(at);
+                if let Err(error) = self.runtime.block_on(self.scheduler.run_due()) {
+                    tracing::error!(error = %error_chain(&error), "could not post digests");
+                }
+                if let Err(error) = self.runtime.block_on(self.worker.drain()) {
+                    tracing::error!(error = %error_chain(&error), "could not deliver");
+                }
+            }
             Meta::Private => {
                 if !position.private_rooms.contains(&position.room) {
                     position.private_rooms.push(position.room.clone());

@@ -3,6 +3,7 @@
 //! Pure: no async, no SQL, no chat types. Everything here is decided from values the
 //! engine loads from the store, so it is unit-tested without I/O.
 
+mod digest;
 mod event;
 mod graph;
 mod key;
@@ -10,6 +11,9 @@ mod notify;
 mod schedule;
 mod task;
 
+pub use digest::{
+    Changes, Digest, RoomWork, RootBlocker, STALE_AFTER_WORKING_DAYS, digest, working_days_between,
+};
 pub use event::{EventKind, NewEvent, Source};
 pub use graph::{Cycle, DependencyGraph};
 pub use key::{InvalidTaskKey, TaskKey};

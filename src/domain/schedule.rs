@@ -114,6 +114,42 @@ impl DigestSchedule {
     }
 }
 
+impl DigestSchedule {
+    /// Reads a room's digest setting: `off`, or `HH:MM [Area/City] [days]`
+    /// (`09:30 Europe/Berlin mon-fri`); what is left out comes from `default`.
+    ///
+    /// # Errors
+    /// A message for the user saying which part was not understood.
+    pub fn parse_setting(
+        words: &[&str],
+        default: &DigestSchedule,
+    ) -> Result<Option<DigestSchedule>, String> {
+        if matches!(words, [off] if off.eq_ignore_ascii_case("off")) {
+            return Ok(None);
+        }
+        let mut schedule = *default;
+        let mut words = words.iter();
+        let time = words.next().ok_or("Write a time like `09:30`, or `off`.")?;
+        schedule.time = parse_time_of_day(time)
+            .ok_or_else(|| format!("`{time}` is not a time; write e.g. `09:30`."))?;
+        for word in words {
+            if let Ok(tz) = word.parse::<Tz>() {
+                schedule.tz = tz;
+            } else {
+                schedule.days = word
+                    .parse()
+                    .map_err(|_| format!("`{word}` is neither a timezone (like `Europe/Berlin`) nor weekdays (like `mon-fri`)."))?;
+            }
+        }
+        Ok(Some(schedule))
+    }
+
+    /// The setting as stored and shown: `09:30 Europe/Berlin mon,tue,wed,thu,fri`.
+    pub fn to_setting(&self) -> String {
+        format!("{} {} {}", self.time.format("%H:%M"), self.tz, self.days)
+    }
+}
+
 /// A person's working hours, in their timezone, on working days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkingHours {
@@ -257,6 +293,26 @@ mod tests {
             utc("2026-11-30T09:00:00Z"),
             "friday night"
         );
+    }
+
+    #[test]
+    fn digest_settings_read_any_subset_and_off() {
+        let default = digest("09:30", Tz::UTC);
+        let set = DigestSchedule::parse_setting(&["08:15", "Europe/Berlin", "mon-thu"], &default)
+            .unwrap()
+            .unwrap();
+        assert_eq!(set.to_setting(), "08:15 Europe/Berlin mon,tue,wed,thu");
+        let time_only = DigestSchedule::parse_setting(&["10:00"], &default)
+            .unwrap()
+            .unwrap();
+        assert_eq!(time_only.to_setting(), "10:00 UTC mon,tue,wed,thu,fri");
+        assert_eq!(DigestSchedule::parse_setting(&["off"], &default), Ok(None));
+        assert!(
+            DigestSchedule::parse_setting(&["soon"], &default)
+                .unwrap_err()
+                .contains("not a time")
+        );
+        assert!(DigestSchedule::parse_setting(&["09:00", "Mars/Base"], &default).is_err());
     }
 
     #[test]

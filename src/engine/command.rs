@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::render::{self, BlockerContext, HandoffItem, Note};
-use super::{Inbound, InboundKind, Outcome};
+use super::{Defaults, Inbound, InboundKind, Outcome};
 use crate::domain::{
     Cycle, DependencyGraph, Dependent, EventKind, NewEvent, Notice, PersonId, Readiness, Source,
     Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
@@ -90,6 +90,7 @@ type CommandResult<T> = Result<T, Failure>;
 /// the command had written and commits only the dedup record and the reply.
 pub(super) async fn apply(
     store: &dyn Store,
+    defaults: &Defaults,
     inbound: &Inbound,
     parsed: &Parsed,
 ) -> Result<Outcome, StoreError> {
@@ -104,7 +105,7 @@ pub(super) async fn apply(
         inbound.room_private,
     )
     .await?;
-    let mut command = Command::new(tx, inbound, &parsed.links);
+    let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     match command.run(&parsed.intent).await {
         Ok(reply) => {
             // The answer to the command first, then the DMs it caused.
@@ -121,7 +122,7 @@ pub(super) async fn apply(
             if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
                 return Ok(Outcome::Duplicate);
             }
-            let mut command = Command::new(tx, inbound, &parsed.links);
+            let mut command = Command::new(tx, defaults, inbound, &parsed.links);
             command.reply(refusal.to_string()).await?;
             command.tx.commit().await?;
         }
@@ -132,6 +133,7 @@ pub(super) async fn apply(
 
 struct Command<'a> {
     tx: Box<dyn StoreTx>,
+    defaults: &'a Defaults,
     inbound: &'a Inbound,
     links: &'a [String],
     /// Messages queued so far: numbers their idempotency keys.
@@ -141,9 +143,15 @@ struct Command<'a> {
 }
 
 impl<'a> Command<'a> {
-    fn new(tx: Box<dyn StoreTx>, inbound: &'a Inbound, links: &'a [String]) -> Self {
+    fn new(
+        tx: Box<dyn StoreTx>,
+        defaults: &'a Defaults,
+        inbound: &'a Inbound,
+        links: &'a [String],
+    ) -> Self {
         Self {
             tx,
+            defaults,
             inbound,
             links,
             queued: 0,
@@ -195,14 +203,8 @@ impl<'a> Command<'a> {
             Intent::Mine => self.mine().await,
             Intent::Blocked => self.blocked().await,
             Intent::Graph { tasks } => self.graph(tasks).await,
-            Intent::Digest => Ok(Some(
-                "The daily digest is not available yet. `!baton blocked` lists what is stuck in this room now."
-                    .to_owned(),
-            )),
-            Intent::Settings { .. } => Ok(Some(
-                "Settings are not available yet: everyone has the default timezone and working hours."
-                    .to_owned(),
-            )),
+            Intent::Digest => self.digest().await,
+            Intent::Settings { args } => self.settings(args).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
             Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
             Intent::None => Ok(None),
@@ -621,6 +623,88 @@ impl<'a> Command<'a> {
         Ok(Some(render::graph(&self.inbound.room_name, &roots, &edges)))
     }
 
+    /// `digest`: the room's digest, now, even when it would be quiet.
+    async fn digest(&mut self) -> CommandResult<Option<String>> {
+        let (inbound, now) = (self.inbound, self.now());
+        let since = self.tx.last_digest_at(&inbound.room).await?;
+        let body = super::digest::compose(
+            self.tx.as_mut(),
+            &inbound.room,
+            &inbound.room_name,
+            since,
+            now,
+            true,
+        )
+        .await?;
+        Ok(body)
+    }
+
+    /// `settings`: show them, or set a timezone, working hours or the room's digest.
+    async fn settings(&mut self, args: &[String]) -> CommandResult<Option<String>> {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let actor = self.actor().clone();
+        match words.as_slice() {
+            [] | ["show"] => {
+                let mine = self.tx.person_settings(&actor).await?;
+                let room_setting = self.tx.room_digest(&self.inbound.room).await?;
+                let tz = mine.timezone.unwrap_or_else(|| format!("{} (default)", self.defaults.timezone));
+                let hours = match (mine.working_hours, self.defaults.working_hours) {
+                    (Some(hours), _) => hours,
+                    (None, Some((start, end))) => format!("{}-{} (default)", start.format("%H:%M"), end.format("%H:%M")),
+                    (None, None) => "any time (no quiet hours)".to_owned(),
+                };
+                let digest = match self.defaults.digest_for(room_setting.as_deref()) {
+                    Some(schedule) => schedule.to_setting(),
+                    None => "off".to_owned(),
+                };
+                Ok(Some(format!(
+                    "Your timezone: {tz}\nYour working hours: {hours}\nDigest for {}: {digest}\n\
+                     Change them with `!baton settings tz Europe/Berlin`, `!baton settings hours 09:00-17:00`, \
+                     `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`).",
+                    self.inbound.room_name
+                )))
+            }
+            ["tz" | "timezone", zone] => {
+                let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
+                    Refusal::Invalid(format!("`{zone}` is not a timezone I know; write it like `Europe/Berlin` or `UTC`."))
+                })?;
+                self.tx.set_person_timezone(&actor, tz.name()).await?;
+                Ok(Some(format!("Your timezone is now {}.", tz.name())))
+            }
+            ["hours" | "working-hours", hours] => {
+                let Some((start, end)) = crate::domain::parse_hours(hours) else {
+                    return Err(Refusal::Invalid(format!(
+                        "`{hours}` is not a span of working hours; write it like `09:00-17:00`."
+                    ))
+                    .into());
+                };
+                let hours = format!("{}-{}", start.format("%H:%M"), end.format("%H:%M"));
+                self.tx.set_person_hours(&actor, &hours).await?;
+                Ok(Some(format!("Your working hours are now {hours}; I hold DMs outside them.")))
+            }
+            ["digest", rest @ ..] => {
+                let base = self.defaults.digest_for(None).unwrap_or_else(|| crate::domain::DigestSchedule {
+                    time: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+                    tz: self.defaults.timezone,
+                    days: crate::domain::Weekdays::WORKING,
+                });
+                let schedule = crate::domain::DigestSchedule::parse_setting(rest, &base).map_err(Refusal::Invalid)?;
+                let setting = schedule.map_or_else(|| "off".to_owned(), |s| s.to_setting());
+                let room = self.inbound.room.clone();
+                self.tx.set_room_digest(&room, &setting).await?;
+                Ok(Some(match schedule {
+                    Some(_) => format!("The digest for {} is now posted at {setting}.", self.inbound.room_name),
+                    None => format!("No more digests for {}.", self.inbound.room_name),
+                }))
+            }
+            _ => Err(Refusal::Invalid(
+                "I know `settings tz <Area/City>`, `settings hours 09:00-17:00` and `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`)."
+                    .into(),
+            )
+            .into()),
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------
 
     async fn load_all(&mut self, keys: &[TaskKey]) -> CommandResult<Vec<Task>> {
@@ -765,7 +849,7 @@ impl<'a> Command<'a> {
                     }
                     if !items.is_empty() {
                         let body = render::handoff_dm(&items, self.now());
-                        self.queue(Destination::Dm(to), body, None).await?;
+                        self.queue_dm(to, body, OutboxKind::Handoff).await?;
                     }
                 }
                 Notice::HandoffInThread { task } => {
@@ -778,7 +862,7 @@ impl<'a> Command<'a> {
                     let tasks = self.existing(&reblock.tasks).await?;
                     if let Some(by) = self.tx.task(reblock.by).await? {
                         let body = render::reblocked(&tasks, &by, self.actor());
-                        self.queue(Destination::Dm(to), body, None).await?;
+                        self.queue_dm(to, body, OutboxKind::Message).await?;
                     }
                 }
                 Notice::ReblockInThread { task, by } => {
@@ -793,6 +877,40 @@ impl<'a> Command<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Queues a notice DM, held until the person's working hours start. Handoffs
+    /// held for the same morning merge into one message.
+    async fn queue_dm(
+        &mut self,
+        to: PersonId,
+        body: String,
+        kind: OutboxKind,
+    ) -> Result<(), StoreError> {
+        let mine = self.tx.person_settings(&to).await?;
+        let hours = self
+            .defaults
+            .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref());
+        let now = self.now();
+        let release = hours.map_or(now, |h| h.release_at(now));
+        if release > now
+            && kind == OutboxKind::Handoff
+            && self.tx.merge_held_handoff(&to, release, &body).await?
+        {
+            return Ok(());
+        }
+        self.queued += 1;
+        let message = NewOutboxMessage {
+            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
+            platform: self.inbound.platform.clone(),
+            destination: Destination::Dm(to),
+            card_for: None,
+            kind,
+            body,
+            not_before: release,
+            created_at: now,
+        };
+        self.tx.enqueue(&message).await
     }
 
     /// The tasks of `keys` that exist (notices name tasks this transaction has

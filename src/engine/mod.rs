@@ -6,6 +6,7 @@
 //! Nothing is sent from here: the outbox worker delivers after the commit.
 
 mod command;
+mod digest;
 mod render;
 
 use std::sync::Arc;
@@ -17,7 +18,78 @@ use crate::domain::{PersonId, TaskKey};
 use crate::parser::{self, Intent, Message, Parsed};
 use crate::store::{Store, StoreError};
 
+pub use digest::compose as compose_digest;
 pub use render::help_text;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+
+use crate::domain::{DigestSchedule, Weekdays, WorkingHours};
+
+/// What applies to people and rooms that have not chosen for themselves.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    /// For people without a timezone of their own, and for digests.
+    pub timezone: Tz,
+    /// Working hours for people who set none; `None`: no quiet hours by default.
+    pub working_hours: Option<(NaiveTime, NaiveTime)>,
+    /// The digest for rooms that set none; `None`: no digest by default.
+    pub digest: Option<DigestSchedule>,
+    /// Post a digest even when nothing is blocked and nothing changed.
+    pub post_quiet_digests: bool,
+}
+
+impl Default for Defaults {
+    /// UTC, no quiet hours, a 09:30 digest on weekdays, quiet digests skipped.
+    fn default() -> Self {
+        Self {
+            timezone: Tz::UTC,
+            working_hours: None,
+            digest: Some(DigestSchedule {
+                time: NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+                tz: Tz::UTC,
+                days: Weekdays::WORKING,
+            }),
+            post_quiet_digests: false,
+        }
+    }
+}
+
+impl Defaults {
+    /// A person's working hours from their own settings, falling back to these.
+    pub fn working_hours_for(
+        &self,
+        timezone: Option<&str>,
+        hours: Option<&str>,
+    ) -> Option<WorkingHours> {
+        let tz = timezone
+            .and_then(|tz| tz.parse().ok())
+            .unwrap_or(self.timezone);
+        let (start, end) = hours
+            .and_then(crate::domain::parse_hours)
+            .or(self.working_hours)?;
+        Some(WorkingHours {
+            start,
+            end,
+            tz,
+            days: Weekdays::WORKING,
+        })
+    }
+
+    /// A room's digest schedule from its own setting, falling back to these.
+    pub fn digest_for(&self, setting: Option<&str>) -> Option<DigestSchedule> {
+        let Some(setting) = setting else {
+            return self.digest;
+        };
+        let base = self.digest.unwrap_or(DigestSchedule {
+            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+            tz: self.timezone,
+            days: Weekdays::WORKING,
+        });
+        let words: Vec<&str> = setting.split_whitespace().collect();
+        DigestSchedule::parse_setting(&words, &base).unwrap_or(Some(base))
+    }
+}
 
 /// A message or reaction from a chat platform, as the adapter hands it over.
 #[derive(Debug, Clone)]
@@ -85,14 +157,16 @@ const CONFLICT_RETRIES: usize = 3;
 pub struct Engine {
     store: Arc<dyn Store>,
     outbox_ready: Arc<Notify>,
+    defaults: Arc<Defaults>,
 }
 
 impl Engine {
     /// An engine writing to `store`, waking `outbox_ready` after each commit.
-    pub fn new(store: Arc<dyn Store>, outbox_ready: Arc<Notify>) -> Self {
+    pub fn new(store: Arc<dyn Store>, outbox_ready: Arc<Notify>, defaults: Defaults) -> Self {
         Self {
             store,
             outbox_ready,
+            defaults: Arc::new(defaults),
         }
     }
 
@@ -110,7 +184,7 @@ impl Engine {
         tracing::debug!(intent = parsed.intent.name(), "applying");
         let mut attempt = 0;
         loop {
-            match command::apply(self.store.as_ref(), inbound, &parsed).await {
+            match command::apply(self.store.as_ref(), &self.defaults, inbound, &parsed).await {
                 Ok(outcome) => {
                     if outcome == Outcome::Handled {
                         self.outbox_ready.notify_one();

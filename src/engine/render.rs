@@ -357,56 +357,28 @@ fn is_acknowledgement(text: &str) -> bool {
 /// the notes, and who waits downstream.
 pub(super) fn handoff_dm(items: &[HandoffItem], now: DateTime<Utc>) -> String {
     let mut lines = Vec::new();
-    if items.len() == 1 {
-        lines.push(format!("{} is ready for you.", named(&items[0].task)));
-    } else {
-        lines.push(format!(
+    match items {
+        [item] => lines.push(format!("{} is ready for you.", named(&item.task))),
+        _ => lines.push(format!(
             "{} tasks are ready for you: {}.",
             items.len(),
-            keys(&items.iter().map(|i| i.task.key).collect::<Vec<_>>())
-        ));
+            join_and(items.iter().map(|i| named(&i.task)).collect())
+        )),
+    }
+    // Tasks readied by the same event share blockers: each is described once.
+    let mut described: Vec<TaskKey> = Vec::new();
+    for blocker in items
+        .iter()
+        .flat_map(|i| &i.blockers)
+        .filter(|b| b.task.status.is_resolved())
+    {
+        if described.contains(&blocker.task.key) {
+            continue;
+        }
+        described.push(blocker.task.key);
+        lines.extend(describe_blocker(blocker, now));
     }
     for item in items {
-        if items.len() > 1 {
-            lines.push(String::new());
-            lines.push(format!("{}:", named(&item.task)));
-        }
-        for blocker in item.blockers.iter().filter(|b| b.task.status.is_resolved()) {
-            let how = if blocker.task.status == Status::Cancelled {
-                "was cancelled"
-            } else {
-                "was finished"
-            };
-            let who = blocker
-                .finished_by
-                .as_ref()
-                .map_or_else(String::new, |p| format!(" by {p}"));
-            let when = blocker
-                .finished_at
-                .map_or_else(String::new, |at| format!(" {}", ago(at, now)));
-            lines.push(format!("{} {how}{who}{when}.", named(&blocker.task)));
-            if !blocker.evidence.is_empty() {
-                lines.push(format!("  Evidence: {}", blocker.evidence.join(" ")));
-            }
-            let notes: Vec<&Note> = blocker
-                .notes
-                .iter()
-                .filter(|n| !is_acknowledgement(&n.text))
-                .collect();
-            if !notes.is_empty() {
-                lines.push(format!("  Notes from {}:", blocker.task.key));
-                let skip = notes.len().saturating_sub(NOTES_SHOWN);
-                for note in notes.into_iter().skip(skip) {
-                    lines.push(format!("  - {}: {}", note.author, note.text));
-                }
-            }
-            for room in &blocker.hidden_rooms {
-                lines.push(format!(
-                    "  More context on {} is in {room}.",
-                    blocker.task.key
-                ));
-            }
-        }
         if !item.downstream.is_empty() {
             let waiting: Vec<String> = item.downstream.iter().map(brief).collect();
             lines.push(format!(
@@ -423,6 +395,46 @@ pub(super) fn handoff_dm(items: &[HandoffItem], now: DateTime<Utc>) -> String {
         "Start with `!baton start {first}`; not yours? `!baton assign {first} to @someone`."
     ));
     lines.join("\n")
+}
+
+/// A resolved blocker: how and by whom, when, the evidence and the notes worth
+/// reading, and where more context is that the recipient may not see.
+fn describe_blocker(blocker: &BlockerContext, now: DateTime<Utc>) -> Vec<String> {
+    let how = if blocker.task.status == Status::Cancelled {
+        "was cancelled"
+    } else {
+        "was finished"
+    };
+    let who = blocker
+        .finished_by
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" by {p}"));
+    let when = blocker
+        .finished_at
+        .map_or_else(String::new, |at| format!(" {}", ago(at, now)));
+    let mut lines = vec![format!("{} {how}{who}{when}.", named(&blocker.task))];
+    if !blocker.evidence.is_empty() {
+        lines.push(format!("  Evidence: {}", blocker.evidence.join(" ")));
+    }
+    let notes: Vec<&Note> = blocker
+        .notes
+        .iter()
+        .filter(|n| !is_acknowledgement(&n.text))
+        .collect();
+    if !notes.is_empty() {
+        lines.push(format!("  Notes from {}:", blocker.task.key));
+        let skip = notes.len().saturating_sub(NOTES_SHOWN);
+        for note in notes.into_iter().skip(skip) {
+            lines.push(format!("  - {}: {}", note.author, note.text));
+        }
+    }
+    for room in &blocker.hidden_rooms {
+        lines.push(format!(
+            "  More context on {} is in {room}.",
+            blocker.task.key
+        ));
+    }
+    lines
 }
 
 /// A task nobody owns became ready: said in its thread so someone picks it up.
@@ -442,6 +454,138 @@ pub(super) fn reblocked(tasks: &[Task], by: &Task, actor: &PersonId) -> String {
         if tasks.len() == 1 { "is" } else { "are" },
         named(by)
     )
+}
+
+/// How long something has been so: `today`, `1 day`, `3 days`.
+fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    match (now - since).num_days() {
+        i64::MIN..=0 => "today".to_owned(),
+        1 => "1 day".to_owned(),
+        days => format!("{days} days"),
+    }
+}
+
+/// `T-4 (@dan, open 2 days)`.
+fn aged(task: &Task, now: DateTime<Utc>) -> String {
+    let since = if task.status == Status::InProgress {
+        task.last_activity_at
+    } else {
+        task.created_at
+    };
+    format!(
+        "{} ({}, {} {})",
+        task.key,
+        owner_of(task),
+        task.status,
+        age(since, now)
+    )
+}
+
+/// The daily digest of a room.
+pub(super) fn digest(
+    room_name: &str,
+    digest: &crate::domain::Digest,
+    tasks: &std::collections::HashMap<TaskKey, Task>,
+    blocked_since: &std::collections::HashMap<TaskKey, DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    let title = |key: &TaskKey| tasks.get(key).map_or_else(|| key.to_string(), named);
+    let brief_aged = |key: &TaskKey| {
+        tasks
+            .get(key)
+            .map_or_else(|| key.to_string(), |t| aged(t, now))
+    };
+    let details = |key: &TaskKey| {
+        tasks.get(key).map_or_else(String::new, |t| {
+            let since = if t.status == Status::InProgress {
+                t.last_activity_at
+            } else {
+                t.created_at
+            };
+            format!(" ({}, {} {})", owner_of(t), t.status, age(since, now))
+        })
+    };
+    let mut lines = vec![format!(
+        "Blocker digest for {room_name}, {}",
+        now.format("%a %d %b")
+    )];
+    if digest.roots.is_empty() {
+        lines.push("Nothing is waiting on another task.".to_owned());
+    } else {
+        lines.push("Root blockers, most waiting first:".to_owned());
+        for (rank, root) in digest.roots.iter().take(10).enumerate() {
+            let waits = if root.waiting == 1 {
+                "1 task waits".to_owned()
+            } else {
+                format!("{} tasks wait", root.waiting)
+            };
+            lines.push(format!(
+                "{}. {}{} — {waits} on it",
+                rank + 1,
+                title(&root.key),
+                details(&root.key)
+            ));
+            let external = tasks
+                .get(&root.key)
+                .and_then(|t| t.external_blocker.as_ref());
+            if root.chain.len() > 2 || (root.chain.len() > 1 && external.is_some()) {
+                let mut chain: Vec<String> = root.chain.iter().map(|k| brief_aged(k)).collect();
+                chain.extend(external.map(|reason| format!("\"{reason}\" (outside Baton)")));
+                lines.push(format!(
+                    "   {}",
+                    chain
+                        .join(", which waits on ")
+                        .replacen(", which waits on", " waits on", 1)
+                ));
+            }
+        }
+    }
+    if !digest.external.is_empty() {
+        lines.push("Blocked outside Baton:".to_owned());
+        for key in &digest.external {
+            let reason = tasks
+                .get(key)
+                .and_then(|t| t.external_blocker.clone())
+                .unwrap_or_default();
+            let since = blocked_since
+                .get(key)
+                .map_or_else(String::new, |at| format!(", {}", age(*at, now)));
+            lines.push(format!("- {} — \"{reason}\"{since}", title(key)));
+        }
+    }
+    if !digest.stale.is_empty() {
+        lines.push(format!(
+            "In progress with no activity for {} working days:",
+            crate::domain::STALE_AFTER_WORKING_DAYS
+        ));
+        lines.extend(digest.stale.iter().map(|k| format!("- {}", brief_aged(k))));
+    }
+    if !digest.unowned_ready.is_empty() {
+        lines.push("Ready, and nobody owns them:".to_owned());
+        lines.extend(
+            digest
+                .unowned_ready
+                .iter()
+                .map(|k| format!("- {}", title(k))),
+        );
+    }
+    let changes = &digest.changes;
+    if !changes.is_empty() {
+        lines.push("Since the last digest:".to_owned());
+        for (label, list) in [
+            ("done", &changes.done),
+            ("newly ready", &changes.newly_ready),
+            ("newly blocked", &changes.newly_blocked),
+        ] {
+            if !list.is_empty() {
+                lines.push(format!(
+                    "- {label}: {}",
+                    list.iter().map(|k| title(k)).collect::<Vec<_>>().join("; ")
+                ));
+            }
+        }
+    }
+    lines.join("\n")
 }
 
 /// The answer to an addressed message that was not understood.

@@ -224,6 +224,17 @@ pub trait StoreTx: Send {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredEvent>>;
 
+    /// `(task, blocker)` for the room's open tasks whose blocker is still open.
+    async fn room_open_edges(&mut self, room: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>>;
+
+    /// `(task, blocker)` for the room's open tasks whose blocker was finished or
+    /// cancelled after `since`.
+    async fn room_resolved_edges_since(
+        &mut self,
+        room: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TaskKey, TaskKey)>>;
+
     /// Appends `body` to a handoff DM already held for `person` until `not_before`;
     /// `false` when there is none (the caller queues a new message).
     async fn merge_held_handoff(

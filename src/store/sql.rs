@@ -587,6 +587,37 @@ macro_rules! impl_sql_store {
                 rows.into_iter().map(StoredEvent::try_from).collect()
             }
 
+            async fn room_open_edges(&mut self, room: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT d.task, d.blocker FROM dependencies d \
+                     JOIN tasks t ON t.number = d.task JOIN tasks b ON b.number = d.blocker \
+                     WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress') \
+                       AND b.status IN ('open', 'in_progress')",
+                )
+                .bind(room)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter().map(|(t, b)| Ok((key_of(t)?, key_of(b)?))).collect()
+            }
+
+            async fn room_resolved_edges_since(
+                &mut self,
+                room: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT d.task, d.blocker FROM dependencies d \
+                     JOIN tasks t ON t.number = d.task JOIN tasks b ON b.number = d.blocker \
+                     WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress') \
+                       AND b.status IN ('done', 'cancelled') AND b.done_at > $2",
+                )
+                .bind(room)
+                .bind(millis(since))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter().map(|(t, b)| Ok((key_of(t)?, key_of(b)?))).collect()
+            }
+
             async fn merge_held_handoff(
                 &mut self,
                 person: &PersonId,

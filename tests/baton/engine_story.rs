@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use baton::clock::SystemClock;
 use baton::domain::{PersonId, TaskKey};
-use baton::engine::{Engine, Inbound, InboundKind, Outcome};
+use baton::engine::{Defaults, Engine, Inbound, InboundKind, Outcome};
 use baton::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
 use baton::store::{Destination, OutboxMessage};
 
@@ -55,7 +55,11 @@ impl Sent {
 impl Bot {
     fn new(db: TestDb) -> Bot {
         let outlet = Arc::new(Recording::default());
-        let engine = Engine::new(db.store.clone(), Arc::new(Notify::new()));
+        let engine = Engine::new(
+            db.store.clone(),
+            Arc::new(Notify::new()),
+            Defaults::default(),
+        );
         let worker = OutboxWorker::new(db.store.clone(), Arc::new(SystemClock))
             .with_outlet("console", outlet.clone());
         Bot {

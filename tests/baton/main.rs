@@ -4,6 +4,7 @@ mod helpers;
 
 mod cli;
 mod console;
+mod digests;
 mod engine_story;
 mod outbox_worker;
 mod store_story;
