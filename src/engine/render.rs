@@ -388,12 +388,12 @@ pub(super) fn handoff_dm(items: &[HandoffItem], now: DateTime<Utc>) -> String {
             ));
         }
     }
-    let first = items
-        .first()
-        .map_or_else(String::new, |i| i.task.key.to_string());
-    lines.push(format!(
-        "Start with `!baton start {first}`; not yours? `!baton assign {first} to @someone`."
-    ));
+    if let Some(first) = items.first() {
+        let (key, creator) = (first.task.key, &first.task.created_by);
+        lines.push(format!(
+            "Start with `!baton start {key}`. Not yours? `!baton assign {key} to {creator}` hands it back to {creator}, who created it."
+        ));
+    }
     lines.join("\n")
 }
 
