@@ -303,7 +303,7 @@ impl Session {
             return Ok(());
         }
         let inbound = self.inbound(InboundKind::Message {
-            text: line.to_owned(),
+            text: super::normalize::plain(line),
             thread_task: self.position.thread,
             dm: self.position.dm,
         });

@@ -2,3 +2,4 @@
 //! outbox messages back ([`crate::outbox::Outlet`]).
 
 pub mod console;
+pub mod normalize;

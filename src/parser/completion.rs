@@ -14,8 +14,10 @@ use super::text::Text;
 use crate::domain::TaskKey;
 
 patterns! {
-    /// Words, phrases and emoji that say work is finished.
-    CLAIM = r"\b(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|closed|delivered|wrapped\s+(?:it\s+|this\s+|that\s+)?up|(?:is|are|went|now|it's|its|that's|we're|we\s+are|all)\s+live|live\s+(?:now|in\s+prod\w*|on\s+prod\w*|everywhere|for\s+everyone)|(?:is|are|it's|now)\s+in\s+prod(?:uction)?)\b|✅|✔|☑|🎉|🚢|🏁|🥳";
+    /// Words, phrases and emoji that say work is finished. Emoji shortcodes are
+    /// normally turned into emoji by the adapters (`chat::normalize`); the common
+    /// ones are also read here, for text that skipped that step.
+    CLAIM = r"\b(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|closed|delivered|wrapped\s+(?:it\s+|this\s+|that\s+)?up|(?:is|are|went|now|it's|its|that's|we're|we\s+are|all)\s+live|live\s+(?:now|in\s+prod\w*|on\s+prod\w*|everywhere|for\s+everyone)|(?:is|are|it's|now)\s+in\s+prod(?:uction)?|out\s+(?:in|to|on)\s+prod(?:uction)?|successfully\s+(?:deployed|migrated|released|rolled\s+out|completed|merged|shipped)|(?:ran|went|completed|finished)\s+(?:successfully|smoothly|cleanly|fine)|rolled\s+out\s+(?:to\s+)?(?:prod(?:uction)?|everyone|everywhere|all\s+users|100\s*%))\b|✅|✔|☑|🎉|🚢|🏁|🥳|:(?:white_check_mark|heavy_check_mark|ballot_box_with_check|tada|ship|checkered_flag|partying_face):";
     /// A completion verb used as a command: `done T-4`, `close T-4`, `mark T-4 done`.
     COMMAND = r"^(?:done|finish|finished|complete|completed|close|closed|ship|shipped|merged|landed|deployed|released|mark\s+(?:<KEYS>|it|this|that)\s+(?:as\s+)?(?:done|complete|completed|finished))\b";
     /// Phrases that look negative but report success; they are ignored by the vetoes.
@@ -24,17 +26,17 @@ patterns! {
     NEGATION = r"\b(?:not|no|nope|nah|never|none|nothing|nowhere|neither|nor|without|yet|still|hardly|barely|far\s+from|un(?:done|finished|merged|shipped|deployed|released))\b|n't\b|\b(?:cant|dont|isnt|wasnt|hasnt|havent|hadnt|didnt|doesnt|wont|arent|werent|aint|shouldnt|wouldnt|couldnt)\b";
     /// Hedging, intentions, conditions and the future: "almost", "should be",
     /// "will be", "by EOD", "once CI is green", "ready to merge", "PR is up".
-    HEDGE = r"\b(?:almost|nearly|mostly|partly|partially|basically|practically|kinda|kind\s+of|sort\s+of|sorta|should|shall|would|could|might|may|maybe|perhaps|probably|possibly|likely|hopefully|hope|hoping|fingers\s+crossed|will|going\s+to|gonna|about\s+to|plan|plans|planning|planned|want|wanna|need|needs|needed|must|have\s+to|has\s+to|got\s+to|gotta|expect|expected|expecting|eta|soon|shortly|later|tomorrow|tonight|next|eod|eow|cob|once|when|whenever|if|unless|until|till|before|after|ready|pending|awaiting|waiting|queued|scheduled|trying|try|tried|attempt|attempting|attempted|let's|let\s+me|lemme|wip|in\s+progress|in\s+review|under\s+review|for\s+review|get|gets|getting|close\s+to|ought|testing|draft|todo)\b|'ll\b|'d\b|-ish\b|\bish\b|\b(?:pretty|fairly|quite|mostly)\s+sure\b|\b(?:afaik|afaict|iirc)\b|\bby\s+(?:end|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|lunch|the\s+end|\d)|\bin\s+(?:a|an|\d+)\s+(?:bit|sec|secs|second|seconds|min|mins|minute|minutes|hour|hours|hr|hrs|day|days|week|weeks)\b|\bbe\s+(?:\w+\s+)?(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|live|closed)\b|\bto\s+(?:merge|ship|deploy|land|release|close|finish|complete)\b|\bpr\s+(?:is\s+)?(?:up|open|opened|raised|created)\b|🤞|⏳|🚧";
+    HEDGE = r"\b(?:almost|nearly|mostly|partly|partially|basically|practically|kinda|kind\s+of|sort\s+of|sorta|should|shall|would|could|might|may|maybe|perhaps|probably|possibly|likely|hopefully|hope|hoping|fingers\s+crossed|will|going\s+to|gonna|about\s+to|plan|plans|planning|planned|want|wanna|need|needs|needed|must|have\s+to|has\s+to|got\s+to|gotta|expect|expected|expecting|eta|soon|shortly|later|tomorrow|tonight|next|eod|eow|cob|once|when|whenever|if|unless|until|till|before|after|ready|pending|awaiting|waiting|queued|scheduled|trying|try|tried|attempt|attempting|attempted|let's|let\s+me|lemme|wip|in\s+progress|in\s+review|under\s+review|for\s+review|get|gets|getting|close\s+to|ought|testing|draft|todo)\b|'ll\b|'d\b|-ish\b|\bish\b|\b(?:pretty|fairly|quite|mostly)\s+sure\b|\b(?:afaik|afaict|iirc)\b|\b(?:on|this|next|until|till)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bby\s+(?:end|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|lunch|the\s+end|\d)|\bin\s+(?:a|an|\d+)\s+(?:bit|sec|secs|second|seconds|min|mins|minute|minutes|hour|hours|hr|hrs|day|days|week|weeks)\b|\bbe\s+(?:\w+\s+)?(?:done|finished|complete|completed|shipped|merged|landed|deployed|released|live|closed)\b|\bto\s+(?:merge|ship|deploy|land|release|close|finish|complete)\b|\bpr\s+(?:is\s+)?(?:up|open|opened|raised|created)\b|🤞|⏳|🚧|:(?:crossed_fingers|hourglass|hourglass_flowing_sand|construction|soon):";
     /// Partial progress: "done with the first half", "part 1 merged", "50%", "2/3",
     /// "on staging", "done but ...".
-    PARTIAL = r"\b(?:first|second|third|half|halfway|part|parts|phase|phases|step|steps|stage|initial|prototype|skeleton|scaffold\w*|remaining|except|but|though|although|however|only|partial\w*|subset|staging|canary|beta|the\s+rest|rest\s+of|most\s+of|some\s+of|one\s+of|some|left|(?:my|our|their|his|her)\s+(?:part|side|end|bit|half|share))\b|\b(?:[0-9]|[1-9][0-9])\s*%|\b\d+\s*(?:/|of|out\s+of)\s*\d+\b";
+    PARTIAL = r"\b(?:first|second|third|half|halfway|part|parts|phase|phases|step|steps|stage|initial|prototype|skeleton|scaffold\w*|remaining|except|but|though|although|however|only|partial\w*|subset|staging|canary|beta|the\s+rest|rest\s+of|most\s+of|some\s+of|one\s+of|some|left|(?:my|our|their|his|her)\s+(?:part|side|end|bit|half|share))\b|\b(?:[0-9]|[1-9][0-9])\s*%|\b\d+\s*(?:/|of|out\s+of)\s*\d+\b|\b(?:\d+|one|two|three|a\s+few|few|couple|some)\s+more\b|\bmore\s+(?:to\s+go|left|remaining)\b|\bto\s+go\b|\banother\s+(?:round|pass|pr|one|step|part)\b|\bnow\s+(?:the|for\s+the|on\s+to\s+the|onto\s+the)\b|\b(?:tests?|docs|documentation|code|review|reviews|backend|back-end|frontend|front-end|draft|design|spec|specs|mockups?|ui|schema|poc)\s+(?:is\s+|are\s+)?(?:done|finished|complete|completed|merged)\b|\bin\s+theory\b|\b(?:apart|aside)\s+from\b|\bother\s+than\b|\bbesides\b|\bminus\b|\bsave\s+for\b|\bon\s+(?:track|schedule)\b";
     /// Failure: "the merge failed", "deploy broke", "reverted", "CI is red".
-    FAILURE = r"\b(?:fail|fails|failed|failing|failure|failures|broke|broken|breaks|breaking|error|errors|erroring|crash|crashed|crashes|crashing|revert|reverted|reverting|reverts|rolled\s+back|roll\s+back|rolling\s+back|rollback|regression|regressions|regressed|bug|bugs|buggy|red|flaky|flake|conflict|conflicts|blew\s+up|on\s+fire|outage|down|panic|panicked|panics|exception|oops|uh\s*oh|wrong|problem|problems|stuck|blocked|hold|hotfix|incident|alert|alerts|timeout|timed\s+out)\b|❌|💥|🔥|😬|😭|⚠|🐛|🚨";
+    FAILURE = r"\b(?:fail|fails|failed|failing|failure|failures|broke|broken|breaks|breaking|error|errors|erroring|crash|crashed|crashes|crashing|revert|reverted|reverting|reverts|rolled\s+back|roll\s+back|rolling\s+back|rollback|regression|regressions|regressed|bug|bugs|buggy|red|flaky|flake|conflict|conflicts|blew\s+up|on\s+fire|outage|down|panic|panicked|panics|exception|oops|uh\s*oh|wrong|problem|problems|stuck|blocked|hold|hotfix|incident|alert|alerts|timeout|timed\s+out)\b|❌|💥|🔥|😬|😭|⚠|🐛|🚨|:(?:x|boom|fire|grimacing|sob|warning|bug|rotating_light|no_entry|red_circle):";
     /// Doubt and hearsay: "I thought it was done", "seems live", "@bob said".
     DOUBT = r"\b(?:thought|think|thinking|believe|believed|guess|assume|assumed|assuming|suppose|supposed|supposedly|apparently|seems|seem|seemed|looks\s+like|look\s+like|appears|appeared|unsure|unclear|wonder|wondering|idk|dunno|allegedly|claims?|said|says|told)\b|\bdouble[\s-]?check";
     /// Completion of something other than the task, or of a step towards it:
     /// "done for the day", "well done", "merging now", "merged main into my branch".
-    ELSEWHERE = r"\bdone\s+for\s+(?:the\s+day|today|now|tonight|the\s+week|the\s+weekend)\b|\b(?:well|nicely|good|great)\s+done\b|\b(?:merging|shipping|deploying|finishing|landing|wrapping|closing|completing|releasing|rolling)\b|\bmerged\s+(?:main|master|develop|trunk|upstream|origin)\b|\binto\s+(?:my|our|the|this|a|feature)\s+branch\b|\b(?:duplicate|dupe|wontfix)\b|\b(?:you|you're|you\s+are|he|he's|she|she's|they|they're)\b.{0,20}\bdone\b|\bdone\s+(?:reviewing|testing|looking|checking|reading)\b";
+    ELSEWHERE = r"\bdone\s+for\s+(?:the\s+day|today|now|tonight|the\s+week|the\s+weekend)\b|\b(?:well|nicely|good|great)\s+done\b|\b(?:merging|shipping|deploying|finishing|landing|wrapping|completing|releasing|rolling)\b|\bclos(?:ed|ing|e)\s+(?:the\s+|my\s+|this\s+|that\s+|a\s+)?(?:pr|mr|pull\s+request|merge\s+request|laptop|branch)\b|\bopen(?:ing|ed)?\s+(?:a\s+)?new\s+(?:one|pr|mr|pull)\b|\bmerged\s+(?:main|master|develop|trunk|upstream|origin)\b|\bmerged\s+(?:in)?to\s+(?:the\s+)?(?:develop|dev|staging|release|feature|a\s+feature|next|integration)\b|\binto\s+(?:my|our|the|this|a|feature)\s+branch\b|\b(?:duplicate|dupe|wontfix)\b|\b(?:you|you're|you\s+are|he|he's|she|she's|they|they're)\b.{0,20}\bdone\b|\bdone\s+(?:reviewing|testing|looking|checking|reading)\b";
     /// "done with X": the task only when X is the task itself.
     DONE_WITH = r"\bdone\s+with\s+(\S+)";
 }
@@ -52,19 +54,50 @@ pub(super) fn claim(text: &Text) -> Option<Claim> {
     let masked = text.masked();
     let command = COMMAND.is_match(masked);
     let claims: Vec<Range<usize>> = CLAIM.find_iter(masked).map(|m| m.range()).collect();
-    if (claims.is_empty() && !command) || vetoed(masked) {
+    if claims.is_empty() && !command {
         return None;
     }
-    let keys = text
-        .clauses()
-        .into_iter()
-        .filter(|clause| {
-            (command && clause.start == 0) || claims.iter().any(|c| clause.contains(&c.start))
-        })
-        .flat_map(|clause| text.keys_in(clause));
-    Some(Claim {
-        keys: super::text::unique(keys),
-    })
+    let clauses = text.clauses();
+    let claiming = |clause: &Range<usize>| {
+        (command && clause.start == 0) || claims.iter().any(|c| clause.contains(&c.start))
+    };
+    let keys = super::text::unique(
+        clauses
+            .iter()
+            .filter(|clause| claiming(clause))
+            .flat_map(|clause| text.keys_in(clause.clone())),
+    );
+    if vetoed(masked) {
+        // Clauses about other tasks only ("T-4 is done. Next up: T-5") do not weaken
+        // the claim about the named ones; anything else does.
+        if keys.is_empty() {
+            return None;
+        }
+        let foreign: Vec<Range<usize>> = clauses
+            .into_iter()
+            .filter(|clause| {
+                let named = text.keys_in(clause.clone());
+                !claiming(clause) && !named.is_empty() && named.iter().all(|k| !keys.contains(k))
+            })
+            .collect();
+        if foreign.is_empty() || vetoed(&blank_spans(masked, &foreign)) {
+            return None;
+        }
+    }
+    Some(Claim { keys })
+}
+
+/// `text` with the `spans` replaced by spaces of the same byte length.
+fn blank_spans(text: &str, spans: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in spans {
+        out.push_str(text.get(at..span.start).unwrap_or_default());
+        out.extend(std::iter::repeat_n(' ', span.len()));
+        at = span.end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
 }
 
 /// Whether anything in the message weakens a completion claim.

@@ -24,8 +24,11 @@ patterns! {
     REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log)\b";
     /// "please" at the end of a request.
     TRAILING_PLEASE = r"[\s,]*\b(?:please|pls|plz)[\s!.]*$";
+    /// A short question about a task followed by more words: "T-11 finished? can you
+    /// check".
+    SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
     /// Openings of a question: "is T-9 ...", "will it ...", "who ...", "what's ...".
-    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|do|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|\b))";
+    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|do|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|\b))";
 }
 
 /// Everything a rule needs to know about one message.
@@ -204,7 +207,7 @@ fn is_question(masked: &str) -> bool {
             || matches!(c, '!' | '.' | ')' | ']' | '"' | '\'' | '’' | '”')
             || (!c.is_ascii() && !c.is_alphanumeric())
     });
-    end.ends_with('?') || QUESTION_START.is_match(masked)
+    end.ends_with('?') || QUESTION_START.is_match(masked) || SHORT_KEY_QUESTION.is_match(masked)
 }
 
 /// What a message that no rule understood means.
@@ -223,7 +226,7 @@ fn fallback(ctx: &Ctx<'_>) -> Intent {
         };
     }
     let word = ctx.text.first_word();
-    let typo = suggest::canonical(word).is_none() && !suggest::suggestions(word).is_empty();
+    let typo = suggest::is_typo(word);
     let commanded = ctx.mode == Mode::Command && !ctx.text.starts_with_key();
     let about = ctx.subject(keys);
     if !about.is_empty() && !typo && !commanded {

@@ -197,3 +197,22 @@ impl From<&Parsed> for ContractLine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::*;
+
+    #[test]
+    fn every_verb_documents_its_summary_and_usage_for_help() {
+        let verbs: Vec<Intent> = Intent::iter()
+            .filter(|verb| !matches!(verb, Intent::Unknown { .. } | Intent::None))
+            .collect();
+        assert_eq!(verbs.len(), 18, "one variant per verb of the contract");
+        for verb in verbs {
+            assert!(!verb.summary().is_empty(), "{} has no doc", verb.name());
+            assert!(!verb.usage().is_empty(), "{} has no usage", verb.name());
+        }
+    }
+}

@@ -20,9 +20,11 @@ patterns! {
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
     SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+|i'm\s+in\s+|i\s+am\s+in\s+)(\w+/[\w/+\-]+|utc|gmt)";
     /// `my working hours are 09:00-18:00`.
-    SETTINGS_HOURS = r"(?s)^my\s+(?:working\s+|work\s+)?hours\s+are\s+(.+)$";
+    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours\s+are|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
+    /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
+    HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?[\s.!]*$";
     /// Asking for one's own tasks.
-    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall)\s+i\s+(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b";
+    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall)\s+i\s+(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
     IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
@@ -30,7 +32,7 @@ patterns! {
     /// Asking for the blocked list.
     BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b";
     /// Asking for the digest.
-    DIGEST = r"^(?:digest|summary|summarize|recap|standup|roundup)\b|\b(?:send|post|show|give|run|do)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+|today's\s+)?(?:daily\s+|blocker\s+)?(?:digest|summary|recap)\b";
+    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+|today's\s+)?(?:daily\s+|blocker\s+)?(?:digest|summary|recap)\b";
     /// Asking for the dependency graph.
     GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e)\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
@@ -42,7 +44,9 @@ patterns! {
     /// Nothing but task keys: "T-15", "T-15?".
     BARE_KEYS = r"^<KEYS>[\s?!.]*$";
     /// Words that make a question in a thread a question about the task.
-    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merged|shipped|live|deployed|started|landing|land|ship|when|waiting|stuck)\b";
+    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going)\b";
+    /// Asking people, not Baton, to do something: "can someone merge this?".
+    PEOPLE_REQUEST = r"^(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|@\w[\w.\-]*)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|take|help|test|run|restart|rebase|fix)\b";
 }
 
 /// Thanks and acknowledgements addressed to Baton need no answer.
@@ -97,13 +101,54 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = SETTINGS_TZ.captures(ctx.masked()) {
         vec!["tz".to_owned(), span(&found, 1).to_owned()]
     } else if let Some(found) = SETTINGS_HOURS.captures(ctx.masked()) {
-        let mut args = vec!["hours".to_owned()];
-        args.extend(words(span(&found, 1)));
-        args
+        let range = hours_range(span(&found, 1))?;
+        vec!["hours".to_owned(), range]
     } else {
         return None;
     };
-    Some(Intent::Settings { args })
+    Some(Intent::Settings {
+        args: with_hours_normalised(args),
+    })
+}
+
+/// `hours 9-17` → `hours 09:00-17:00`: the range written the one way settings read.
+fn with_hours_normalised(mut args: Vec<String>) -> Vec<String> {
+    if let [name, rest @ ..] = args.as_slice()
+        && name == "hours"
+        && let Some(range) = hours_range(&rest.join(" "))
+    {
+        args.truncate(1);
+        args.push(range);
+    }
+    args
+}
+
+/// A range of working hours as `HH:MM-HH:MM` ("9-17", "8am to 5pm", "9 to 5"), or
+/// `None` when `text` is not one.
+fn hours_range(text: &str) -> Option<String> {
+    let found = HOURS_RANGE.captures(text.trim())?;
+    let number = |group| {
+        found
+            .get(group)
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+    };
+    let meridiem = |group| found.get(group).map(|m| m.as_str().to_lowercase());
+    let clock = |hour: u32, minute: Option<u32>, half: Option<String>| {
+        let hour = match half.as_deref() {
+            Some("pm") if hour < 12 => hour + 12,
+            Some("am") if hour == 12 => 0,
+            _ => hour,
+        };
+        let minute = minute.unwrap_or(0);
+        (hour <= 24 && minute < 60).then_some((hour, minute))
+    };
+    let (start_h, start_m) = clock(number(1)?, number(2), meridiem(3))?;
+    let (mut end_h, end_m) = clock(number(4)?, number(5), meridiem(6))?;
+    // "9 to 5": an end before the start without am/pm is in the afternoon.
+    if end_h < start_h && meridiem(6).is_none() && end_h < 12 {
+        end_h += 12;
+    }
+    Some(format!("{start_h:02}:{start_m:02}-{end_h:02}:{end_m:02}"))
 }
 
 /// The words of a settings command, with the setting's name made canonical
@@ -213,7 +258,8 @@ pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
     let Some(thread) = ctx.thread else {
         return Some(unknown(ctx.text.first_word()));
     };
-    Some(if STATUS_WORDS.is_match(ctx.masked()) {
+    let asks_status = STATUS_WORDS.is_match(ctx.masked()) && !PEOPLE_REQUEST.is_match(ctx.masked());
+    Some(if asks_status {
         Intent::Show {
             tasks: vec![thread],
         }

@@ -41,14 +41,17 @@ patterns! {
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
     BLOCK_COMMAND = r"(?s)^(?:blocked|block|stuck|on\s+hold|hold|put\s+on\s+hold)\b[\s,]*(<KEYS>)?[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|as|since)\b[\s:]*)?(.*)$";
     /// "T-40 is blocked on legal review", "we're stuck because ...".
-    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|on\s+hold)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
+    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|on\s+hold|held\s+up)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
     /// "put T-40 on hold until Q3".
     ON_HOLD = r"(?s)\bput\s+(<KEYS>|it|this|that)\s+on\s+hold\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
     /// "waiting on legal", "still waiting for the vendor's keys".
     WAITING = r"(?s)\b(?:waiting|waits)\s+(?:on|for)\s+.+$";
     /// Routine waits inside the team's own process, not external blockers:
     /// "waiting for CI", "waiting on the build".
-    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:the\s+)?(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge)\b";
+    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge|(?:code\s+|pr\s+)?reviews?|approvals?|qa|lgtm|release\s+train|next\s+release|release|deploy\s+window|green\s+build|review\s+from\s+@\w+)\b";
+    /// A later clause saying the task is blocked: "not finished, blocked on the test
+    /// data".
+    BLOCK_CLAUSE = r"(?s)[,;.]\s*(?:but\s+|and\s+|still\s+|currently\s+|now\s+)*(?:blocked|stuck)\s+(?:on|by|because(?:\s+of)?|due\s+to)\b\s*(.+)$";
 }
 
 /// `T-14 no longer depends on T-13`, `remove dependency T-14 -> T-2`, `undepend`.
@@ -206,6 +209,11 @@ pub(super) fn block(ctx: &Ctx<'_>) -> Option<Intent> {
             .map(|m| text.keys_in(m.range()))
             .unwrap_or_default();
         (named, reason_of(found.get(2)))
+    } else if let Some(found) = BLOCK_CLAUSE.captures(masked) {
+        (
+            text.keys_in(0..found.get(0)?.start()),
+            reason_of(found.get(1)),
+        )
     } else if let Some(found) = WAITING.find(masked) {
         if ROUTINE_WAIT.is_match(found.as_str()) {
             return None;

@@ -75,6 +75,138 @@ pub(super) fn suggestions(word: &str) -> Vec<&'static str> {
     names
 }
 
+/// Everyday words that sit one or two edits from a verb ("not" / `note`, "half" /
+/// `help`, "now" / `new`): they start sentences, they are not typos.
+const COMMON_WORDS: &[&str] = &[
+    "not",
+    "now",
+    "no",
+    "nope",
+    "nah",
+    "nor",
+    "none",
+    "nothing",
+    "new",
+    "news",
+    "node",
+    "hold",
+    "half",
+    "held",
+    "hello",
+    "hell",
+    "heap",
+    "dome",
+    "dose",
+    "does",
+    "dona",
+    "gone",
+    "one",
+    "bone",
+    "tone",
+    "stop",
+    "star",
+    "stat",
+    "stats",
+    "sort",
+    "art",
+    "mind",
+    "nine",
+    "line",
+    "wine",
+    "mike",
+    "the",
+    "then",
+    "than",
+    "them",
+    "there",
+    "this",
+    "that",
+    "what",
+    "who",
+    "how",
+    "why",
+    "when",
+    "show",
+    "block",
+    "lock",
+    "black",
+    "back",
+    "clock",
+    "mine",
+    "mines",
+    "draft",
+    "draw",
+    "drop",
+    "cancel",
+    "give",
+    "live",
+    "love",
+    "have",
+    "hand",
+    "band",
+    "and",
+    "sand",
+    "add",
+    "odd",
+    "ad",
+    "after",
+    "later",
+    "alter",
+    "aster",
+    "dear",
+    "near",
+    "nice",
+    "vote",
+    "notes",
+    "noted",
+    "graph",
+    "grab",
+    "grapes",
+    "open",
+    "often",
+    "digest",
+    "assign",
+    "sign",
+    "assist",
+    "assume",
+    "depend",
+    "defend",
+    "spend",
+    "append",
+    "start",
+    "smart",
+    "stare",
+    "state",
+    "create",
+    "crate",
+    "unlock",
+    "finish",
+    "finishing",
+    "blocker",
+    "blockers",
+    "done",
+    "down",
+    "dune",
+    "don",
+    "sure",
+];
+
+/// Whether `word`, the first word of a request, looks like a mistyped verb: it is no
+/// verb, no everyday word, and one edit from a verb (two when it is long).
+pub(super) fn is_typo(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    if canonical(&lower).is_some() || COMMON_WORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    let length = lower.chars().count();
+    let limit = if length <= 5 { 1 } else { 2 };
+    length < MAX_WORD_CHARS
+        && !lower.contains(['\'', '’'])
+        && VOCABULARY
+            .iter()
+            .any(|&(typed, _)| strsim::damerau_levenshtein(&lower, typed) <= limit)
+}
+
 /// A short prefix of `word` fit to echo back to the user.
 pub(super) fn echo(word: &str) -> String {
     word.chars().take(MAX_WORD_CHARS).collect()
@@ -107,6 +239,20 @@ mod tests {
         assert!(suggestions("blok").len() <= 3);
         assert!(suggestions("frobnicate").is_empty());
         assert!(suggestions(&"x".repeat(10_000)).is_empty());
+    }
+
+    #[test]
+    fn mistyped_verbs_are_typos_but_everyday_words_are_not() {
+        for typo in [
+            "dnoe", "asign", "shwo", "blokced", "cancle", "reopne", "unblcok",
+        ] {
+            assert!(is_typo(typo), "{typo}");
+        }
+        for word in ["not", "half", "now", "done", "lunch", "frobnicate", "don't"] {
+            assert!(!is_typo(word), "{word}");
+        }
+        assert_eq!(suggestions("shwo").first(), Some(&"show"));
+        assert_eq!(suggestions("blokced").first(), Some(&"blocked"));
     }
 
     #[test]

@@ -17,7 +17,8 @@ fn every_pattern_compiles() {
 }
 
 mod corpus {
-    //! `parse-dev.jsonl`, compared as `score.py` compares.
+    //! The labelled corpora, compared as `score.py` compares: the shared dev corpus
+    //! and the project's own cases (`tests/parser-cases.jsonl`).
 
     use serde_json::Value;
 
@@ -27,6 +28,9 @@ mod corpus {
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/corpus/parse-dev.jsonl"
     );
+
+    /// Our own labelled cases: every intent, many near-misses for `done`.
+    const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parser-cases.jsonl");
 
     /// `score.py`'s `norm_title`: lower-cased, trimmed of spaces and ` .,:;!?"'`,
     /// inner whitespace collapsed.
@@ -103,13 +107,14 @@ mod corpus {
         bad
     }
 
-    #[test]
-    fn every_labelled_line_of_the_dev_corpus_parses_as_expected() {
-        let corpus = std::fs::read_to_string(CORPUS).unwrap_or_else(|err| {
-            panic!("cannot read the parser corpus at {CORPUS}: {err} (it lives in shared/corpus)")
-        });
+    /// Parses every line of a corpus file; returns the number of lines, of `done`
+    /// lines and of lines whose input mentions completion but whose label is not
+    /// `done` (near-misses), and panics listing every mismatch.
+    fn check_file(path: &str) -> (usize, usize, usize) {
+        let corpus = std::fs::read_to_string(path)
+            .unwrap_or_else(|err| panic!("cannot read the parser corpus at {path}: {err}"));
         let mut failures = Vec::new();
-        let mut lines = 0;
+        let (mut lines, mut dones, mut near_misses) = (0, 0, 0);
         for line in corpus.lines().filter(|line| !line.trim().is_empty()) {
             lines += 1;
             let row: Value = serde_json::from_str(line)
@@ -119,18 +124,53 @@ mod corpus {
                 parse_contract_line(&input).unwrap_or_else(|e| panic!("{e}: {input}")),
             )
             .unwrap_or_default();
-            let bad = mismatches(&row["expect"], &got);
+            let expect = &row["expect"];
+            if expect["intent"] == "done" {
+                dones += 1;
+            } else if mentions_completion(row["input"]["text"].as_str().unwrap_or_default()) {
+                near_misses += 1;
+            }
+            if got["intent"] == "done" && expect["intent"] != "done" {
+                failures.push(format!("FALSE DONE {input}"));
+            }
+            let bad = mismatches(expect, &got);
             if !bad.is_empty() {
                 failures.push(format!("{input}\n    {}", bad.join("; ")));
             }
         }
-        assert!(lines > 0, "the corpus at {CORPUS} is empty");
+        assert!(lines > 0, "the corpus at {path} is empty");
         assert!(
             failures.is_empty(),
-            "{} of {lines} corpus lines differ:\n{}",
+            "{} of {lines} lines of {path} differ:\n{}",
             failures.len(),
             failures.join("\n")
         );
+        (lines, dones, near_misses)
+    }
+
+    /// Whether a message uses a completion word (so a non-`done` label is a
+    /// near-miss).
+    fn mentions_completion(text: &str) -> bool {
+        let text = text.to_lowercase();
+        [
+            "done", "finish", "merge", "ship", "live", "deploy", "complete", "wrap", "clos",
+            "land", "release", "✅", "🎉",
+        ]
+        .iter()
+        .any(|word| text.contains(word))
+    }
+
+    #[test]
+    fn every_labelled_line_of_the_dev_corpus_parses_as_expected() {
+        check_file(CORPUS);
+    }
+
+    #[test]
+    fn every_case_of_our_own_labelled_set_parses_as_expected() {
+        let (lines, dones, near_misses) = check_file(CASES);
+        assert!(lines >= 250, "only {lines} cases");
+        assert!(dones >= 40, "only {dones} true dones");
+        assert!(near_misses >= 80, "only {near_misses} near-misses for done");
     }
 }
 
@@ -570,6 +610,59 @@ mod each_verb {
             said("/baton settings hours 09:00-18:00"),
             settings(&["hours", "09:00-18:00"])
         );
+        assert_eq!(
+            said("/baton settings digest 09:30 Europe/Berlin mon-fri"),
+            settings(&["digest", "09:30", "Europe/Berlin", "mon-fri"])
+        );
+        assert_eq!(
+            said("/baton settings digest off"),
+            settings(&["digest", "off"])
+        );
+    }
+
+    #[test]
+    fn natural_settings_phrasings_get_canonical_arguments() {
+        let settings = |args: &[&str]| Intent::Settings {
+            args: args.iter().map(|arg| arg.to_string()).collect(),
+        };
+        for (text, args) in [
+            (
+                "@baton set my timezone to Europe/Berlin",
+                &["tz", "Europe/Berlin"][..],
+            ),
+            (
+                "@baton my working hours are 8-17",
+                &["hours", "08:00-17:00"],
+            ),
+            ("@baton my hours are 8am to 5pm", &["hours", "08:00-17:00"]),
+            ("@baton I work 08:30 - 17:15", &["hours", "08:30-17:15"]),
+            ("@baton settings hours 9 to 5", &["hours", "09:00-17:00"]),
+        ] {
+            assert_eq!(said(text), settings(args), "{text}");
+        }
+        assert_ne!(name(&said("@baton I work on T-5 tomorrow")), "settings");
+    }
+
+    #[test]
+    fn mistyped_verbs_suggest_the_verb_first() {
+        for (text, verb) in [
+            ("!baton dnoe T-4", "done"),
+            ("/baton asign T-4 to @bob", "assign"),
+            ("/baton shwo T-4", "show"),
+            ("/baton blokced", "blocked"),
+            ("@baton cancle T-4", "cancel"),
+            ("@baton reopne T-4", "reopen"),
+        ] {
+            match said(text) {
+                Intent::Unknown { suggestions, .. } => {
+                    assert_eq!(suggestions.first(), Some(&verb), "{text}")
+                }
+                other => panic!("{text}: expected unknown, got {other:?}"),
+            }
+        }
+        // Everyday words that start a sentence are not typos.
+        assert_eq!(name(&said("@baton not finished with T-8 yet")), "note");
+        assert_eq!(name(&said("@baton half of T-8 is done")), "note");
     }
 
     #[test]
@@ -967,6 +1060,122 @@ fn titles_starting_with_an_article_like_word_keep_it() {
         match parsed.intent {
             Intent::Create { title: got, .. } => assert_eq!(got, title, "{text}"),
             other => panic!("{text}: {other:?}"),
+        }
+    }
+}
+
+mod properties {
+    //! Property tests: any text, however long or strange, parses without panicking
+    //! and in time roughly linear in its length.
+
+    use std::time::{Duration, Instant};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces of chat that reach deep into the grammar when combined at random.
+    const PIECES: &[&str] = &[
+        "@baton ",
+        "/baton ",
+        "!baton ",
+        "T-4",
+        "t-5 and T-6",
+        ", ",
+        "done",
+        "not ",
+        "almost ",
+        "merged",
+        "?",
+        "’",
+        "✅",
+        "🎉",
+        "blocked by ",
+        "after ",
+        "for @bob ",
+        "me ",
+        "add ",
+        "assign ",
+        "to ",
+        "until ",
+        "waiting on ",
+        "https://x.dev/a?b=T-9 ",
+        "\n",
+        "é",
+        "İ",
+        "\u{200d}",
+        "\u{fe0f}",
+        "\u{0}",
+        "999999999999999999999",
+        "-",
+        "*",
+        ":",
+        "new task: ",
+    ];
+
+    fn any_message() -> impl Strategy<Value = (String, Option<u64>, bool)> {
+        let text = prop_oneof![
+            // Arbitrary unicode, up to 16 Ki chars (at most 64 KB).
+            prop::collection::vec(any::<char>(), 0..16_384).prop_map(String::from_iter),
+            // Chat-like soup, up to about 64 KB.
+            prop::collection::vec(prop::sample::select(PIECES), 0..4_000).prop_map(|p| p.concat()),
+        ];
+        (text, prop::option::of(0u64..1_000), any::<bool>())
+    }
+
+    /// Parses and returns how long it took.
+    fn timed(text: &str, thread: Option<u64>, dm: bool) -> Duration {
+        let started = Instant::now();
+        let _ = message(text, thread, dm);
+        started.elapsed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_parses_without_panicking_in_linear_time((text, thread, dm) in any_message()) {
+            let elapsed = timed(&text, thread, dm);
+            // About 1 µs a byte in release; the budget is generous for debug builds
+            // and busy machines, and still far below what a quadratic blow-up takes.
+            let budget = Duration::from_millis(200) + Duration::from_micros(30) * text.len() as u32;
+            prop_assert!(elapsed < budget, "{} bytes took {elapsed:?}", text.len());
+        }
+
+        #[test]
+        fn any_contract_line_parses_without_panicking(text in ".{0,512}", raw in ".{0,256}") {
+            let line = serde_json::json!({ "text": text, "author": "@x", "thread_task": "T-1" });
+            let _ = parse_contract_line(&line.to_string());
+            let _ = parse_contract_line(&raw);
+        }
+    }
+
+    /// Fastest of three runs, to keep scheduling noise out of a ratio.
+    fn fastest(text: &str) -> Duration {
+        (0..3)
+            .map(|_| timed(text, Some(1), false))
+            .min()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn four_times_the_text_takes_about_four_times_as_long() {
+        for unit in [
+            "done not almost T-4, ",
+            "@baton add x for @a after T-1 ",
+            "blocked by waiting on until ",
+            "*`~<@U1|a> :tada: ",
+            "é✅ 漢字 ’ ",
+            "T-1 T-2 T-3 and ",
+        ] {
+            let small = unit.repeat(16_384 / unit.len());
+            let large = unit.repeat(65_536 / unit.len());
+            let (t1, t4) = (fastest(&small), fastest(&large));
+            // Linear is 4×; quadratic would be 16×. Tiny times are all noise.
+            assert!(
+                t4 < t1 * 10 + Duration::from_millis(20),
+                "{unit:?}: 16 KB took {t1:?}, 64 KB took {t4:?}"
+            );
         }
     }
 }

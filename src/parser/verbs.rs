@@ -14,7 +14,7 @@ patterns! {
     /// Reopening: `reopen`, "T-12 isn't actually done", "not done after all".
     REOPEN = r"\bre-?open(?:ed|ing|s)?\b|\b(?:is\s+not|isn't|isnt|was\s+not|wasn't|wasnt|not|aren't|are\s+not|never)\s+(?:actually|really|truly)\s+(?:done|finished|complete|completed|fixed|merged|shipped|deployed|live|working)\b|\bnot\s+(?:done|finished|complete|fixed|merged|shipped|deployed|live)\s+after\s+all\b|\bmark\s+(?:<KEYS>\s+|it\s+|this\s+)?(?:as\s+)?(?:not\s+done|undone|open|in\s+progress|todo|incomplete)\b|\bundo\s+(?:the\s+)?(?:done|completion|close)\b|\bback\s+to\s+(?:in\s+progress|open|todo|to-do)\b";
     /// Cancelling by command: `cancel T-50`, `drop it`, "let's scrap this".
-    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned)[\s!.]*$";
+    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned)[\s!.]*$|^(?:cancel+ing|scrapping|dropping|killing|abandoning|descoping|shelving)\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b";
     /// Cancelling by statement: "won't do", "T-50 is cancelled", "we're not doing it".
     CANCEL_STATEMENT = r"^(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|was\s+|has\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
     /// What replaces a cancelled task: keys after it are not the ones cancelled.
@@ -26,9 +26,9 @@ patterns! {
     /// Uses of "take" that are not about ownership: "take a look", "take a break".
     TAKE_OTHER = r"\b(?:take|taking|grab|grabbing)\s+(?:a\s+|some\s+)?(?:look|peek|glance|break|minute|second|moment|while|day|note|notes|pto|vacation|leave|care|lunch|coffee|call|meeting|walk|nap|rest|stab\s+at\s+lunch)\b";
     /// Someone else taking a task: "@bob will take T-15", "@ivy is taking it".
-    OTHER_TAKE = r"(@\w[\w.\-]*)\s+(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)\b";
+    OTHER_TAKE = r"(@\w[\w.\-]*)\s+(?:(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)|(?:gets|takes|owns|now\s+owns|can\s+have|should\s+get|will\s+get|is\s+taking\s+over|takes\s+over))\b|\blet\s+(@\w[\w.\-]*)\s+(?:take|own|handle|have|grab|pick\s+up)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
-    ASSIGN = r"^(?:assign|reassign|re-assign|give|hand|handoff|hand-off|transfer|pass|delegate|route)\b|\bhand(?:ing|ed|s)?\s+(?:<KEYS>\s+|it\s+|this\s+|that\s+)?(?:off|over)\b|\b(?:assigned|reassigned|handed\s+(?:off|over)|given|passed|transferred|delegated)\s+to\b|\b(?:assign|reassign)\s+(?:<KEYS>|it|this)\b|<KEYS>\s*(?:->|→|=>)\s*@";
+    ASSIGN = r"^(?:assign|reassign|re-assign|give|hand|handoff|hand-off|transfer|pass|delegate|route|assigning|reassigning|giving|handing|passing|transferring|delegating)\b|<KEYS>\s+(?:goes|go|should\s+go|is\s+going|are\s+going|moves?|is\s+moving|are\s+moving)\s+(?:over\s+)?to\s+@|\bhand(?:ing|ed|s)?\s+(?:<KEYS>\s+|it\s+|this\s+|that\s+)?(?:off|over)\b|\b(?:assigned|reassigned|handed\s+(?:off|over)|given|passed|transferred|delegated)\s+to\b|\b(?:assign|reassign)\s+(?:<KEYS>|it|this)\b|<KEYS>\s*(?:->|→|=>)\s*@";
     /// The receiving person: "to @bob", "for me", "-> @ivy".
     TO_WHO = r"(?:\bto|\bfor|\bonto|->|→)\s*(<WHO>)";
     /// Any handle.
@@ -102,7 +102,10 @@ fn negated_before(ctx: &Ctx<'_>, at: usize) -> bool {
 pub(super) fn assign(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
     let owner = if let Some(found) = OTHER_TAKE.captures(masked) {
-        found.get(1).and_then(|who| ctx.person(who.as_str()))
+        found
+            .get(1)
+            .or_else(|| found.get(2))
+            .and_then(|who| ctx.person(who.as_str()))
     } else if SELF_TAKE.is_match(masked) && !TAKE_OTHER.is_match(masked) {
         Some(ctx.author.to_owned())
     } else if ASSIGN.is_match(masked) {
