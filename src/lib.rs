@@ -37,6 +37,7 @@ pub mod chat;
 pub mod transfer;
 
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod settings;
 pub mod telemetry;

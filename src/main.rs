@@ -49,6 +49,9 @@ enum Command {
     },
     /// Write every task, with its status and events, as JSON lines to stdout.
     Export,
+    /// Benchmarks: a deterministic workload, and timings on SQLite and Postgres.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Show the outbox: messages waiting, delivered and failed.
     Outbox {
         /// Only messages that failed permanently, with the reason.
@@ -57,6 +60,43 @@ enum Command {
         /// How many of the newest messages to show.
         #[arg(long, default_value_t = 50)]
         limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Write a deterministic workload as `baton import` JSON lines to stdout.
+    Workload {
+        /// How many tasks.
+        #[arg(long, default_value_t = 1000)]
+        tasks: u64,
+        /// The same seed gives the same workload.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure ingest, completion → handoff, queries and import; print a table.
+    Run {
+        /// Tasks imported before the queries and completions.
+        #[arg(long, default_value_t = 10_000)]
+        tasks: u64,
+        /// Commands for each ingest measurement.
+        #[arg(long, default_value_t = 1000)]
+        commands: usize,
+        /// Completions timed for the handoff latency.
+        #[arg(long, default_value_t = 200)]
+        completions: usize,
+        /// Where to create a scratch Postgres database.
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "postgres://postgres@127.0.0.1:5432"
+        )]
+        postgres: String,
+        /// Measure SQLite only.
+        #[arg(long)]
+        no_postgres: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -139,6 +179,37 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
         Command::Export => {
             let store = open(&settings).await?;
             transfer::export(store.as_ref(), io::stdout().lock()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Workload { tasks, seed }) => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            for line in baton::bench::workload(tasks, seed) {
+                serde_json::to_writer(&mut out, &line)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Run {
+            tasks,
+            commands,
+            completions,
+            postgres,
+            no_postgres,
+            seed,
+        }) => {
+            let options = baton::bench::BenchOptions {
+                tasks,
+                commands,
+                completions,
+                postgres: (!no_postgres).then_some(postgres),
+                seed,
+            };
+            let results = baton::bench::run(&options).await?;
+            println!("| backend | measurement | result |\n|---|---|---|");
+            for m in results {
+                println!("| {} | {} | {} |", m.backend, m.what, m.value);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { failed, limit } => {

@@ -17,3 +17,8 @@ ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
 CREATE INDEX outbox_held ON outbox (dm_to, status, kind, not_before);
 
 CREATE INDEX events_by_time ON events (at);
+
+-- Task numbers come from a sequence: replicas creating tasks at once do not all
+-- compute the same MAX(number) + 1 and conflict.
+CREATE SEQUENCE task_numbers OWNED BY tasks.number;
+SELECT setval('task_numbers', COALESCE((SELECT MAX(number) FROM tasks), 0) + 1, false);

@@ -310,9 +310,8 @@ impl<'a> Command<'a> {
             self.event(task.key, kind).await?;
             changed.push(task);
         }
-        let dependents = self
-            .dependents_of_all(changed.iter().map(|t| t.key))
-            .await?;
+        let changed_keys: Vec<TaskKey> = changed.iter().map(|t| t.key).collect();
+        let dependents = self.dependents_of_all(&changed_keys).await?;
         let notices = after_resolution(self.actor(), &dependents);
         self.notices.extend(notices);
         let mut lines: Vec<String> = changed
@@ -550,7 +549,7 @@ impl<'a> Command<'a> {
             task.done_at = None;
             self.touch_and_save(&mut task).await?;
             self.event(task.key, EventKind::Reopened).await?;
-            let dependents = self.dependents_of_all([task.key]).await?;
+            let dependents = self.dependents_of_all(&[task.key]).await?;
             notices.extend(after_reopen(task.key, self.actor(), &dependents));
             lines.push(format!("Reopened {} {}.", task.key, task.title));
         }
@@ -756,12 +755,9 @@ impl<'a> Command<'a> {
 
     /// The open and in-progress tasks depending on any of `keys`, each with all its
     /// blockers as they are now.
-    async fn dependents_of_all(
-        &mut self,
-        keys: impl IntoIterator<Item = TaskKey>,
-    ) -> CommandResult<Vec<Dependent>> {
+    async fn dependents_of_all(&mut self, keys: &[TaskKey]) -> CommandResult<Vec<Dependent>> {
         let mut dependents: BTreeMap<TaskKey, Task> = BTreeMap::new();
-        for key in keys {
+        for key in keys.iter().copied() {
             for task in self.tx.dependents_of(key).await? {
                 if !task.status.is_resolved() {
                     dependents.insert(task.key, task);

@@ -149,8 +149,9 @@ pub enum EngineError {
 /// Reactions that mark a task done when put on its card.
 const DONE_REACTIONS: [&str; 4] = ["✅", "✔️", "☑️", ":white_check_mark:"];
 
-/// How often a command is retried when another transaction conflicted with it.
-const CONFLICT_RETRIES: usize = 3;
+/// How often a command is retried when another transaction conflicted with it
+/// (Postgres serialization failures under concurrent commands).
+const CONFLICT_RETRIES: usize = 10;
 
 /// Applies inbound events; shared by every adapter.
 #[derive(Clone)]
@@ -194,6 +195,12 @@ impl Engine {
                 Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
                     attempt += 1;
                     tracing::debug!(attempt, "conflicting transaction; retrying");
+                    // A short random pause keeps the conflicting commands from meeting again.
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| u64::from(d.subsec_nanos()));
+                    let pause = 1 + nanos % (5 * attempt as u64);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -599,7 +599,9 @@ pub(super) fn unknown(word: &str, suggestions: &[&str]) -> String {
     if !suggestions.is_empty() {
         let options: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
         text.push_str(&format!(" Did you mean {}?", options.join(" or ")));
-        let usage = Intent::iter().find(|verb| verb.name() == suggestions[0]).map(|verb| verb.usage());
+        let usage = Intent::iter()
+            .find(|verb| verb.name() == suggestions[0])
+            .map(|verb| verb.usage());
         if let Some(usage) = usage.filter(|u| !u.is_empty()) {
             text.push_str(&format!(" Usage: `!baton {usage}`."));
         }
@@ -673,6 +675,9 @@ mod tests {
     #[test]
     fn unknown_words_get_suggestions() {
         let text = unknown("dnoe", &["done"]);
-        assert!(text.contains("Did you mean `done`? Usage: `!baton done T-1"), "{text}");
+        assert!(
+            text.contains("Did you mean `done`? Usage: `!baton done T-1"),
+            "{text}"
+        );
     }
 }

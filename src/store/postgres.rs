@@ -27,6 +27,11 @@ impl PgStore {
             .await?;
         Ok(Self { pool })
     }
+
+    /// The connection pool, for measurements beside the store (`baton bench`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 impl PgStore {
@@ -99,6 +104,10 @@ impl PgStore {
         .bind(each(&|e| e.source.event_id.clone()))
         .execute(&mut *tx)
         .await?;
+        // New tasks are numbered after the imported ones.
+        sqlx::query("SELECT setval('task_numbers', (SELECT MAX(number) FROM tasks) + 1, false)")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -113,5 +122,6 @@ impl_sql_store! {
     begin: "BEGIN ISOLATION LEVEL SERIALIZABLE",
     // Replicas share the outbox: each claims a different row.
     claim_lock: "FOR UPDATE SKIP LOCKED",
+    next_task_number: "SELECT nextval('task_numbers')",
     migrator: sqlx::migrate!("migrations/postgres"),
 }

@@ -13,6 +13,7 @@ macro_rules! impl_sql_store {
         db: $db:ty,
         begin: $begin:literal,
         claim_lock: $claim_lock:literal,
+        next_task_number: $next_task_number:literal,
         migrator: $migrator:expr $(,)?
     ) => {
         // A module of its own, so these imports do not clash with the backend's.
@@ -232,7 +233,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn next_task_key(&mut self) -> StoreResult<TaskKey> {
-                let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tasks")
+                let next: i64 = sqlx::query_scalar($next_task_number)
                     .fetch_one(&mut *self.tx)
                     .await?;
                 key_of(next)

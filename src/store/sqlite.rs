@@ -42,6 +42,11 @@ impl SqliteStore {
             .await?;
         Ok(Self { pool })
     }
+
+    /// The connection pool, for measurements beside the store (`baton bench`).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 impl SqliteStore {
@@ -123,5 +128,7 @@ impl_sql_store! {
     // can fail with SQLITE_BUSY when another writer got in between.
     begin: "BEGIN IMMEDIATE",
     claim_lock: "",
+    // One writer at a time (`BEGIN IMMEDIATE`): the next number cannot be taken twice.
+    next_task_number: "SELECT COALESCE(MAX(number), 0) + 1 FROM tasks",
     migrator: sqlx::migrate!("migrations/sqlite"),
 }

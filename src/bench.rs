@@ -1,0 +1,392 @@
+//! `baton bench`: a deterministic workload, and timings of what Baton exists to do.
+//!
+//! `baton bench workload --tasks N --seed S` writes N tasks as `baton import` JSON
+//! lines (a stable contract: other tools run on the very same workload).
+//! `baton bench run` imports a workload into a fresh SQLite file and a fresh
+//! Postgres database and measures ingest (against the database's own ceiling),
+//! completion → handoff latency, queries and import, printing a Markdown table.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::Notify;
+
+use crate::chat::console;
+use crate::domain::{PersonId, TaskKey};
+use crate::engine::{Defaults, Engine, Inbound, InboundKind};
+use crate::store::{PgStore, SqliteStore, Store};
+use crate::transfer::{self, TaskLine};
+
+/// Owners in a workload: `user0` .. `user49`.
+pub const OWNERS: u64 = 50;
+/// The first tasks depend on nothing.
+const ROOTS: u64 = 3;
+/// Dependencies reach back at most this far, so chains form among recent tasks.
+const REACH: u64 = 1000;
+
+const VERBS: [&str; 8] = [
+    "Migrate", "Review", "Ship", "Design", "Document", "Test", "Deploy", "Refactor",
+];
+const NOUNS: [&str; 8] = [
+    "billing API",
+    "SDK",
+    "runbook",
+    "search index",
+    "login flow",
+    "dashboard",
+    "queue",
+    "schema",
+];
+
+/// `tasks` tasks as a DAG: each after the first few depends on 0–3 earlier ones,
+/// mostly recent ones; 50 owners. The same seed gives the same workload.
+pub fn workload(tasks: u64, seed: u64) -> impl Iterator<Item = TaskLine> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (1..=tasks).map(move |n| {
+        let mut depends_on = BTreeSet::new();
+        if n > ROOTS {
+            for _ in 0..rng.random_range(0..=3) {
+                // Cubing a uniform number biases the distance towards 1.
+                let reach = (n - 1).min(REACH) as f64;
+                let distance = 1 + (rng.random::<f64>().powi(3) * reach) as u64;
+                depends_on.insert(TaskKey::new(n - distance.min(n - 1)));
+            }
+        }
+        let verb = VERBS[rng.random_range(0..VERBS.len())];
+        let noun = NOUNS[rng.random_range(0..NOUNS.len())];
+        TaskLine {
+            key: TaskKey::new(n),
+            title: format!("{verb} the {noun} ({n})"),
+            owner: Some(format!("user{}", rng.random_range(0..OWNERS))),
+            depends_on: depends_on.into_iter().collect(),
+            status: None,
+            room: None,
+            created_by: None,
+            external_blocker: None,
+            events: Vec::new(),
+        }
+    })
+}
+
+/// What `baton bench run` measures.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Tasks imported before the queries and completions.
+    pub tasks: u64,
+    /// Commands for each ingest measurement.
+    pub commands: usize,
+    /// Completions timed for the handoff latency.
+    pub completions: usize,
+    /// Where to create a fresh Postgres database (`postgres://USER@HOST:PORT`); none
+    /// to measure SQLite only.
+    pub postgres: Option<String>,
+    pub seed: u64,
+}
+
+/// One line of the results table.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub backend: &'static str,
+    pub what: String,
+    pub value: String,
+}
+
+/// Runs every measurement on SQLite and, if given, Postgres.
+///
+/// # Errors
+/// When a database cannot be created or a step fails.
+pub async fn run(options: &BenchOptions) -> anyhow::Result<Vec<Measurement>> {
+    let mut results = Vec::new();
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let sqlite = SqliteStore::connect(&url).await?;
+    sqlite.migrate().await?;
+    let ceiling_pool = sqlite.pool().clone();
+    let ceiling = |n| sqlite_ceiling(ceiling_pool.clone(), n);
+    results.extend(measure("sqlite", Arc::new(sqlite), options, ceiling).await?);
+
+    if let Some(base) = &options.postgres {
+        let name = format!("baton_bench_{}", std::process::id());
+        let admin = format!("{base}/postgres");
+        create_database(&admin, &name).await?;
+        let outcome = async {
+            let pg = PgStore::connect(&format!("{base}/{name}")).await?;
+            pg.migrate().await?;
+            let pool = pg.pool().clone();
+            let ceiling = |n| pg_ceiling(pool.clone(), n);
+            measure("postgres", Arc::new(pg), options, ceiling).await
+        }
+        .await;
+        drop_database(&admin, &name).await?;
+        results.extend(outcome?);
+    }
+    results.push(Measurement {
+        backend: "process",
+        what: "peak RSS".to_owned(),
+        value: peak_rss().map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024)),
+    });
+    Ok(results)
+}
+
+async fn measure<C, F>(
+    backend: &'static str,
+    store: Arc<dyn Store>,
+    options: &BenchOptions,
+    ceiling: C,
+) -> anyhow::Result<Vec<Measurement>>
+where
+    C: Fn(usize) -> F,
+    F: Future<Output = anyhow::Result<Duration>>,
+{
+    let mut out = Vec::new();
+    let mut row = |what: String, value: String| {
+        out.push(Measurement {
+            backend,
+            what,
+            value,
+        })
+    };
+    let engine = Engine::new(store.clone(), Arc::new(Notify::new()), Defaults::default());
+    let n = options.tasks;
+
+    // Import.
+    let lines: Vec<String> = workload(n, options.seed)
+        .map(|line| serde_json::to_string(&line))
+        .collect::<Result<_, _>>()?;
+    let input = lines.join("\n");
+    let started = Instant::now();
+    transfer::import(store.as_ref(), input.as_bytes(), Utc::now()).await?;
+    row(
+        format!("import {n} tasks"),
+        format!("{:.2} s", started.elapsed().as_secs_f64()),
+    );
+
+    // Ingest: one command, one transaction, as in production.
+    let m = options.commands;
+    let started = Instant::now();
+    for i in 0..m {
+        engine
+            .handle(&command(
+                "#ingest",
+                i,
+                &format!(
+                    "!baton add Ingest task {i} for @user{} after T-{}",
+                    i % 50,
+                    1 + i as u64 % n
+                ),
+            ))
+            .await?;
+    }
+    let single = m as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let rooms: Vec<_> = (0..4)
+        .map(|room| {
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                for i in 0..m / 4 {
+                    let text = format!("!baton add Room {room} task {i} for @user{}", i % 50);
+                    let inbound = command(&format!("#room{room}"), i, &text);
+                    engine.handle(&inbound).await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for room in rooms {
+        room.await??;
+    }
+    let concurrent = (m / 4 * 4) as f64 / started.elapsed().as_secs_f64();
+    let ceiling_rate = m as f64 / ceiling(m).await?.as_secs_f64();
+    row("ingest, 1 room (commands/s)".into(), format!("{single:.0}"));
+    row(
+        "ingest, 4 rooms at once (commands/s)".into(),
+        format!("{concurrent:.0}"),
+    );
+    row(
+        "ceiling: 1-row INSERT per transaction (/s)".into(),
+        format!("{ceiling_rate:.0}"),
+    );
+    row(
+        "ingest / ceiling".into(),
+        format!("{:.2}", single / ceiling_rate),
+    );
+
+    // Completion → handoff rows committed.
+    let mut latencies = Vec::new();
+    let candidates = workload(n, options.seed)
+        .filter(|t| t.depends_on.is_empty())
+        .take(options.completions);
+    for (i, task) in candidates.enumerate() {
+        let owner = task.owner.unwrap_or_default();
+        let mut inbound = command("#general", i, &format!("!baton done {}", task.key));
+        inbound.author = PersonId::new(console::PLATFORM, &format!("@{owner}"));
+        let started = Instant::now();
+        engine.handle(&inbound).await?;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    row(
+        format!("done → handoff p50 at {n} tasks"),
+        millis(percentile(&latencies, 50)),
+    );
+    row(
+        format!("done → handoff p99 at {n} tasks"),
+        millis(percentile(&latencies, 99)),
+    );
+
+    // Queries in the room holding the workload.
+    for (what, text) in [
+        ("show", "!baton show T-42".to_owned()),
+        ("mine", "!baton mine".to_owned()),
+        ("blocked (room)", "!baton blocked".to_owned()),
+        ("digest (room)", "!baton digest".to_owned()),
+    ] {
+        let runs = 5;
+        let started = Instant::now();
+        for i in 0..runs {
+            let mut inbound = command("#general", i, &text);
+            inbound.author = PersonId::new(console::PLATFORM, "@user7");
+            engine.handle(&inbound).await?;
+        }
+        row(
+            format!("{what}, room of {n} tasks"),
+            millis(started.elapsed() / runs as u32),
+        );
+    }
+    Ok(out)
+}
+
+fn command(room: &str, i: usize, text: &str) -> Inbound {
+    Inbound {
+        event_id: format!(
+            "bench:{room}:{i}:{}",
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ),
+        platform: console::PLATFORM.to_owned(),
+        room: format!("{}:{room}", console::PLATFORM),
+        room_name: room.to_owned(),
+        room_private: false,
+        author: PersonId::new(console::PLATFORM, "@bench"),
+        kind: InboundKind::Message {
+            text: text.to_owned(),
+            thread_task: None,
+            dm: false,
+        },
+        message_id: None,
+        permalink: None,
+        at: Utc::now(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) * p) / 100]
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The least a durable command needs: one single-row INSERT per transaction.
+async fn sqlite_ceiling(pool: sqlx::SqlitePool, n: usize) -> anyhow::Result<Duration> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS bench_ceiling (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    let started = Instant::now();
+    for i in 0..n {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
+            .bind(format!("row {i}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(started.elapsed())
+}
+
+async fn pg_ceiling(pool: sqlx::PgPool, n: usize) -> anyhow::Result<Duration> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
+        .execute(&pool)
+        .await?;
+    let started = Instant::now();
+    for i in 0..n {
+        let mut tx = pool.begin().await?;
+        sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
+            .bind(format!("row {i}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(started.elapsed())
+}
+
+async fn create_database(admin: &str, name: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+async fn drop_database(admin: &str, name: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    Ok(())
+}
+
+/// The process's peak resident set size in KiB (Linux).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_workload() {
+        let a: Vec<String> = workload(200, 7)
+            .map(|t| serde_json::to_string(&t).unwrap())
+            .collect();
+        let b: Vec<String> = workload(200, 7)
+            .map(|t| serde_json::to_string(&t).unwrap())
+            .collect();
+        let c: Vec<String> = workload(200, 8)
+            .map(|t| serde_json::to_string(&t).unwrap())
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn dependencies_point_back_and_stay_within_three() {
+        for task in workload(2000, 1) {
+            assert!(task.depends_on.len() <= 3);
+            assert!(
+                task.depends_on
+                    .iter()
+                    .all(|d| *d < task.key && d.number() >= 1),
+                "{task:?}"
+            );
+        }
+        let owners: BTreeSet<_> = workload(2000, 1).filter_map(|t| t.owner).collect();
+        assert_eq!(owners.len(), OWNERS as usize);
+    }
+}
