@@ -589,15 +589,30 @@ impl<'a> Command<'a> {
     }
 
     async fn blocked(&mut self) -> CommandResult<Option<String>> {
+        // Two queries for the whole room, not one per task: rooms hold thousands.
         let room = self.inbound.room.clone();
         let tasks = self.tx.active_tasks_in(&room).await?;
-        let mut blocked = Vec::new();
-        for task in tasks {
-            let blockers = self.tx.blockers_of(task.key).await?;
-            if task.readiness(&blockers) != Readiness::Ready {
-                blocked.push((task, blockers));
+        let edges = self.tx.room_open_edges(&room).await?;
+        let mut known: BTreeMap<TaskKey, Task> = tasks.iter().map(|t| (t.key, t.clone())).collect();
+        let mut waits: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
+        for (task, blocker) in edges {
+            if !known.contains_key(&blocker)
+                && let Some(outside) = self.tx.task(blocker).await?
+            {
+                known.insert(blocker, outside);
+            }
+            if let Some(blocker) = known.get(&blocker) {
+                waits.entry(task).or_default().push(blocker.clone());
             }
         }
+        let blocked: Vec<(Task, Vec<Task>)> = tasks
+            .into_iter()
+            .filter_map(|task| {
+                let blockers = waits.remove(&task.key).unwrap_or_default();
+                (!blockers.is_empty() || task.external_blocker.is_some())
+                    .then_some((task, blockers))
+            })
+            .collect();
         Ok(Some(render::blocked(&self.inbound.room_name, &blocked)))
     }
 

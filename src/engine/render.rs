@@ -10,6 +10,9 @@ use crate::domain::{EventKind, PersonId, Readiness, Status, Task, TaskKey};
 use crate::parser::Intent;
 use crate::store::StoredEvent;
 
+/// Longest list a reply shows before summing up the rest: chat messages have limits.
+const LIST_LIMIT: usize = 30;
+
 /// How many of a task's latest notes `show` and handoffs quote.
 const NOTES_SHOWN: usize = 5;
 
@@ -255,13 +258,19 @@ pub(super) fn blocked(room_name: &str, tasks: &[(Task, Vec<Task>)]) -> String {
     if tasks.is_empty() {
         return format!("Nothing is blocked in {room_name}.");
     }
-    let mut lines = vec![format!("Blocked in {room_name}:")];
-    for (task, blockers) in tasks {
+    let mut lines = vec![format!("Blocked in {room_name} ({}):", tasks.len())];
+    for (task, blockers) in tasks.iter().take(LIST_LIMIT) {
         lines.push(format!(
             "- {} ({}) — waits on {}",
             named(task),
             owner_of(task),
             waits_on(task, blockers)
+        ));
+    }
+    if tasks.len() > LIST_LIMIT {
+        lines.push(format!(
+            "…and {} more; `!baton digest` shows what holds most of them up.",
+            tasks.len() - LIST_LIMIT
         ));
     }
     lines.join("\n")
