@@ -2,38 +2,197 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, SystemClock};
+use crate::http;
+use crate::outbox::OutboxWorker;
+use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::store::{Destination, Store, StoreResult};
 
-/// Starts every configured chat adapter.
+/// Runs the bot: every configured chat adapter, the outbox worker, the digest
+/// scheduler and the HTTP listener, until SIGTERM or SIGINT.
+///
+/// Every long-lived task is supervised: if one ends on its own, the process says
+/// which and exits non-zero so that the orchestrator restarts it.
 ///
 /// # Errors
-/// When an adapter cannot start.
+/// When the settings are invalid, or the database or the listener cannot be opened.
 pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
-    let mut unavailable = Vec::new();
-    if settings.slack.is_configured() {
-        unavailable.push("Slack");
-    }
-    if settings.matrix.is_configured() {
-        unavailable.push("Matrix");
-    }
-    if unavailable.is_empty() {
-        eprintln!(
-            "No chat adapter is configured, so there is nothing to run.\n\
-             Set BATON_SLACK__BOT_TOKEN and BATON_SLACK__APP_TOKEN for Slack, or\n\
-             BATON_MATRIX__HOMESERVER, BATON_MATRIX__USER and BATON_MATRIX__PASSWORD for Matrix.\n\
-             To try Baton without a chat server: baton console"
-        );
-    } else {
+    let defaults = settings.defaults().map_err(anyhow::Error::msg)?;
+    let grace = parse_grace(&settings.shutdown_grace).map_err(anyhow::Error::msg)?;
+    let wanted: Vec<&str> = [
+        ("Slack", settings.slack.is_configured()),
+        ("Matrix", settings.matrix.is_configured()),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    if !wanted.is_empty() {
         eprintln!(
             "{} is configured, but this build of Baton has no {} adapter yet.\n\
              To try Baton without a chat server: baton console",
-            unavailable.join(" and "),
-            unavailable.join(" or ")
+            wanted.join(" and "),
+            wanted.join(" or ")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    tracing::warn!(
+        "no chat adapter is configured (set BATON_SLACK__BOT_TOKEN or BATON_MATRIX__HOMESERVER); \
+         serving health and metrics only. To try Baton without a chat server: baton console"
+    );
+
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("cannot install the metrics recorder")?;
+    crate::telemetry::register_metrics();
+    let store: Arc<dyn Store> = Arc::from(
+        crate::store::connect(&settings.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    redact_url(&settings.database_url)
+                )
+            })?,
+    );
+    let listener = tokio::net::TcpListener::bind(&settings.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.http.listen))?;
+    tracing::info!(address = %settings.http.listen, "listening for /healthz, /readyz and /metrics");
+
+    let shutdown = CancellationToken::new();
+    let outbox_ready = Arc::new(Notify::new());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let worker = OutboxWorker::new(store.clone(), clock.clone());
+    let scheduler = Scheduler::new(store.clone(), defaults, clock);
+    let router = http::router(http::HttpState {
+        store: store.clone(),
+        metrics,
+    });
+
+    let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+    let token = shutdown.clone();
+    tasks.spawn(async move {
+        (
+            "http listener",
+            http::serve(listener, router, token)
+                .await
+                .map_err(Into::into),
+        )
+    });
+    let (token, ready) = (shutdown.clone(), outbox_ready.clone());
+    tasks.spawn(async move {
+        worker.run(ready, token, grace).await;
+        ("outbox worker", Ok(()))
+    });
+    let (token, ready) = (shutdown.clone(), outbox_ready.clone());
+    tasks.spawn(async move {
+        scheduler.run(ready, token).await;
+        ("digest scheduler", Ok(()))
+    });
+    let token = shutdown.clone();
+    tasks.spawn(async move {
+        report_outbox_depth(store, token).await;
+        ("outbox gauge", Ok(()))
+    });
+
+    tokio::select! {
+        signal = shutdown_signal() => {
+            tracing::info!(signal, "shutting down: finishing work in flight, delivering what is queued");
+        }
+        Some(ended) = tasks.join_next() => {
+            let (name, result) = ended.unwrap_or(("a task", Err(anyhow::anyhow!("it panicked"))));
+            match result {
+                Ok(()) => tracing::error!(task = name, "a long-lived task stopped on its own; exiting"),
+                Err(error) => tracing::error!(task = name, error = %format!("{error:#}"), "a long-lived task failed; exiting"),
+            }
+            shutdown.cancel();
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    shutdown.cancel();
+    // The outbox worker drains for up to `grace`; give everything a little more.
+    let finished = tokio::time::timeout(grace + Duration::from_secs(2), async {
+        while let Some(ended) = tasks.join_next().await {
+            if let Ok((name, Err(error))) = ended {
+                tracing::error!(task = name, error = %format!("{error:#}"), "failed while shutting down");
+            }
+        }
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            "shutdown grace period over; undelivered messages stay queued for the next start"
         );
     }
-    Ok(ExitCode::from(2))
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `10`, `10s` or `500ms`.
+fn parse_grace(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("shutdown_grace `{text}` is not a duration like `10s` or `500ms`");
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms
+            .trim()
+            .parse()
+            .map(Duration::from_millis)
+            .map_err(|_| bad());
+    }
+    let seconds = text.strip_suffix('s').unwrap_or(text);
+    seconds
+        .trim()
+        .parse()
+        .map(Duration::from_secs)
+        .map_err(|_| bad())
+}
+
+/// Resolves on SIGTERM or SIGINT, naming which.
+async fn shutdown_signal() -> &'static str {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+        "SIGTERM"
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<&'static str>();
+    tokio::select! {
+        name = interrupt => name,
+        name = terminate => name,
+    }
+}
+
+/// Keeps the `baton_outbox_depth` gauge current.
+async fn report_outbox_depth(store: Arc<dyn Store>, shutdown: CancellationToken) {
+    loop {
+        match store.pending_count().await {
+            Ok(depth) => metrics::gauge!("baton_outbox_depth").set(depth as f64),
+            Err(error) => {
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "cannot read the outbox depth")
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_secs(15)) => {}
+        }
+    }
 }
 
 /// A database URL with any password replaced, for messages and logs.
@@ -109,6 +268,14 @@ async fn outbox(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grace_periods_read_seconds_or_milliseconds() {
+        assert_eq!(parse_grace("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_grace("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_grace("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_grace("soon").is_err());
+    }
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {

@@ -15,6 +15,7 @@
 //! - [`scheduler`]: posts each room's daily digest once.
 //! - [`chat`]: the adapters (`console`).
 //! - [`transfer`]: `baton import` / `baton export`.
+//! - [`http`]: health, readiness and metrics.
 //! - [`settings`], [`telemetry`], [`clock`], [`app`]: configuration, logging, time,
 //!   and the `baton run` entry point.
 #![forbid(unsafe_code)]
@@ -39,5 +40,6 @@ pub mod transfer;
 pub mod app;
 pub mod bench;
 pub mod clock;
+pub mod http;
 pub mod settings;
 pub mod telemetry;

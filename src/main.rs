@@ -49,6 +49,12 @@ enum Command {
     },
     /// Write every task, with its status and events, as JSON lines to stdout.
     Export,
+    /// Probe a running Baton's /healthz (for container health checks); exit 0 when healthy.
+    Healthcheck {
+        /// Where Baton listens [default: the configured http.listen].
+        #[arg(long, value_name = "HOST:PORT")]
+        address: Option<String>,
+    },
     /// Benchmarks: a deterministic workload, and timings on SQLite and Postgres.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -180,6 +186,20 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             let store = open(&settings).await?;
             transfer::export(store.as_ref(), io::stdout().lock()).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck { address } => {
+            let address = address.unwrap_or(settings.http.listen);
+            match baton::http::probe(&address).await {
+                Ok(true) => Ok(ExitCode::SUCCESS),
+                Ok(false) => {
+                    eprintln!("baton: {address} answered /healthz, but not with 200");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => {
+                    eprintln!("baton: cannot reach {address}: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Bench(BenchCommand::Workload { tasks, seed }) => {
             let mut out = io::BufWriter::new(io::stdout().lock());

@@ -98,7 +98,11 @@ impl OutboxWorker {
     #[tracing::instrument(skip_all)]
     pub async fn try_deliver_one(&self) -> Result<Option<Attempt>, StoreError> {
         let now = self.clock.now();
-        let Some(message) = self.store.claim_due(now, LEASE).await? else {
+        let platforms: Vec<&str> = self.outlets.keys().map(String::as_str).collect();
+        if platforms.is_empty() {
+            return Ok(None);
+        }
+        let Some(message) = self.store.claim_due(now, LEASE, &platforms).await? else {
             return Ok(None);
         };
         let result = match self.outlets.get(&message.platform) {
@@ -123,6 +127,7 @@ impl OutboxWorker {
                 tracing::warn!(id = message.id, attempts = message.attempts, %reason, "delivery failed; will retry");
                 let next = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(LEASE);
                 self.store.schedule_retry(message.id, next, &reason).await?;
+                metrics::counter!("baton_deliveries_total", "platform" => message.platform.clone(), "outcome" => "retry").increment(1);
                 Attempt::WillRetry(message.id)
             }
             Err(error) => {
@@ -134,6 +139,7 @@ impl OutboxWorker {
                 };
                 tracing::error!(id = message.id, %reason, "delivery failed permanently");
                 self.store.mark_failed(message.id, &reason).await?;
+                metrics::counter!("baton_deliveries_total", "platform" => message.platform.clone(), "outcome" => "failed").increment(1);
                 Attempt::GaveUp(message.id)
             }
         };
@@ -153,8 +159,9 @@ impl OutboxWorker {
     }
 
     /// Delivers until `shutdown` fires, woken by `ready` after each commit and
-    /// polling for retries that came due.
-    pub async fn run(self, ready: Arc<Notify>, shutdown: CancellationToken) {
+    /// polling for retries that came due; then delivers what is due for up to
+    /// `grace` (what is left stays queued for the next start).
+    pub async fn run(self, ready: Arc<Notify>, shutdown: CancellationToken, grace: Duration) {
         loop {
             if let Err(error) = self.drain().await {
                 tracing::error!(error = %error_chain(&error), "outbox delivery failed");
@@ -164,6 +171,13 @@ impl OutboxWorker {
                 () = ready.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
+        }
+        match tokio::time::timeout(grace, self.drain()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                tracing::error!(error = %error_chain(&error), "final outbox delivery failed")
+            }
+            Err(_) => tracing::warn!("the outbox was not empty when the grace period ended"),
         }
     }
 }

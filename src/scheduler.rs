@@ -94,6 +94,9 @@ impl Scheduler {
         // A quiet day is claimed too: the next digest's changes start from here.
         tx.commit().await?;
         tracing::info!(room = %room.id, %day, posted = body.is_some(), "digest due");
+        if body.is_some() {
+            metrics::counter!("baton_digests_posted_total").increment(1);
+        }
         Ok(body.is_some())
     }
 

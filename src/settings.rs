@@ -30,6 +30,8 @@ pub struct Settings {
     /// Post a digest even when nothing is blocked and nothing changed.
     #[serde(deserialize_with = "bool_from_text")]
     pub post_quiet_digests: bool,
+    /// How long a stopping process keeps delivering queued messages (`10s`).
+    pub shutdown_grace: String,
     pub http: HttpSettings,
     pub slack: SlackSettings,
     pub matrix: MatrixSettings,
@@ -44,6 +46,7 @@ impl Default for Settings {
             working_hours: "09:00-18:00".to_owned(),
             digest: "09:30 mon-fri".to_owned(),
             post_quiet_digests: false,
+            shutdown_grace: "10s".to_owned(),
             http: HttpSettings::default(),
             slack: SlackSettings::default(),
             matrix: MatrixSettings::default(),
@@ -199,6 +202,7 @@ const KNOWN_KEYS: &[&str] = &[
     "working_hours",
     "digest",
     "post_quiet_digests",
+    "shutdown_grace",
     "http.listen",
     "slack.bot_token",
     "slack.app_token",

@@ -21,6 +21,47 @@ pub fn init(format: LogFormat, default_filter: &str) {
     };
 }
 
+/// Describes Baton's metric families and registers each at zero, so `/metrics`
+/// lists them all from the start.
+pub fn register_metrics() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    let counters = [
+        (
+            "baton_inbound_events_total",
+            "Addressed inbound events, by platform and intent.",
+        ),
+        (
+            "baton_inbound_duplicates_total",
+            "Redelivered inbound events that changed nothing.",
+        ),
+        (
+            "baton_parse_failures_total",
+            "Addressed messages that were not understood.",
+        ),
+        (
+            "baton_commands_refused_total",
+            "Commands refused with a reply (unknown task, not allowed, cycle...).",
+        ),
+        ("baton_handoff_dms_total", "Handoff DMs queued."),
+        (
+            "baton_deliveries_total",
+            "Outbox delivery attempts, by platform and outcome.",
+        ),
+        ("baton_digests_posted_total", "Daily digests posted."),
+    ];
+    for (name, help) in counters {
+        describe_counter!(name, help);
+        metrics::counter!(name).increment(0);
+    }
+    describe_gauge!("baton_outbox_depth", "Messages waiting in the outbox.");
+    metrics::gauge!("baton_outbox_depth").set(0.0);
+    describe_histogram!(
+        "baton_command_seconds",
+        Unit::Seconds,
+        "Time to apply a command, store transaction included."
+    );
+}
+
 /// An error with its causes, `outer: inner: root`, for logs (never for chat).
 pub fn error_chain(error: &dyn Error) -> String {
     let mut text = error.to_string();

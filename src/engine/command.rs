@@ -117,6 +117,7 @@ pub(super) async fn apply(
             command.tx.commit().await?;
         }
         Err(Failure::Refused(refusal)) => {
+            metrics::counter!("baton_commands_refused_total").increment(1);
             drop(command);
             let mut tx = store.begin().await?;
             if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
@@ -904,6 +905,9 @@ impl<'a> Command<'a> {
             .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref());
         let now = self.now();
         let release = hours.map_or(now, |h| h.release_at(now));
+        if kind == OutboxKind::Handoff {
+            metrics::counter!("baton_handoff_dms_total").increment(1);
+        }
         if release > now
             && kind == OutboxKind::Handoff
             && self.tx.merge_held_handoff(&to, release, &body).await?

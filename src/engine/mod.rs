@@ -182,6 +182,16 @@ impl Engine {
         if parsed.intent == Intent::None {
             return Ok(Outcome::Ignored);
         }
+        let started = std::time::Instant::now();
+        metrics::counter!(
+            "baton_inbound_events_total",
+            "platform" => inbound.platform.clone(),
+            "intent" => parsed.intent.name()
+        )
+        .increment(1);
+        if matches!(parsed.intent, Intent::Unknown { .. }) {
+            metrics::counter!("baton_parse_failures_total").increment(1);
+        }
         tracing::debug!(intent = parsed.intent.name(), "applying");
         let mut attempt = 0;
         loop {
@@ -190,6 +200,11 @@ impl Engine {
                     if outcome == Outcome::Handled {
                         self.outbox_ready.notify_one();
                     }
+                    if outcome == Outcome::Duplicate {
+                        metrics::counter!("baton_inbound_duplicates_total").increment(1);
+                    }
+                    metrics::histogram!("baton_command_seconds")
+                        .record(started.elapsed().as_secs_f64());
                     return Ok(outcome);
                 }
                 Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {

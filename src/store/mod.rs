@@ -93,12 +93,17 @@ pub trait Store: Send + Sync + 'static {
     /// Starts the transaction one command runs in.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
 
-    /// Claims the oldest due outbox message for `lease` so no other worker takes it
-    /// meanwhile; a worker that dies leaves it to be claimed again when the lease ends.
+    /// Whether the database answers (`/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Claims the oldest due outbox message for one of `platforms` for `lease`, so
+    /// no other worker takes it meanwhile; a worker that dies leaves it to be
+    /// claimed again when the lease ends.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease: chrono::Duration,
+        platforms: &[&str],
     ) -> StoreResult<Option<OutboxMessage>>;
 
     /// Records a delivery; for a task card, its message becomes the task's thread.

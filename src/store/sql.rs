@@ -52,16 +52,26 @@ macro_rules! impl_sql_store {
                 Ok(Box::new($tx { tx }))
             }
 
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn claim_due(
                 &self,
                 now: DateTime<Utc>,
                 lease: chrono::Duration,
+                platforms: &[&str],
             ) -> StoreResult<Option<OutboxMessage>> {
+                // `,console,slack,` LIKE `%,slack,%`: one text parameter works on both
+                // databases, where array parameters would not.
+                let platforms = format!(",{},", platforms.join(","));
                 let row: Option<OutboxRow> = sqlx::query_as(concat!(
                     "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
                      WHERE id = (SELECT id FROM outbox \
                        WHERE status = 'pending' AND not_before <= $2 \
                          AND (claimed_until IS NULL OR claimed_until < $2) \
+                         AND $3 LIKE '%,' || platform || ',%' \
                        ORDER BY id LIMIT 1 ",
                     $claim_lock,
                     ") RETURNING ",
@@ -69,6 +79,7 @@ macro_rules! impl_sql_store {
                 ))
                 .bind(millis(now + lease))
                 .bind(millis(now))
+                .bind(platforms)
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(OutboxMessage::try_from).transpose()

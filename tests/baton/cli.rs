@@ -157,14 +157,96 @@ fn the_outbox_command_lists_messages() {
 }
 
 #[test]
-fn run_without_adapters_says_how_to_try_the_console() {
+fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
+    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("db.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", "--database-url", &url])
+        .env("BATON_HTTP__LISTEN", &address)
+        .env("BATON_SHUTDOWN_GRACE", "2s")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
 
-    let output = baton(&["run", "--database-url", &url], b"");
+    let get = |path: &str| -> Option<String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        Some(response)
+    };
+    let mut health = None;
+    for _ in 0..100 {
+        health = get("/healthz");
+        if health.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let health = health.expect("baton run serves /healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(get("/readyz").unwrap().starts_with("HTTP/1.1 200"));
+    let metrics = get("/metrics").unwrap();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    for family in [
+        "baton_inbound_events_total",
+        "baton_outbox_depth",
+        "baton_digests_posted_total",
+    ] {
+        assert!(
+            metrics.contains(family),
+            "/metrics lacks {family}: {metrics}"
+        );
+    }
+    let probe = baton(&["healthcheck", "--address", &address], b"");
+    assert!(probe.status.success(), "baton healthcheck");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+
+    assert!(
+        output.status.success(),
+        "exit 0 on SIGTERM: {:?}",
+        output.status
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("baton console"),
+        "says how to try Baton without a chat server: {stderr}"
+    );
+}
+
+#[test]
+fn run_refuses_an_adapter_this_build_does_not_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.db").display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .args(["run", "--database-url", &url])
+        .env("BATON_MATRIX__HOMESERVER", "http://127.0.0.1:1");
+
+    let output = command.output().unwrap();
 
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("baton console"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no Matrix adapter yet"));
 }
 
 #[test]

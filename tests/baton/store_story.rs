@@ -190,11 +190,20 @@ async fn the_outbox_delivers_retries_and_keeps_failures(db: TestDb) {
         .unwrap();
     tx.commit().await.unwrap();
 
+    // A worker claims only messages for the platforms it delivers to.
+    assert!(
+        db.store
+            .claim_due(at(10), Duration::seconds(60), &["slack"])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
     // Delivering the card makes its message the task's thread.
     let lease = Duration::seconds(60);
     let card = db
         .store
-        .claim_due(at(10), lease)
+        .claim_due(at(10), lease, &["console"])
         .await
         .unwrap()
         .expect("due");
@@ -212,21 +221,33 @@ async fn the_outbox_delivers_retries_and_keeps_failures(db: TestDb) {
     // A claimed message is not handed to a second worker during its lease...
     let dm = db
         .store
-        .claim_due(at(12), lease)
+        .claim_due(at(12), lease, &["console"])
         .await
         .unwrap()
         .expect("dm due");
     assert_eq!(dm.destination, Destination::Dm(carol()));
-    assert!(db.store.claim_due(at(13), lease).await.unwrap().is_none());
+    assert!(
+        db.store
+            .claim_due(at(13), lease, &["console"])
+            .await
+            .unwrap()
+            .is_none()
+    );
     // ...a retry waits for its time...
     db.store
         .schedule_retry(dm.id, at(100), "timeout")
         .await
         .unwrap();
-    assert!(db.store.claim_due(at(50), lease).await.unwrap().is_none());
+    assert!(
+        db.store
+            .claim_due(at(50), lease, &["console"])
+            .await
+            .unwrap()
+            .is_none()
+    );
     let again = db
         .store
-        .claim_due(at(100), lease)
+        .claim_due(at(100), lease, &["console"])
         .await
         .unwrap()
         .expect("due again");
