@@ -40,6 +40,7 @@ pub mod transfer;
 pub mod app;
 pub mod bench;
 pub mod clock;
+pub mod doctor;
 pub mod http;
 pub mod settings;
 pub mod telemetry;

@@ -49,6 +49,8 @@ enum Command {
     },
     /// Write every task, with its status and events, as JSON lines to stdout.
     Export,
+    /// Check the configuration, the database and the chat credentials; say how to fix what is wrong.
+    Doctor,
     /// Probe a running Baton's /healthz (for container health checks); exit 0 when healthy.
     Healthcheck {
         /// Where Baton listens [default: the configured http.listen].
@@ -126,9 +128,10 @@ fn main() -> ExitCode {
         _ => "warn",
     };
     telemetry::init(settings.log_format, default_filter);
-    for warning in loaded.warnings {
+    for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
+    let loaded_warnings = loaded.warnings;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -136,7 +139,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute(command, settings)) {
+    let warnings = loaded_warnings;
+    match runtime.block_on(execute(command, settings, &warnings)) {
         Ok(code) => code,
         Err(e) => {
             tracing::debug!(error = ?e, "command failed");
@@ -146,8 +150,21 @@ fn main() -> ExitCode {
     }
 }
 
-async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+async fn execute(
+    command: Command,
+    settings: Settings,
+    warnings: &[String],
+) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Doctor => {
+            let findings = baton::doctor::examine(&settings, warnings).await;
+            let healthy = baton::doctor::report(&findings, &mut io::stdout().lock())?;
+            Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Parse => {
             parse_stdin()?;
             Ok(ExitCode::SUCCESS)

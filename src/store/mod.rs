@@ -57,6 +57,16 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// When the URL's scheme is neither `sqlite:` nor `postgres:`/`postgresql:`, or the
 /// database cannot be reached or migrated.
 pub async fn connect(url: &str) -> StoreResult<Box<dyn Store>> {
+    let store = open(url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Opens the store a database URL names without migrating it (`baton doctor`).
+///
+/// # Errors
+/// As [`connect`], but a database that is not migrated yet is not an error.
+pub async fn open(url: &str) -> StoreResult<Box<dyn Store>> {
     let store: Box<dyn Store> = if url.starts_with("sqlite:") {
         Box::new(SqliteStore::connect(url).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -64,7 +74,6 @@ pub async fn connect(url: &str) -> StoreResult<Box<dyn Store>> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_owned()));
     };
-    store.migrate().await?;
     Ok(store)
 }
 
@@ -89,6 +98,9 @@ pub struct ExportedTask {
 pub trait Store: Send + Sync + 'static {
     /// Applies the embedded migrations that have not run yet.
     async fn migrate(&self) -> StoreResult<()>;
+
+    /// How many embedded migrations have not run yet.
+    async fn pending_migrations(&self) -> StoreResult<usize>;
 
     /// Starts the transaction one command runs in.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;

@@ -47,6 +47,18 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn pending_migrations(&self) -> StoreResult<usize> {
+                use sqlx::migrate::Migrate;
+                let migrator = $migrator;
+                let mut conn = self.pool.acquire().await?;
+                conn.ensure_migrations_table(&migrator.table_name).await?;
+                let applied = conn.list_applied_migrations(&migrator.table_name).await?;
+                Ok(migrator
+                    .iter()
+                    .filter(|m| !applied.iter().any(|a| a.version == m.version))
+                    .count())
+            }
+
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
                 let tx = self.pool.begin_with($begin).await?;
                 Ok(Box::new($tx { tx }))

@@ -276,3 +276,56 @@ fn an_unsupported_database_url_is_explained() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn doctor_says_what_is_wrong_and_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = format!("sqlite://{}", dir.path().join("db.db").display());
+    let fresh = baton(&["doctor", "--database-url", &good], b"");
+    assert!(
+        String::from_utf8_lossy(&fresh.stdout).contains("baton migrate"),
+        "a new database needs migrating"
+    );
+    assert!(
+        baton(&["migrate", "--database-url", &good], b"")
+            .status
+            .success()
+    );
+    let healthy = baton(&["doctor", "--database-url", &good], b"");
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stdout)
+    );
+
+    let unreachable = baton(
+        &[
+            "doctor",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/baton",
+        ],
+        b"",
+    );
+    let report = String::from_utf8_lossy(&unreachable.stdout);
+    assert!(!unreachable.status.success());
+    assert!(
+        report.contains("FAIL  database") && report.contains("Fix:"),
+        "{report}"
+    );
+
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .args(["doctor", "--database-url", &good])
+        .env("BATON_SLACK__BOT_TOKEN", "not-a-token");
+    let wrong_token = command.output().unwrap();
+    let report = String::from_utf8_lossy(&wrong_token.stdout);
+    assert!(!wrong_token.status.success());
+    assert!(
+        report.contains("FAIL  slack") && report.contains("xoxb-"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("not-a-token"),
+        "the token itself is never printed: {report}"
+    );
+}

@@ -1,0 +1,156 @@
+//! `baton doctor`: checks the configuration and everything it points at, and says
+//! how to fix each problem.
+
+use std::net::SocketAddr;
+
+use secrecy::ExposeSecret;
+
+use crate::app::redact_url;
+use crate::settings::Settings;
+use crate::telemetry::error_chain;
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: &'static str,
+    /// `None` when all is well; else what is wrong and how to fix it.
+    pub problem: Option<String>,
+    pub detail: String,
+}
+
+impl Finding {
+    fn ok(check: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            check,
+            problem: None,
+            detail: detail.into(),
+        }
+    }
+
+    fn bad(check: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            check,
+            problem: Some(problem.into()),
+            detail: String::new(),
+        }
+    }
+}
+
+/// Runs every check.
+pub async fn examine(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.push(match settings.defaults() {
+        Ok(_) if warnings.is_empty() => Finding::ok("configuration", "valid"),
+        Ok(_) => Finding::bad(
+            "configuration",
+            format!(
+                "{}. Fix: remove or correct the variable (see the README's configuration table).",
+                warnings.join("; ")
+            ),
+        ),
+        Err(e) => Finding::bad(
+            "configuration",
+            format!("{e}. Fix: correct it in baton.toml or the BATON_ variable."),
+        ),
+    });
+    findings.push(match settings.http.listen.parse::<SocketAddr>() {
+        Ok(address) => Finding::ok("http listener", address.to_string()),
+        Err(_) => Finding::bad(
+            "http listener",
+            format!("`{}` is not an address. Fix: set BATON_HTTP__LISTEN to HOST:PORT, e.g. 0.0.0.0:8080.", settings.http.listen),
+        ),
+    });
+    findings.push(database(&settings.database_url).await);
+    if let Some(finding) = slack(settings) {
+        findings.push(finding);
+    }
+    if settings.matrix.is_configured() {
+        findings.push(Finding::bad(
+            "matrix",
+            "Matrix is configured, but this build has no Matrix adapter yet. Fix: unset BATON_MATRIX__HOMESERVER for now.",
+        ));
+    }
+    findings
+}
+
+async fn database(url: &str) -> Finding {
+    let shown = redact_url(url);
+    let store = match crate::store::open(url).await {
+        Ok(store) => store,
+        Err(e) => {
+            return Finding::bad(
+                "database",
+                format!(
+                    "cannot open {shown}: {}. Fix: check BATON_DATABASE_URL (sqlite://FILE or postgres://USER@HOST:PORT/DB), that the server runs and that the user may connect.",
+                    error_chain(&e)
+                ),
+            );
+        }
+    };
+    match store.pending_migrations().await {
+        Ok(0) => Finding::ok("database", format!("{shown}: reachable, migrated")),
+        Ok(n) => Finding::bad(
+            "database",
+            format!(
+                "{shown} lacks {n} migration(s). Fix: run `baton migrate` (every start also migrates)."
+            ),
+        ),
+        Err(e) => Finding::bad(
+            "database",
+            format!("{shown}: cannot read its migrations: {}", error_chain(&e)),
+        ),
+    }
+}
+
+fn slack(settings: &Settings) -> Option<Finding> {
+    let slack = &settings.slack;
+    if !slack.is_configured() && slack.app_token.is_none() && slack.signing_secret.is_none() {
+        return None;
+    }
+    let bot_ok = slack
+        .bot_token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().starts_with("xoxb-"));
+    if !bot_ok {
+        return Some(Finding::bad(
+            "slack",
+            "BATON_SLACK__BOT_TOKEN is missing or is not a bot token (they start with `xoxb-`). Fix: copy the Bot User OAuth Token from the app's OAuth & Permissions page.",
+        ));
+    }
+    if let Some(app) = &slack.app_token
+        && !app.expose_secret().starts_with("xapp-")
+    {
+        return Some(Finding::bad(
+            "slack",
+            "BATON_SLACK__APP_TOKEN is not an app-level token (they start with `xapp-`). Fix: create one with the connections:write scope under Basic Information.",
+        ));
+    }
+    Some(Finding::bad(
+        "slack",
+        "the tokens look right, but this build has no Slack adapter yet to check them with auth.test.",
+    ))
+}
+
+/// Prints the findings; true when nothing is wrong.
+pub fn report(findings: &[Finding], out: &mut dyn std::io::Write) -> std::io::Result<bool> {
+    let mut healthy = true;
+    for finding in findings {
+        match &finding.problem {
+            None => writeln!(out, "ok    {}: {}", finding.check, finding.detail)?,
+            Some(problem) => {
+                healthy = false;
+                writeln!(out, "FAIL  {}: {problem}", finding.check)?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        if healthy {
+            "Everything looks right."
+        } else {
+            "Some checks failed; see above."
+        }
+    )?;
+    Ok(healthy)
+}
