@@ -84,6 +84,17 @@ pub fn at_local(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     }
 }
 
+/// The first `time` on one of `days` in `tz` after `now`.
+fn next_local_time(tz: Tz, days: Weekdays, time: NaiveTime, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = now.with_timezone(&tz).date_naive();
+    (0..=7)
+        .filter_map(|offset| today.checked_add_days(Days::new(offset)))
+        .filter(|day| days.contains(day.weekday()))
+        .map(|day| at_local(tz, day, time))
+        .find(|at| *at > now)
+        .unwrap_or(now)
+}
+
 /// When a room's digest is posted: a local time on some weekdays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestSchedule {
@@ -104,13 +115,7 @@ impl DigestSchedule {
 
     /// The next time a digest is due after `now`.
     pub fn next_fire_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let today = now.with_timezone(&self.tz).date_naive();
-        (0..=7)
-            .filter_map(|offset| today.checked_add_days(Days::new(offset)))
-            .filter(|day| self.days.contains(day.weekday()))
-            .map(|day| at_local(self.tz, day, self.time))
-            .find(|at| *at > now)
-            .unwrap_or(now)
+        next_local_time(self.tz, self.days, self.time, now)
     }
 }
 
@@ -171,12 +176,7 @@ impl WorkingHours {
         {
             return now;
         }
-        (0..=7)
-            .filter_map(|offset| today.checked_add_days(Days::new(offset)))
-            .filter(|day| self.days.contains(day.weekday()))
-            .map(|day| at_local(self.tz, day, self.start))
-            .find(|at| *at > now)
-            .unwrap_or(now)
+        next_local_time(self.tz, self.days, self.start, now)
     }
 }
 

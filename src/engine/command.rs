@@ -422,14 +422,10 @@ impl<'a> Command<'a> {
     }
 
     async fn block(&mut self, keys: &[TaskKey], reason: &str) -> CommandResult<Option<String>> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::Invalid(
-                "What is it waiting on? Try `!baton blocked T-4 waiting on legal review`.".into(),
-            )
-            .into());
-        }
-        let reason = truncate(reason, MAX_NOTE_CHARS);
+        let reason = required_text(
+            reason,
+            "What is it waiting on? Try `!baton blocked T-4 waiting on legal review`.",
+        )?;
         let tasks = self.load_all(keys).await?;
         let mut lines = Vec::new();
         for mut task in tasks {
@@ -508,14 +504,10 @@ impl<'a> Command<'a> {
     }
 
     async fn note(&mut self, keys: &[TaskKey], text: &str) -> CommandResult<Option<String>> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(Refusal::Invalid(
-                "What should the note say? Try `!baton note T-4 creds are in the vault`.".into(),
-            )
-            .into());
-        }
-        let text = truncate(text, MAX_NOTE_CHARS);
+        let text = required_text(
+            text,
+            "What should the note say? Try `!baton note T-4 creds are in the vault`.",
+        )?;
         let tasks = self.load_all(keys).await?;
         for mut task in tasks {
             self.touch_and_save(&mut task).await?;
@@ -1013,6 +1005,15 @@ fn merge_handoffs(notices: Vec<Notice>) -> Vec<Notice> {
         merged.push(notice);
     }
     merged
+}
+
+/// `text` trimmed and cut to [`MAX_NOTE_CHARS`]; empty text is refused with `hint`.
+fn required_text(text: &str, hint: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Refusal::Invalid(hint.to_owned()));
+    }
+    Ok(truncate(text, MAX_NOTE_CHARS))
 }
 
 /// `text` cut to at most `max` characters, on a character boundary.

