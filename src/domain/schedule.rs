@@ -180,6 +180,19 @@ impl WorkingHours {
     }
 }
 
+impl WorkingHours {
+    /// The start of the next working day after today (for "snooze until tomorrow").
+    pub fn next_morning(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let today = now.with_timezone(&self.tz).date_naive();
+        let end_of_today = at_local(
+            self.tz,
+            today,
+            NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(self.end),
+        );
+        next_local_time(self.tz, self.days, self.start, end_of_today)
+    }
+}
+
 /// `09:00-18:00` → (09:00, 18:00); the end must come after the start.
 pub fn parse_hours(text: &str) -> Option<(NaiveTime, NaiveTime)> {
     let (start, end) = text.trim().split_once('-')?;

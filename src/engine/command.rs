@@ -201,6 +201,7 @@ impl<'a> Command<'a> {
             Intent::Note { tasks, text } => self.note(tasks, text).await,
             Intent::Show { tasks } => self.show(tasks).await,
             Intent::Reopen { tasks } => self.reopen(tasks).await,
+            Intent::Snooze { tasks } => self.snooze(tasks).await,
             Intent::Mine => self.mine().await,
             Intent::Blocked => self.blocked().await,
             Intent::Graph { tasks } => self.graph(tasks).await,
@@ -630,6 +631,56 @@ impl<'a> Command<'a> {
         Ok(Some(render::graph(&self.inbound.room_name, &roots, &edges)))
     }
 
+    /// `snooze`: the owner gets the task handed to them again when their next
+    /// working day starts.
+    async fn snooze(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let actor = self.actor().clone();
+        let tasks = self.load_all(keys).await?;
+        if let Some(task) = tasks.iter().find(|t| t.owner.as_ref() != Some(&actor)) {
+            let whose = task
+                .owner
+                .as_ref()
+                .map_or_else(|| "nobody yet".to_owned(), ToString::to_string);
+            return Err(Refusal::Invalid(format!(
+                "Only a task's owner can snooze it; {} is {whose}'s. Take it first with `!baton I'll take {}`.",
+                task.key, task.key
+            ))
+            .into());
+        }
+        let mine = self.tx.person_settings(&actor).await?;
+        let hours = self
+            .defaults
+            .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref())
+            .unwrap_or_else(|| self.defaults.office_hours(mine.timezone.as_deref()));
+        let remind_at = hours.next_morning(self.now());
+        let mut lines = Vec::new();
+        for task in tasks {
+            if task.status.is_resolved() {
+                lines.push(format!(
+                    "{} is {}; there is nothing to snooze.",
+                    task.key, task.status
+                ));
+                continue;
+            }
+            let body = render::reminder(&task);
+            self.queue_at(
+                Destination::Dm(actor.clone()),
+                body,
+                OutboxKind::Message,
+                remind_at,
+            )
+            .await?;
+            lines.push(format!(
+                "Snoozed {} until {}; I'll hand it to you again then.",
+                task.key,
+                remind_at
+                    .with_timezone(&hours.tz)
+                    .format("%a %d %b %H:%M %Z")
+            ));
+        }
+        Ok(Some(lines.join("\n")))
+    }
+
     /// `digest`: the room's digest, now, even when it would be quiet.
     async fn digest(&mut self) -> CommandResult<Option<String>> {
         let (inbound, now) = (self.inbound, self.now());
@@ -829,6 +880,28 @@ impl<'a> Command<'a> {
         self.tx.enqueue(&message).await
     }
 
+    /// Queues a message that is not to be delivered before `not_before`.
+    async fn queue_at(
+        &mut self,
+        destination: Destination,
+        body: String,
+        kind: OutboxKind,
+        not_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.queued += 1;
+        let message = NewOutboxMessage {
+            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
+            platform: self.inbound.platform.clone(),
+            destination,
+            card_for: None,
+            kind,
+            body,
+            not_before,
+            created_at: self.now(),
+        };
+        self.tx.enqueue(&message).await
+    }
+
     /// Answers where the message came from: the DM, the thread, or the room.
     async fn reply(&mut self, body: String) -> Result<(), StoreError> {
         let destination = if self.is_dm() {
@@ -906,18 +979,8 @@ impl<'a> Command<'a> {
         {
             return Ok(());
         }
-        self.queued += 1;
-        let message = NewOutboxMessage {
-            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
-            platform: self.inbound.platform.clone(),
-            destination: Destination::Dm(to),
-            card_for: None,
-            kind,
-            body,
-            not_before: release,
-            created_at: now,
-        };
-        self.tx.enqueue(&message).await
+        self.queue_at(Destination::Dm(to), body, kind, release)
+            .await
     }
 
     /// The tasks of `keys` that exist (notices name tasks this transaction has

@@ -76,6 +76,19 @@ impl Defaults {
         })
     }
 
+    /// 09:00-18:00 on weekdays in the person's timezone (or the default): for
+    /// "tomorrow morning" when nobody set working hours.
+    pub fn office_hours(&self, timezone: Option<&str>) -> WorkingHours {
+        WorkingHours {
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
+            tz: timezone
+                .and_then(|tz| tz.parse().ok())
+                .unwrap_or(self.timezone),
+            days: Weekdays::WORKING,
+        }
+    }
+
     /// A room's digest schedule from its own setting, falling back to these.
     pub fn digest_for(&self, setting: Option<&str>) -> Option<DigestSchedule> {
         let Some(setting) = setting else {

@@ -400,7 +400,7 @@ pub(super) fn handoff_dm(items: &[HandoffItem], now: DateTime<Utc>) -> String {
     if let Some(first) = items.first() {
         let (key, creator) = (first.task.key, &first.task.created_by);
         lines.push(format!(
-            "Start with `!baton start {key}`. Not yours? `!baton assign {key} to {creator}` hands it back to {creator}, who created it."
+            "Start with `!baton start {key}`. Not yours? `!baton assign {key} to {creator}` hands it back to {creator}, who created it. Not today? `!baton snooze {key}` hands it to you again tomorrow morning."
         ));
     }
     lines.join("\n")
@@ -444,6 +444,16 @@ fn describe_blocker(blocker: &BlockerContext, now: DateTime<Utc>) -> Vec<String>
         ));
     }
     lines
+}
+
+/// A snoozed task, handed over again.
+pub(super) fn reminder(task: &Task) -> String {
+    format!(
+        "Reminder: {} is yours and was ready when you snoozed it. `!baton show {}` has its state; `!baton start {}` when you begin.",
+        named(task),
+        task.key,
+        task.key
+    )
 }
 
 /// A task nobody owns became ready: said in its thread so someone picks it up.

@@ -119,6 +119,7 @@ const RULES: &[Rule] = &[
     queries::pleasantry,
     queries::help,
     queries::settings,
+    verbs::snooze,
     verbs::note,
     create::create,
     queries::mine,

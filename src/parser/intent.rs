@@ -71,6 +71,9 @@ pub enum Intent {
     /// Cancel tasks; tasks waiting on them are no longer held up.
     #[strum(message = "cancel T-1")]
     Cancel { tasks: Vec<TaskKey> },
+    /// Hand a ready task to you again at the start of your next working day.
+    #[strum(message = "snooze T-1")]
+    Snooze { tasks: Vec<TaskKey> },
     /// Reopen finished or cancelled tasks.
     #[strum(message = "reopen T-1")]
     Reopen { tasks: Vec<TaskKey> },
@@ -120,6 +123,7 @@ impl Intent {
             | Intent::Show { tasks }
             | Intent::Graph { tasks }
             | Intent::Cancel { tasks }
+            | Intent::Snooze { tasks }
             | Intent::Reopen { tasks } => tasks,
             _ => &[],
         }
@@ -209,7 +213,9 @@ mod tests {
         let verbs: Vec<Intent> = Intent::iter()
             .filter(|verb| !matches!(verb, Intent::Unknown { .. } | Intent::None))
             .collect();
-        assert_eq!(verbs.len(), 18, "one variant per verb of the contract");
+        // The contract's 18 intents (DESIGN §4, without `none`) and `snooze`, the
+        // handoff DM's "not today" action.
+        assert_eq!(verbs.len(), 19, "one variant per verb");
         for verb in verbs {
             assert!(!verb.summary().is_empty(), "{} has no doc", verb.name());
             assert!(!verb.usage().is_empty(), "{} has no usage", verb.name());

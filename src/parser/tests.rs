@@ -1136,3 +1136,34 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn snoozing_hands_a_task_back_tomorrow() {
+    let parse = |text: &str, thread: Option<u64>| {
+        super::parse(&Message {
+            text,
+            author: "@bob",
+            thread_task: thread.map(TaskKey::new),
+            dm: false,
+        })
+        .intent
+    };
+    assert_eq!(
+        parse("!baton snooze T-2", None),
+        Intent::Snooze {
+            tasks: vec![TaskKey::new(2)]
+        }
+    );
+    assert_eq!(
+        parse("snooze", Some(7)),
+        Intent::Snooze {
+            tasks: vec![TaskKey::new(7)]
+        }
+    );
+    assert_eq!(
+        parse("@baton remind me about T-4 tomorrow", None),
+        Intent::Snooze {
+            tasks: vec![TaskKey::new(4)]
+        }
+    );
+}

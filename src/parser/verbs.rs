@@ -7,6 +7,8 @@ use super::grammar::{Ctx, help_on};
 use super::text::{tail, tidy};
 
 patterns! {
+    /// "snooze T-2", "snooze", "remind me about T-2 tomorrow".
+    SNOOZE = r"^(?:snooze\b|remind\s+me\b.*\b(?:tomorrow|later|in\s+the\s+morning)\b)";
     /// `note T-15 <text>`, `add a note to T-15: <text>`, `comment: <text>`.
     NOTE = r"^(?:note|comment|add\s+(?:a\s+)?(?:note|comment))\b(?:\s+(?:to|on|for))?[\s:,\-–—]*(<KEYS>)?[\s:,\-–—]*";
     /// "FYI ...", "heads up ...": the whole message is the note.
@@ -73,6 +75,13 @@ pub(super) fn reopen(ctx: &Ctx<'_>) -> Option<Intent> {
         return None;
     }
     Some(ctx.on_subject(ctx.text.keys(), "reopen", |tasks| Intent::Reopen { tasks }))
+}
+
+/// `snooze T-2`, "remind me about T-2 tomorrow": hand it to me again next morning.
+pub(super) fn snooze(ctx: &Ctx<'_>) -> Option<Intent> {
+    SNOOZE
+        .is_match(ctx.masked())
+        .then(|| ctx.on_subject(ctx.text.keys(), "snooze", |tasks| Intent::Snooze { tasks }))
 }
 
 /// `cancel T-50`, `drop T-50, we're not doing it`, "won't do".

@@ -223,3 +223,37 @@ mod replicas {
         assert_eq!(one.run_due().await.unwrap(), 0, "and never again that day");
     }
 }
+
+#[test]
+fn a_snoozed_handoff_comes_back_the_next_morning() {
+    let script = format!(
+        "{BILLING}!baton done T-1\n:as @bob\n:dm\n!baton snooze T-2\n:tick 2026-11-25T08:59\n"
+    );
+    let out = run(&script);
+    let to_bob = dms_to(&out, "@bob");
+    assert!(
+        to_bob
+            .iter()
+            .any(|b| b.contains("Snoozed T-2 until Wed 25 Nov 09:00")),
+        "{out:#?}"
+    );
+    assert!(
+        !to_bob.iter().any(|b| b.starts_with("Reminder")),
+        "not before the morning: {out:#?}"
+    );
+
+    let out = run(&format!("{script}:tick 2026-11-25T09:00\n"));
+    let reminders: Vec<_> = dms_to(&out, "@bob")
+        .into_iter()
+        .filter(|b| b.starts_with("Reminder: T-2"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{out:#?}");
+
+    let refused = run(&format!("{BILLING}:as @dan\n!baton snooze T-2\n"));
+    assert!(
+        refused
+            .iter()
+            .any(|(_, b)| b.contains("Only a task's owner can snooze it")),
+        "{refused:#?}"
+    );
+}
