@@ -548,7 +548,7 @@ pub(super) fn digest(
                 .get(&root.key)
                 .and_then(|t| t.external_blocker.as_ref());
             if root.chain.len() > 2 || (root.chain.len() > 1 && external.is_some()) {
-                let mut chain: Vec<String> = root.chain.iter().map(|k| brief_aged(k)).collect();
+                let mut chain: Vec<String> = root.chain.iter().map(&brief_aged).collect();
                 chain.extend(external.map(|reason| format!("\"{reason}\" (outside Baton)")));
                 lines.push(format!(
                     "   {}",
@@ -599,7 +599,7 @@ pub(super) fn digest(
             if !list.is_empty() {
                 lines.push(format!(
                     "- {label}: {}",
-                    list.iter().map(|k| title(k)).collect::<Vec<_>>().join("; ")
+                    list.iter().map(&title).collect::<Vec<_>>().join("; ")
                 ));
             }
         }
