@@ -8,7 +8,7 @@ use baton::store::{self, Store};
 
 /// Where the tests find Postgres; each test creates and drops its own database.
 pub fn postgres_base_url() -> String {
-    std::env::var("BATON_TEST_POSTGRES_URL")
+    std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
