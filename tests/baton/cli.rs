@@ -1,6 +1,6 @@
 //! The `baton` command line: parse, import/export, outbox, run, help.
 
-use crate::helpers::baton;
+use crate::helpers::{baton, baton_command};
 
 #[test]
 fn parse_writes_one_line_per_input_line_even_for_garbage() {
@@ -167,11 +167,10 @@ fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
         .unwrap()
         .port();
     let address = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    let child = baton_command()
         .args(["run", "--database-url", &url])
         .env("BATON_HTTP__LISTEN", &address)
         .env("BATON_SHUTDOWN_GRACE", "2s")
-        .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -238,7 +237,7 @@ fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
 fn run_refuses_an_adapter_this_build_does_not_have() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("db.db").display());
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    let mut command = baton_command();
     command
         .args(["run", "--database-url", &url])
         .env("BATON_MATRIX__HOMESERVER", "http://127.0.0.1:1");
@@ -313,7 +312,7 @@ fn doctor_says_what_is_wrong_and_how_to_fix_it() {
         "{report}"
     );
 
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    let mut command = baton_command();
     command
         .args(["doctor", "--database-url", &good])
         .env("BATON_SLACK__BOT_TOKEN", "not-a-token");

@@ -134,11 +134,23 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// The `baton` binary, without the caller's `BATON_*` configuration or `RUST_LOG`:
+/// tests set what they need.
+pub fn baton_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command.env_remove("RUST_LOG");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("BATON_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Runs the `baton` binary with `args`, feeding `stdin`.
 pub fn baton(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    let mut child = baton_command()
         .args(args)
-        .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
