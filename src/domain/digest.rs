@@ -9,6 +9,9 @@ use chrono::{DateTime, Datelike, Utc};
 
 use super::{Readiness, Status, Task, TaskKey};
 
+/// How many root blockers a digest ranks and explains.
+pub const ROOTS_SHOWN: usize = 10;
+
 /// In progress without activity for this many working days is stale.
 pub const STALE_AFTER_WORKING_DAYS: i64 = 3;
 
@@ -50,8 +53,10 @@ impl Changes {
 /// The digest of one room.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Digest {
-    /// Ranked by how much waits on them, most first.
+    /// The [`ROOTS_SHOWN`] root blockers that hold up most, most first.
     pub roots: Vec<RootBlocker>,
+    /// How many root blockers there are in all.
+    pub root_count: usize,
     /// Tasks held up by something outside Baton.
     pub external: Vec<TaskKey>,
     /// In progress with no activity for [`STALE_AFTER_WORKING_DAYS`].
@@ -95,17 +100,14 @@ pub fn digest(work: &RoomWork, changes: Changes, now: DateTime<Utc>) -> Digest {
         waiters.entry(*blocker).or_default().push(*task);
         blocked.insert(*task);
     }
-    let mut roots: Vec<RootBlocker> = waiters
+    let candidates: Vec<TaskKey> = waiters
         .keys()
         .filter(|key| !blocked.contains(key))
         .filter(|key| touches_room(work, **key, &waiters))
-        .map(|key| RootBlocker {
-            key: *key,
-            waiting: count_waiting(*key, &waiters),
-            chain: longest_chain(*key, &waiters),
-        })
+        .copied()
         .collect();
-    roots.sort_by(|a, b| b.waiting.cmp(&a.waiting).then(a.key.cmp(&b.key)));
+    let root_count = candidates.len();
+    let roots = top_roots(&candidates, &waiters, ROOTS_SHOWN);
 
     let room_tasks = || work.in_room.iter().filter_map(|key| work.tasks.get(key));
     let external = room_tasks()
@@ -124,6 +126,7 @@ pub fn digest(work: &RoomWork, changes: Changes, now: DateTime<Utc>) -> Digest {
         .collect();
     Digest {
         roots,
+        root_count,
         external,
         stale,
         unowned_ready,
@@ -158,30 +161,99 @@ fn count_waiting(root: TaskKey, waiters: &BTreeMap<TaskKey, Vec<TaskKey>>) -> us
     downstream(root, waiters).count()
 }
 
-/// The longest path of waiting tasks ending at `root`, written from the farthest
-/// waiting task down to the root: `[T-4, T-3, T-2, T-1]`.
-fn longest_chain(root: TaskKey, waiters: &BTreeMap<TaskKey, Vec<TaskKey>>) -> Vec<TaskKey> {
-    // Longest path in a DAG: memoised depth-first search over the waiters.
-    fn depth(
-        key: TaskKey,
-        waiters: &BTreeMap<TaskKey, Vec<TaskKey>>,
-        memo: &mut HashMap<TaskKey, Vec<TaskKey>>,
-    ) -> Vec<TaskKey> {
-        if let Some(path) = memo.get(&key) {
-            return path.clone();
-        }
-        let mut best: Vec<TaskKey> = Vec::new();
-        for waiter in waiters.get(&key).into_iter().flatten() {
-            let path = depth(*waiter, waiters, memo);
-            if path.len() > best.len() {
-                best = path;
+/// The `k` roots with the most tasks waiting on them, exactly counted, without
+/// counting every root: a cheap upper bound (waiting paths, which count a task
+/// reached twice twice) orders the candidates, and counting stops once no
+/// remaining bound can beat the k-th exact count. Rooms hold thousands of small
+/// roots and a few large ones; this counts the large ones.
+fn top_roots(
+    candidates: &[TaskKey],
+    waiters: &BTreeMap<TaskKey, Vec<TaskKey>>,
+    k: usize,
+) -> Vec<RootBlocker> {
+    let order = topological_order(waiters);
+    let mut bound: HashMap<TaskKey, usize> = HashMap::with_capacity(order.len());
+    let mut longest: HashMap<TaskKey, (usize, Option<TaskKey>)> =
+        HashMap::with_capacity(order.len());
+    // Waiting tasks before the tasks they wait on, so each sum sees finished ones.
+    for key in order.iter().rev() {
+        let mut paths = 0usize;
+        let mut best: (usize, Option<TaskKey>) = (1, None);
+        for waiter in waiters.get(key).into_iter().flatten() {
+            paths = paths
+                .saturating_add(1)
+                .saturating_add(bound.get(waiter).copied().unwrap_or(0));
+            let depth = longest.get(waiter).map_or(1, |(d, _)| *d) + 1;
+            if depth > best.0 || (depth == best.0 && best.1.is_some_and(|b| *waiter < b)) {
+                best = (depth, Some(*waiter));
             }
         }
-        best.push(key);
-        memo.insert(key, best.clone());
-        best
+        bound.insert(*key, paths);
+        longest.insert(*key, best);
     }
-    depth(root, waiters, &mut HashMap::new())
+    let mut by_bound: Vec<TaskKey> = candidates.to_vec();
+    by_bound.sort_by(|a, b| bound.get(b).cmp(&bound.get(a)).then(a.cmp(b)));
+    let mut ranked: Vec<(usize, TaskKey)> = Vec::new();
+    for key in by_bound {
+        let upper = bound.get(&key).copied().unwrap_or(0);
+        if ranked.len() >= k && ranked[k - 1].0 > upper {
+            break;
+        }
+        ranked.push((count_waiting(key, waiters), key));
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+    ranked
+        .into_iter()
+        .take(k)
+        .map(|(waiting, key)| RootBlocker {
+            key,
+            waiting,
+            chain: chain_from(key, &longest),
+        })
+        .collect()
+}
+
+/// Tasks ordered so that every task comes before the tasks waiting on it (Kahn's
+/// algorithm; iterative, so long chains cannot exhaust the stack).
+fn topological_order(waiters: &BTreeMap<TaskKey, Vec<TaskKey>>) -> Vec<TaskKey> {
+    let mut blockers_left: HashMap<TaskKey, usize> = HashMap::new();
+    for (blocker, list) in waiters {
+        blockers_left.entry(*blocker).or_insert(0);
+        for waiter in list {
+            *blockers_left.entry(*waiter).or_insert(0) += 1;
+        }
+    }
+    let mut ready: VecDeque<TaskKey> = blockers_left
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut order = Vec::with_capacity(blockers_left.len());
+    while let Some(key) = ready.pop_front() {
+        order.push(key);
+        for waiter in waiters.get(&key).into_iter().flatten() {
+            if let Some(left) = blockers_left.get_mut(waiter) {
+                *left -= 1;
+                if *left == 0 {
+                    ready.push_back(*waiter);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// The longest chain of waiting tasks ending at `root`, written from the farthest
+/// waiting task down to the root: `[T-4, T-3, T-2, T-1]`.
+fn chain_from(root: TaskKey, longest: &HashMap<TaskKey, (usize, Option<TaskKey>)>) -> Vec<TaskKey> {
+    let mut chain = vec![root];
+    let mut at = root;
+    while let Some((_, Some(next))) = longest.get(&at) {
+        chain.push(*next);
+        at = *next;
+    }
+    chain.reverse();
+    chain
 }
 
 #[cfg(test)]
@@ -246,6 +318,33 @@ mod tests {
         assert_eq!(digest.external, [t(1)]);
         assert_eq!(digest.stale, [t(2)]);
         assert_eq!(digest.unowned_ready, [t(3)]);
+    }
+
+    #[test]
+    fn only_the_largest_roots_are_ranked_and_all_are_counted() {
+        // 30 small roots with one waiter each, and one root with a long chain.
+        let mut edges: Vec<(u64, u64)> = (0..30).map(|i| (6000 + i, 5000 + i)).collect();
+        edges.extend((2..=2000).map(|n| (n, n - 1)));
+        let tasks: Vec<Task> = edges
+            .iter()
+            .flat_map(|(a, b)| [*a, *b])
+            .map(|n| task(n, None))
+            .collect();
+        let digest = digest(
+            &work(&edges, &tasks),
+            Changes::default(),
+            tasks[0].created_at,
+        );
+        assert_eq!(digest.root_count, 31);
+        assert_eq!(digest.roots.len(), ROOTS_SHOWN);
+        assert_eq!(digest.roots[0].key, t(1));
+        assert_eq!(digest.roots[0].waiting, 1999);
+        assert_eq!(
+            digest.roots[0].chain.len(),
+            2000,
+            "a long chain, walked without recursion"
+        );
+        assert!(digest.roots[1..].iter().all(|r| r.waiting == 1));
     }
 
     #[test]

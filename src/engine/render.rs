@@ -532,7 +532,7 @@ pub(super) fn digest(
         lines.push("Nothing is waiting on another task.".to_owned());
     } else {
         lines.push("Root blockers, most waiting first:".to_owned());
-        for (rank, root) in digest.roots.iter().take(10).enumerate() {
+        for (rank, root) in digest.roots.iter().enumerate() {
             let waits = if root.waiting == 1 {
                 "1 task waits".to_owned()
             } else {
@@ -558,6 +558,12 @@ pub(super) fn digest(
                 ));
             }
         }
+    }
+    if digest.root_count > digest.roots.len() {
+        lines.push(format!(
+            "…and {} more root blockers, each holding up less.",
+            digest.root_count - digest.roots.len()
+        ));
     }
     if !digest.external.is_empty() {
         lines.push("Blocked outside Baton:".to_owned());
