@@ -15,7 +15,7 @@ use crate::http;
 use crate::outbox::OutboxWorker;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
-use crate::store::{Destination, Store, StoreResult};
+use crate::store::{Destination, Store};
 
 /// Runs the bot: every configured chat adapter, the outbox worker, the digest
 /// scheduler and the HTTP listener, until SIGTERM or SIGINT.
@@ -216,7 +216,7 @@ pub async fn print_outbox(
     limit: i64,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let messages = outbox(store, failed_only, limit).await?;
+    let messages = store.outbox(failed_only, limit).await?;
     if messages.is_empty() {
         writeln!(
             out,
@@ -255,14 +255,6 @@ pub async fn print_outbox(
         }
     }
     Ok(())
-}
-
-async fn outbox(
-    store: &dyn Store,
-    failed_only: bool,
-    limit: i64,
-) -> StoreResult<Vec<crate::store::OutboxMessage>> {
-    store.outbox(failed_only, limit).await
 }
 
 #[cfg(test)]

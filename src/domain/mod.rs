@@ -18,8 +18,7 @@ pub use event::{EventKind, NewEvent, Source};
 pub use graph::{Cycle, DependencyGraph};
 pub use key::{InvalidTaskKey, TaskKey};
 pub use notify::{
-    Dependent, Handoff, Notice, Reblock, ResolvedBlocker, after_assign, after_reopen,
-    after_resolution, handoffs,
+    Dependent, Handoff, Notice, Reblock, after_assign, after_reopen, after_resolution, handoffs,
 };
 pub use schedule::{
     DigestSchedule, InvalidWeekdays, Weekdays, WorkingHours, at_local, parse_hours,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{PersonId, Readiness, Status, Task, TaskKey};
+use super::{PersonId, Readiness, Task, TaskKey};
 
 /// A task that depends on the changed task, with all of its blockers as they are
 /// after the change.
@@ -14,13 +14,6 @@ use super::{PersonId, Readiness, Status, Task, TaskKey};
 pub struct Dependent {
     pub task: Task,
     pub blockers: Vec<Task>,
-}
-
-/// A blocker that stopped holding a task up, and how.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedBlocker {
-    pub key: TaskKey,
-    pub status: Status,
 }
 
 /// Tasks became ready for someone.
@@ -121,6 +114,7 @@ pub fn handoffs<'a>(actor: &PersonId, ready: impl IntoIterator<Item = &'a Task>)
 
 #[cfg(test)]
 mod tests {
+    use super::super::Status;
     use super::super::task::tests::task;
     use super::*;
 
