@@ -574,11 +574,17 @@ impl<'a> Command<'a> {
     async fn mine(&mut self) -> CommandResult<Option<String>> {
         let actor = self.actor().clone();
         let tasks = self.tx.active_tasks_of(&actor).await?;
-        let mut with_blockers = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            let blockers = self.tx.blockers_of(task.key).await?;
-            with_blockers.push((task, blockers));
+        let mut open_blockers: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
+        for (waiting, blocker) in self.tx.open_blockers_of_owner(&actor).await? {
+            open_blockers.entry(waiting).or_default().push(blocker);
         }
+        let with_blockers: Vec<(Task, Vec<Task>)> = tasks
+            .into_iter()
+            .map(|task| {
+                let blockers = open_blockers.remove(&task.key).unwrap_or_default();
+                (task, blockers)
+            })
+            .collect();
         Ok(Some(render::mine(&actor, &with_blockers)))
     }
 

@@ -195,6 +195,13 @@ pub trait StoreTx: Send {
     /// Open and in-progress tasks owned by `person`, oldest first.
     async fn active_tasks_of(&mut self, person: &PersonId) -> StoreResult<Vec<Task>>;
 
+    /// `(task, blocker)` for every open blocker of `person`'s open tasks: what
+    /// `mine` says each waits on, in one query.
+    async fn open_blockers_of_owner(
+        &mut self,
+        person: &PersonId,
+    ) -> StoreResult<Vec<(TaskKey, Task)>>;
+
     /// Open and in-progress tasks whose home is `room`, oldest first.
     async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
 

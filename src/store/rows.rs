@@ -27,6 +27,14 @@ pub(super) fn number_of(key: TaskKey) -> i64 {
     i64::try_from(key.number()).unwrap_or(i64::MAX)
 }
 
+/// A blocker with the task that waits on it.
+#[derive(sqlx::FromRow)]
+pub(super) struct BlockerRow {
+    pub(super) waiting: i64,
+    #[sqlx(flatten)]
+    pub(super) blocker: TaskRow,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
     number: i64,

@@ -25,7 +25,7 @@ macro_rules! impl_sql_store {
 
         use crate::domain::{NewEvent, PersonId, Task, TaskKey};
         use crate::store::rows::{
-            self, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
+            self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
         use crate::store::{
@@ -448,6 +448,23 @@ macro_rules! impl_sql_store {
                 .fetch_all(&mut *self.tx)
                 .await?;
                 rows::tasks(rows)
+            }
+
+            async fn open_blockers_of_owner(&mut self, person: &PersonId) -> StoreResult<Vec<(TaskKey, Task)>> {
+                let rows: Vec<BlockerRow> = sqlx::query_as(
+                    "SELECT d.task AS waiting, b.number, b.title, b.owner, b.status, b.external_blocker, \
+                     b.home_room, b.home_thread, b.created_by, b.created_at, b.updated_at, b.done_at, \
+                     b.last_activity_at \
+                     FROM tasks t JOIN dependencies d ON d.task = t.number JOIN tasks b ON b.number = d.blocker \
+                     WHERE t.owner = $1 AND t.status IN ('open', 'in_progress') \
+                       AND b.status IN ('open', 'in_progress') ORDER BY d.task, d.blocker",
+                )
+                .bind(person.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter()
+                    .map(|row| Ok((key_of(row.waiting)?, Task::try_from(row.blocker)?)))
+                    .collect()
             }
 
             async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>> {

@@ -68,7 +68,36 @@ on_both_backends!(
     dependencies_are_walked_in_both_directions,
     the_outbox_delivers_retries_and_keeps_failures,
     migrations_run_twice_without_harm,
+    an_owners_open_blockers_come_in_one_query,
 );
+
+async fn an_owners_open_blockers_come_in_one_query(db: TestDb) {
+    let mut tx = db.store.begin().await.unwrap();
+    let mut done = task(1, Some("@alice"));
+    done.status = Status::Done;
+    tx.insert_task(&done).await.unwrap();
+    tx.insert_task(&task(2, Some("@alice"))).await.unwrap();
+    tx.insert_task(&task(3, Some("@bob"))).await.unwrap();
+    tx.insert_task(&task(4, Some("@carol"))).await.unwrap();
+    // @bob's T-3 waits on T-1 (done) and T-2 (open); @carol's T-4 waits on T-2.
+    for (t, b) in [(3, 1), (3, 2), (4, 2)] {
+        tx.add_dependency(TaskKey::new(t), TaskKey::new(b))
+            .await
+            .unwrap();
+    }
+
+    let bob = tx
+        .open_blockers_of_owner(&PersonId::new("console", "@bob"))
+        .await
+        .unwrap();
+
+    let pairs: Vec<(u64, u64)> = bob
+        .iter()
+        .map(|(w, b)| (w.number(), b.key.number()))
+        .collect();
+    assert_eq!(pairs, [(3, 2)], "only open blockers, only of @bob's tasks");
+    assert_eq!(bob[0].1, task(2, Some("@alice")));
+}
 
 async fn a_command_commits_all_or_nothing_and_redeliveries_are_recognised(db: TestDb) {
     // Arrange + Act: one command's dedup record, task, event and message commit together.
