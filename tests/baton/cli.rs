@@ -1,6 +1,9 @@
 //! The `baton` command line: parse, import/export, outbox, run, help.
 
-use crate::helpers::{baton, baton_command};
+use crate::helpers::{
+    Service, baton, baton_command, drop_postgres_database, fresh_postgres_database,
+    recreate_postgres_database,
+};
 
 #[test]
 fn parse_writes_one_line_per_input_line_even_for_garbage() {
@@ -158,48 +161,12 @@ fn the_outbox_command_lists_messages() {
 
 #[test]
 fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("db.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    let child = baton_command()
-        .args(["run", "--database-url", &url])
-        .env("BATON_HTTP__LISTEN", &address)
-        .env("BATON_SHUTDOWN_GRACE", "2s")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let service = Service::start(&url);
 
-    let get = |path: &str| -> Option<String> {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).ok()?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        Some(response)
-    };
-    let mut health = None;
-    for _ in 0..100 {
-        health = get("/healthz");
-        if health.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let health = health.expect("baton run serves /healthz");
-    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    assert!(get("/readyz").unwrap().starts_with("HTTP/1.1 200"));
-    let metrics = get("/metrics").unwrap();
+    assert!(service.get("/readyz").unwrap().starts_with("HTTP/1.1 200"));
+    let metrics = service.get("/metrics").unwrap();
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     for family in [
         "baton_inbound_events_total",
@@ -211,15 +178,10 @@ fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
             "/metrics lacks {family}: {metrics}"
         );
     }
-    let probe = baton(&["healthcheck", "--address", &address], b"");
+    let probe = baton(&["healthcheck", "--address", &service.address], b"");
     assert!(probe.status.success(), "baton healthcheck");
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
+    let output = service.terminate();
 
     assert!(
         output.status.success(),
@@ -231,6 +193,41 @@ fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
         stderr.contains("baton console"),
         "says how to try Baton without a chat server: {stderr}"
     );
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database_and_the_process_stays_up() {
+    let Some(url) = fresh_postgres_database().await else {
+        return;
+    };
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut service = Service::start(&url);
+    assert!(service.get("/readyz").unwrap().starts_with("HTTP/1.1 200"));
+
+    // The database goes away (connections cut), then comes back.
+    drop_postgres_database(name.clone());
+    let unavailable = service.wait_for(
+        "/readyz",
+        "HTTP/1.1 503",
+        std::time::Duration::from_secs(10),
+    );
+    let body = service.get("/readyz").unwrap_or_default();
+    recreate_postgres_database(&name).await;
+    let ready_again = service.wait_for(
+        "/readyz",
+        "HTTP/1.1 200",
+        std::time::Duration::from_secs(15),
+    );
+
+    assert!(unavailable, "/readyz turns 503 while the database is gone");
+    assert!(body.contains("unavailable"), "with a reason: {body}");
+    assert!(
+        ready_again,
+        "/readyz is 200 again once the database is back"
+    );
+    assert!(service.is_running(), "the process did not exit");
+    assert!(service.terminate().status.success());
+    drop_postgres_database(name);
 }
 
 #[test]

@@ -83,6 +83,19 @@ fn unique() -> u64 {
     u64::from(nanos) * 1000 + NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Creates the Postgres database `name` again (after [`drop_postgres_database`]).
+pub async fn recreate_postgres_database(name: &str) {
+    use sqlx::Connection;
+    let base = postgres_base_url();
+    let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+        .await
+        .expect("connect");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+}
+
 /// Drops a Postgres database from a thread of its own (drop cannot await).
 pub fn drop_postgres_database(name: String) {
     let base = postgres_base_url();
@@ -185,4 +198,83 @@ pub fn blocks(stdout: &[u8]) -> Vec<(String, String)> {
         blocks.push((h, body.join("\n").trim_end().to_owned()));
     }
     blocks
+}
+
+/// A `baton run` process on a free loopback port.
+pub struct Service {
+    child: std::process::Child,
+    pub address: String,
+}
+
+impl Service {
+    /// Starts `baton run` on `database_url` and waits until `/healthz` answers.
+    pub fn start(database_url: &str) -> Service {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let child = baton_command()
+            .args(["run", "--database-url", database_url])
+            .env("BATON_HTTP__LISTEN", &address)
+            .env("BATON_SHUTDOWN_GRACE", "2s")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start baton run");
+        let service = Service { child, address };
+        assert!(
+            service.wait_for(
+                "/healthz",
+                "HTTP/1.1 200",
+                std::time::Duration::from_secs(10)
+            ),
+            "baton run did not serve /healthz"
+        );
+        service
+    }
+
+    /// The raw HTTP response to `GET path`, or `None` when nothing answers.
+    pub fn get(&self, path: &str) -> Option<String> {
+        use std::io::Read;
+        let mut stream = std::net::TcpStream::connect(&self.address).ok()?;
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        Some(response)
+    }
+
+    /// Polls `path` until its response starts with `prefix`; false after `timeout`.
+    pub fn wait_for(&self, path: &str, prefix: &str, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if self.get(path).is_some_and(|r| r.starts_with(prefix)) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends SIGTERM and waits for the process to end.
+    pub fn terminate(self) -> Output {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM");
+        self.child.wait_with_output().expect("wait for baton run")
+    }
 }
