@@ -157,51 +157,33 @@ fn downstream<'a>(
     })
 }
 
-fn count_waiting(root: TaskKey, waiters: &BTreeMap<TaskKey, Vec<TaskKey>>) -> usize {
-    downstream(root, waiters).count()
-}
-
-/// The `k` roots with the most tasks waiting on them, exactly counted, without
-/// counting every root: a cheap upper bound (waiting paths, which count a task
-/// reached twice twice) orders the candidates, and counting stops once no
-/// remaining bound can beat the k-th exact count. Rooms hold thousands of small
-/// roots and a few large ones; this counts the large ones.
+/// The `k` roots with the most tasks waiting on them, with exact counts and their
+/// longest chains.
 fn top_roots(
     candidates: &[TaskKey],
     waiters: &BTreeMap<TaskKey, Vec<TaskKey>>,
     k: usize,
 ) -> Vec<RootBlocker> {
     let order = topological_order(waiters);
-    let mut bound: HashMap<TaskKey, usize> = HashMap::with_capacity(order.len());
+    let counts = waiting_counts(candidates, &order, waiters);
+    // The longest chain below each task, from the waiting end back up.
     let mut longest: HashMap<TaskKey, (usize, Option<TaskKey>)> =
         HashMap::with_capacity(order.len());
-    // Waiting tasks before the tasks they wait on, so each sum sees finished ones.
     for key in order.iter().rev() {
-        let mut paths = 0usize;
         let mut best: (usize, Option<TaskKey>) = (1, None);
         for waiter in waiters.get(key).into_iter().flatten() {
-            paths = paths
-                .saturating_add(1)
-                .saturating_add(bound.get(waiter).copied().unwrap_or(0));
             let depth = longest.get(waiter).map_or(1, |(d, _)| *d) + 1;
             if depth > best.0 || (depth == best.0 && best.1.is_some_and(|b| *waiter < b)) {
                 best = (depth, Some(*waiter));
             }
         }
-        bound.insert(*key, paths);
         longest.insert(*key, best);
     }
-    let mut by_bound: Vec<TaskKey> = candidates.to_vec();
-    by_bound.sort_by(|a, b| bound.get(b).cmp(&bound.get(a)).then(a.cmp(b)));
-    let mut ranked: Vec<(usize, TaskKey)> = Vec::new();
-    for key in by_bound {
-        let upper = bound.get(&key).copied().unwrap_or(0);
-        if ranked.len() >= k && ranked[k - 1].0 > upper {
-            break;
-        }
-        ranked.push((count_waiting(key, waiters), key));
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    }
+    let mut ranked: Vec<(usize, TaskKey)> = candidates
+        .iter()
+        .map(|key| (counts.get(key).copied().unwrap_or(0), *key))
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked
         .into_iter()
         .take(k)
@@ -211,6 +193,67 @@ fn top_roots(
             chain: chain_from(key, &longest),
         })
         .collect()
+}
+
+/// Memory for one pass of [`waiting_counts`]: bounds the bits a task gets.
+const PASS_BYTES: usize = 64 << 20;
+
+/// How many tasks wait on each root, directly or not, counting a task reached
+/// along several paths once.
+///
+/// Each task gets a bit per root; walking the tasks in topological order, every
+/// task passes its bits on to the tasks waiting on it, so a task ends up with the
+/// bits of every root above it. Roots are taken a few thousand at a time to bound
+/// memory: the cost is (edges × 64 words + set bits) a pass, where one
+/// breadth-first search per root would revisit shared descendants for every root.
+fn waiting_counts(
+    roots: &[TaskKey],
+    order: &[TaskKey],
+    waiters: &BTreeMap<TaskKey, Vec<TaskKey>>,
+) -> HashMap<TaskKey, usize> {
+    let position: HashMap<TaskKey, usize> =
+        order.iter().enumerate().map(|(i, key)| (*key, i)).collect();
+    let mut counts = HashMap::with_capacity(roots.len());
+    // Up to 64 words (4,096 roots) a task, as memory allows and the roots need.
+    let words = (PASS_BYTES / (order.len().max(1) * 8))
+        .clamp(1, 64)
+        .min(roots.len().div_ceil(64).max(1));
+    for pass in roots.chunks(64 * words) {
+        let mut bits = vec![0u64; order.len() * words];
+        for (bit, root) in pass.iter().enumerate() {
+            if let Some(row) = position.get(root) {
+                bits[row * words + bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        for (row, key) in order.iter().enumerate() {
+            for waiter in waiters.get(key).into_iter().flatten() {
+                let Some(&to) = position.get(waiter) else {
+                    continue;
+                };
+                // Topological order puts every waiter after what it waits on.
+                let (before, after) = bits.split_at_mut(to * words);
+                let from = &before[row * words..(row + 1) * words];
+                for (into, word) in after[..words].iter_mut().zip(from) {
+                    *into |= *word;
+                }
+            }
+        }
+        let mut reached = vec![0usize; pass.len()];
+        for task_bits in bits.chunks(words) {
+            for (index, word) in task_bits.iter().enumerate() {
+                let mut word = *word;
+                while word != 0 {
+                    reached[index * 64 + word.trailing_zeros() as usize] += 1;
+                    word &= word - 1;
+                }
+            }
+        }
+        for (root, reached) in pass.iter().zip(reached) {
+            // A root's own bit is set on itself.
+            counts.insert(*root, reached.saturating_sub(1));
+        }
+    }
+    counts
 }
 
 /// Tasks ordered so that every task comes before the tasks waiting on it (Kahn's
@@ -345,6 +388,46 @@ mod tests {
             "a long chain, walked without recursion"
         );
         assert!(digest.roots[1..].iter().all(|r| r.waiting == 1));
+    }
+
+    #[test]
+    fn bit_counting_agrees_with_walking_each_root() {
+        // A random DAG with a few hundred roots: edges only point from later tasks
+        // to earlier ones, some tasks wait on nothing.
+        let mut seed = 42u64;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % bound
+        };
+        let mut waiters: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
+        let mut blocked = BTreeSet::new();
+        for n in 2..1500u64 {
+            for _ in 0..next(3) {
+                let blocker = t(n - 1 - next(n.min(40) - 1));
+                waiters.entry(blocker).or_default().push(t(n));
+                blocked.insert(t(n));
+            }
+        }
+        for list in waiters.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        let roots: Vec<TaskKey> = waiters
+            .keys()
+            .filter(|k| !blocked.contains(k))
+            .copied()
+            .collect();
+        assert!(
+            roots.len() > 64,
+            "roots span several words: {}",
+            roots.len()
+        );
+        let counts = waiting_counts(&roots, &topological_order(&waiters), &waiters);
+        for root in roots {
+            assert_eq!(counts[&root], downstream(root, &waiters).count(), "{root}");
+        }
     }
 
     #[test]
