@@ -80,7 +80,7 @@ impl Settings {
     /// # Errors
     /// A message naming the setting that does not parse.
     pub fn defaults(&self) -> Result<crate::engine::Defaults, String> {
-        use crate::domain::{DigestSchedule, Weekdays, parse_hours};
+        use crate::domain::{DigestSchedule, parse_hours};
         let timezone: chrono_tz::Tz = self.timezone.parse().map_err(|_| {
             format!(
                 "timezone `{}` is not a timezone like `Europe/Berlin`",
@@ -97,11 +97,7 @@ impl Settings {
                 )
             })?)
         };
-        let base = DigestSchedule {
-            time: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
-            tz: timezone,
-            days: Weekdays::WORKING,
-        };
+        let base = DigestSchedule::weekday_mornings(timezone);
         let words: Vec<&str> = self.digest.split_whitespace().collect();
         let digest = DigestSchedule::parse_setting(&words, &base)
             .map_err(|e| format!("digest `{}`: {e}", self.digest))?;

@@ -120,6 +120,15 @@ impl DigestSchedule {
 }
 
 impl DigestSchedule {
+    /// 09:30 on weekdays in `tz`: the digest when nothing else is configured.
+    pub fn weekday_mornings(tz: Tz) -> DigestSchedule {
+        DigestSchedule {
+            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
+            tz,
+            days: Weekdays::WORKING,
+        }
+    }
+
     /// Reads a room's digest setting: `off`, or `HH:MM [Area/City] [days]`
     /// (`09:30 Europe/Berlin mon-fri`); what is left out comes from `default`.
     ///

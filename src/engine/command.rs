@@ -747,11 +747,7 @@ impl<'a> Command<'a> {
                 Ok(Some(format!("Your working hours are now {hours}; I hold DMs outside them.")))
             }
             ["digest", rest @ ..] => {
-                let base = self.defaults.digest_for(None).unwrap_or_else(|| crate::domain::DigestSchedule {
-                    time: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
-                    tz: self.defaults.timezone,
-                    days: crate::domain::Weekdays::WORKING,
-                });
+                let base = self.defaults.digest_base();
                 let schedule = crate::domain::DigestSchedule::parse_setting(rest, &base).map_err(Refusal::Invalid)?;
                 let setting = schedule.map_or_else(|| "off".to_owned(), |s| s.to_setting());
                 let room = self.inbound.room.clone();
@@ -872,18 +868,9 @@ impl<'a> Command<'a> {
         body: String,
         card_for: Option<TaskKey>,
     ) -> Result<(), StoreError> {
-        self.queued += 1;
-        let message = NewOutboxMessage {
-            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
-            platform: self.inbound.platform.clone(),
-            destination,
-            card_for,
-            kind: OutboxKind::Message,
-            body,
-            not_before: self.now(),
-            created_at: self.now(),
-        };
-        self.tx.enqueue(&message).await
+        let now = self.now();
+        self.enqueue(destination, body, card_for, OutboxKind::Message, now)
+            .await
     }
 
     /// Queues a message that is not to be delivered before `not_before`.
@@ -894,12 +881,26 @@ impl<'a> Command<'a> {
         kind: OutboxKind,
         not_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.enqueue(destination, body, None, kind, not_before)
+            .await
+    }
+
+    /// Every message a command queues goes through here: its idempotency key is the
+    /// inbound event id and the message's number within the command.
+    async fn enqueue(
+        &mut self,
+        destination: Destination,
+        body: String,
+        card_for: Option<TaskKey>,
+        kind: OutboxKind,
+        not_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.queued += 1;
         let message = NewOutboxMessage {
             idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
             platform: self.inbound.platform.clone(),
             destination,
-            card_for: None,
+            card_for,
             kind,
             body,
             not_before,

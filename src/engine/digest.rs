@@ -27,17 +27,23 @@ pub async fn compose(
         Some(since) => changes_since(tx, room, &work, since).await?,
         None => Changes::default(),
     };
-    let mut tasks = work.tasks.clone();
-    for key in changes.done.iter().chain(&changes.newly_ready) {
+    let digest = domain::digest(&work, changes, now);
+    if digest.is_quiet() && !post_quiet {
+        return Ok(None);
+    }
+    // Tasks the changes name that are no longer open (done ones) are not loaded yet.
+    let mut tasks = work.tasks;
+    for key in digest
+        .changes
+        .done
+        .iter()
+        .chain(&digest.changes.newly_ready)
+    {
         if !tasks.contains_key(key)
             && let Some(task) = tx.task(*key).await?
         {
             tasks.insert(*key, task);
         }
-    }
-    let digest = domain::digest(&work, changes, now);
-    if digest.is_quiet() && !post_quiet {
-        return Ok(None);
     }
     let mut blocked_since = HashMap::new();
     for key in &digest.external {

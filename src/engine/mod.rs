@@ -45,11 +45,7 @@ impl Default for Defaults {
         Self {
             timezone: Tz::UTC,
             working_hours: None,
-            digest: Some(DigestSchedule {
-                time: NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
-                tz: Tz::UTC,
-                days: Weekdays::WORKING,
-            }),
+            digest: Some(DigestSchedule::weekday_mornings(Tz::UTC)),
             post_quiet_digests: false,
         }
     }
@@ -89,16 +85,19 @@ impl Defaults {
         }
     }
 
+    /// What a room's own digest setting fills its gaps from: the default digest,
+    /// or 09:30 on weekdays when the default is off.
+    pub fn digest_base(&self) -> DigestSchedule {
+        self.digest
+            .unwrap_or_else(|| DigestSchedule::weekday_mornings(self.timezone))
+    }
+
     /// A room's digest schedule from its own setting, falling back to these.
     pub fn digest_for(&self, setting: Option<&str>) -> Option<DigestSchedule> {
         let Some(setting) = setting else {
             return self.digest;
         };
-        let base = self.digest.unwrap_or(DigestSchedule {
-            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default(),
-            tz: self.timezone,
-            days: Weekdays::WORKING,
-        });
+        let base = self.digest_base();
         let words: Vec<&str> = setting.split_whitespace().collect();
         DigestSchedule::parse_setting(&words, &base).unwrap_or(Some(base))
     }
