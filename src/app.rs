@@ -10,9 +10,11 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::chat;
 use crate::clock::{Clock, SystemClock};
+use crate::engine::Engine;
 use crate::http;
-use crate::outbox::OutboxWorker;
+use crate::outbox::{OutboxWorker, Outlet};
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::store::{Destination, Store};
@@ -28,26 +30,19 @@ use crate::store::{Destination, Store};
 pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let defaults = settings.defaults().map_err(anyhow::Error::msg)?;
     let grace = parse_grace(&settings.shutdown_grace).map_err(anyhow::Error::msg)?;
-    let wanted: Vec<&str> = [
-        ("Slack", settings.slack.is_configured()),
-        ("Matrix", settings.matrix.is_configured()),
-    ]
-    .into_iter()
-    .filter_map(|(name, on)| on.then_some(name))
-    .collect();
-    if !wanted.is_empty() {
+    if settings.matrix.is_configured() {
         eprintln!(
-            "{} is configured, but this build of Baton has no {} adapter yet.\n\
-             To try Baton without a chat server: baton console",
-            wanted.join(" and "),
-            wanted.join(" or ")
+            "Matrix is configured, but this build of Baton has no Matrix adapter yet.\n\
+             To try Baton without a chat server: baton console"
         );
         return Ok(ExitCode::from(2));
     }
-    tracing::warn!(
-        "no chat adapter is configured (set BATON_SLACK__BOT_TOKEN or BATON_MATRIX__HOMESERVER); \
-         serving health and metrics only. To try Baton without a chat server: baton console"
-    );
+    if !settings.slack.is_configured() {
+        tracing::warn!(
+            "no chat adapter is configured (set BATON_SLACK__BOT_TOKEN or BATON_MATRIX__HOMESERVER); \
+             serving health and metrics only. To try Baton without a chat server: baton console"
+        );
+    }
 
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -71,12 +66,30 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let shutdown = CancellationToken::new();
     let outbox_ready = Arc::new(Notify::new());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let worker = OutboxWorker::new(store.clone(), clock.clone());
+    let engine = Engine::new(store.clone(), outbox_ready.clone(), defaults.clone());
+    let mut worker = OutboxWorker::new(store.clone(), clock.clone());
     let scheduler = Scheduler::new(store.clone(), defaults, clock);
-    let router = http::router(http::HttpState {
+    let mut adapters = Vec::new();
+    let mut slack_routes = None;
+    let mut socket_mode = None;
+    if settings.slack.is_configured() {
+        let slack = start_slack(&settings, store.clone(), engine.clone()).await?;
+        worker = worker.with_outlet("slack", slack.outlet);
+        adapters.push(("slack", slack.bot.connected()));
+        slack_routes = slack.routes;
+        socket_mode = slack.socket_mode;
+    }
+    let mut router = http::router(http::HttpState {
         store: store.clone(),
         metrics,
+        adapters,
     });
+    if let Some(routes) = slack_routes {
+        router = router.merge(routes);
+        tracing::info!(
+            "Slack HTTP Events API at /slack/events, /slack/commands and /slack/interactivity"
+        );
+    }
 
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
     let token = shutdown.clone();
@@ -98,6 +111,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         scheduler.run(ready, token).await;
         ("digest scheduler", Ok(()))
     });
+    if let Some((bot, app_token)) = socket_mode {
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            (
+                "Slack Socket Mode",
+                chat::slack::run_socket_mode(bot, app_token, token).await,
+            )
+        });
+    }
     let token = shutdown.clone();
     tasks.spawn(async move {
         report_outbox_depth(store, token).await;
@@ -134,6 +156,58 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Slack adapter, connected: what `run` wires into the outbox, the HTTP
+/// listener and its supervised tasks.
+struct SlackParts {
+    bot: Arc<chat::slack::SlackBot>,
+    outlet: Arc<dyn Outlet>,
+    routes: Option<axum::Router>,
+    socket_mode: Option<(Arc<chat::slack::SlackBot>, secrecy::SecretString)>,
+}
+
+/// Connects to Slack (`auth.test`) and prepares Socket Mode and/or the HTTP routes.
+async fn start_slack(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    engine: Engine,
+) -> anyhow::Result<SlackParts> {
+    let config = &settings.slack;
+    let Some(bot_token) = config.bot_token.as_ref() else {
+        anyhow::bail!("BATON_SLACK__BOT_TOKEN is not set");
+    };
+    if config.app_token.is_none() && config.signing_secret.is_none() {
+        anyhow::bail!(
+            "Slack needs a way to receive events: set BATON_SLACK__APP_TOKEN (xapp-..., Socket Mode) \
+             or BATON_SLACK__SIGNING_SECRET (the HTTP Events API)"
+        );
+    }
+    let client = chat::slack::client(&config.api_url).context("cannot set up the Slack client")?;
+    let api = chat::slack::SlackApi::new(client, bot_token);
+    let me = chat::slack::identify(&api).await.map_err(|error| {
+        let hint = if error.is_auth() {
+            "check BATON_SLACK__BOT_TOKEN: it should be the bot token (xoxb-...) of an installed app"
+        } else {
+            "check the network and BATON_SLACK__API_URL"
+        };
+        anyhow::Error::new(error).context(format!("cannot connect to Slack; {hint}"))
+    })?;
+    tracing::info!(team = %me.team, team_id = %me.team_id, bot_user = %me.user_id, "connected to Slack");
+    let outlet: Arc<dyn Outlet> =
+        Arc::new(chat::slack::SlackOutlet::new(api.clone(), store.clone()));
+    let bot = Arc::new(chat::slack::SlackBot::new(api, engine, store, me));
+    let routes = config
+        .signing_secret
+        .as_ref()
+        .map(|secret| chat::slack::http_routes(bot.clone(), secret));
+    let socket_mode = config.app_token.clone().map(|token| (bot.clone(), token));
+    Ok(SlackParts {
+        bot,
+        outlet,
+        routes,
+        socket_mode,
+    })
 }
 
 /// `10`, `10s` or `500ms`.

@@ -2,6 +2,7 @@
 //! endpoints and webhooks).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -24,6 +25,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct HttpState {
     pub store: Arc<dyn Store>,
     pub metrics: PrometheusHandle,
+    /// Each running chat adapter and whether it is connected.
+    pub adapters: Vec<(&'static str, Arc<AtomicBool>)>,
 }
 
 /// The routes.
@@ -40,8 +43,19 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers; 503 with the reason otherwise.
+/// Ready when the database answers and every adapter is connected; 503 with the
+/// reason otherwise.
 async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
+    if let Some((name, _)) = state
+        .adapters
+        .iter()
+        .find(|(_, connected)| !connected.load(Ordering::Relaxed))
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": format!("{name} is not connected") })),
+        );
+    }
     match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(Err(error)) => {

@@ -109,6 +109,9 @@ enum BenchCommand {
 }
 
 fn main() -> ExitCode {
+    // slack-morphism's TLS (ring) and the Matrix SDK's (aws-lc) are both linked:
+    // rustls needs to be told which one to use, or Socket Mode's handshake panics.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let loaded = match settings::load(cli.config.as_deref(), std::env::vars()) {
         Ok(loaded) => loaded,

@@ -21,7 +21,9 @@ pub struct Settings {
     pub database_url: String,
     /// `pretty` (the default) or `json`.
     pub log_format: LogFormat,
-    /// The timezone of people and rooms that set none (`UTC`, `Europe/Berlin`).
+    /// The timezone of people and rooms that set none (`Europe/Berlin`). Empty (the
+    /// default): UTC for digests, and quiet hours only for people whose own
+    /// timezone Baton knows, since holding a DM on a guessed clock helps nobody.
     pub timezone: String,
     /// Working hours of people who set none; DMs wait outside them. Empty: none.
     pub working_hours: String,
@@ -42,7 +44,7 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://baton.db".to_owned(),
             log_format: LogFormat::Pretty,
-            timezone: "UTC".to_owned(),
+            timezone: String::new(),
             working_hours: "09:00-18:00".to_owned(),
             digest: "09:30 mon-fri".to_owned(),
             post_quiet_digests: false,
@@ -81,12 +83,17 @@ impl Settings {
     /// A message naming the setting that does not parse.
     pub fn defaults(&self) -> Result<crate::engine::Defaults, String> {
         use crate::domain::{DigestSchedule, parse_hours};
-        let timezone: chrono_tz::Tz = self.timezone.parse().map_err(|_| {
-            format!(
-                "timezone `{}` is not a timezone like `Europe/Berlin`",
-                self.timezone
-            )
-        })?;
+        let timezone_known = !self.timezone.trim().is_empty();
+        let timezone: chrono_tz::Tz = if timezone_known {
+            self.timezone.trim().parse().map_err(|_| {
+                format!(
+                    "timezone `{}` is not a timezone like `Europe/Berlin`",
+                    self.timezone
+                )
+            })?
+        } else {
+            chrono_tz::Tz::UTC
+        };
         let working_hours = if self.working_hours.trim().is_empty() {
             None
         } else {
@@ -103,6 +110,7 @@ impl Settings {
             .map_err(|e| format!("digest `{}`: {e}", self.digest))?;
         Ok(crate::engine::Defaults {
             timezone,
+            timezone_known,
             working_hours,
             digest,
             post_quiet_digests: self.post_quiet_digests,
@@ -339,6 +347,21 @@ mod tests {
     }
 
     #[test]
+    fn default_quiet_hours_wait_for_a_known_timezone() {
+        let defaults = load_env(&[]).settings.defaults().unwrap();
+        assert!(defaults.working_hours_for(None, None).is_none());
+        let hours = defaults
+            .working_hours_for(Some("Asia/Tokyo"), None)
+            .unwrap();
+        assert_eq!(hours.tz, chrono_tz::Asia::Tokyo);
+        assert!(
+            defaults
+                .working_hours_for(None, Some("08:00-16:00"))
+                .is_some()
+        );
+    }
+
+    #[test]
     fn defaults_for_people_and_rooms_are_checked() {
         let loaded = load_env(&[
             ("BATON_TIMEZONE", "Europe/Berlin"),
@@ -346,6 +369,7 @@ mod tests {
         ]);
         let defaults = loaded.settings.defaults().unwrap();
         assert_eq!(defaults.timezone, chrono_tz::Europe::Berlin);
+        assert!(defaults.working_hours_for(None, None).is_some());
         assert!(defaults.post_quiet_digests);
         assert_eq!(
             defaults.digest.unwrap().to_setting(),

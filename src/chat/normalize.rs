@@ -442,7 +442,7 @@ mod tests {
             let _ = matrix(text, Some(text), "@baton:x.org");
             let _ = matrix(text, None, "");
         }
-        let long = "<a href=\"x\">".repeat(5_000) + &"*a".repeat(10_000);
+        let long = format!("{}{}", "<a href=\"x\">".repeat(5_000), "*a".repeat(10_000));
         let _ = slack(&long, users);
         let _ = matrix(&long, Some(&long), "@baton:x.org");
     }

@@ -31,6 +31,9 @@ use crate::domain::{DigestSchedule, Weekdays, WorkingHours};
 pub struct Defaults {
     /// For people without a timezone of their own, and for digests.
     pub timezone: Tz,
+    /// Whether the deployment chose [`Defaults::timezone`]. When it did not (UTC by
+    /// default), people whose own timezone is unknown get no default quiet hours.
+    pub timezone_known: bool,
     /// Working hours for people who set none; `None`: no quiet hours by default.
     pub working_hours: Option<(NaiveTime, NaiveTime)>,
     /// The digest for rooms that set none; `None`: no digest by default.
@@ -44,6 +47,7 @@ impl Default for Defaults {
     fn default() -> Self {
         Self {
             timezone: Tz::UTC,
+            timezone_known: false,
             working_hours: None,
             digest: Some(DigestSchedule::weekday_mornings(Tz::UTC)),
             post_quiet_digests: false,
@@ -53,17 +57,22 @@ impl Default for Defaults {
 
 impl Defaults {
     /// A person's working hours from their own settings, falling back to these.
+    ///
+    /// The default hours only apply when the person's clock is known: their own
+    /// timezone (set by them or read from their platform profile) or the
+    /// deployment's. Otherwise a DM is not held on a guess.
     pub fn working_hours_for(
         &self,
         timezone: Option<&str>,
         hours: Option<&str>,
     ) -> Option<WorkingHours> {
-        let tz = timezone
-            .and_then(|tz| tz.parse().ok())
-            .unwrap_or(self.timezone);
-        let (start, end) = hours
-            .and_then(crate::domain::parse_hours)
-            .or(self.working_hours)?;
+        let own_timezone: Option<Tz> = timezone.and_then(|tz| tz.parse().ok());
+        let tz = own_timezone.unwrap_or(self.timezone);
+        let (start, end) = match hours.and_then(crate::domain::parse_hours) {
+            Some(own) => own,
+            None if own_timezone.is_some() || self.timezone_known => self.working_hours?,
+            None => return None,
+        };
         Some(WorkingHours {
             start,
             end,
@@ -257,4 +266,19 @@ fn understand(inbound: &Inbound) -> Parsed {
             links: Vec::new(),
         },
     }
+}
+
+/// A person's open work as `mine` lists it: ready, in progress, and blocked with
+/// what each waits on. For views outside a conversation (Slack's App Home).
+///
+/// # Errors
+/// When the store fails.
+pub async fn my_work(store: &dyn Store, person: &PersonId) -> Result<String, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut tasks = Vec::new();
+    for task in tx.active_tasks_of(person).await? {
+        let blockers = tx.blockers_of(task.key).await?;
+        tasks.push((task, blockers));
+    }
+    Ok(render::mine(person, &tasks))
 }

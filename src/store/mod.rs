@@ -151,6 +151,43 @@ pub trait Store: Send + Sync + 'static {
 
     /// Rooms that are home to at least one task: the digest scheduler's rooms.
     async fn rooms_with_tasks(&self) -> StoreResult<Vec<RoomInfo>>;
+
+    /// The task whose card is message `thread` in `room`: a reply in that thread, or
+    /// a reaction on the card, is about this task.
+    async fn task_with_card(&self, room: &str, thread: &str) -> StoreResult<Option<TaskKey>>;
+
+    /// Where a task's card was posted: its home room and, once delivered, the card's
+    /// platform message id (the thread replies about the task go to).
+    async fn card_of(&self, task: TaskKey) -> StoreResult<Option<(String, Option<String>)>>;
+
+    /// The DM room the adapter opened with a person before, if any.
+    async fn dm_room(&self, person: &PersonId) -> StoreResult<Option<String>>;
+
+    /// Remembers the DM room with a person, so later DMs reuse it.
+    async fn set_dm_room(&self, person: &PersonId, room: &str) -> StoreResult<()>;
+
+    /// What the platform says about a person: the display name replaces the old one,
+    /// the timezone only fills a gap (a timezone the person set stays).
+    async fn remember_profile(
+        &self,
+        person: &PersonId,
+        display_name: Option<&str>,
+        timezone: Option<&str>,
+    ) -> StoreResult<()>;
+
+    /// A person's display name, when the platform told us one.
+    async fn display_name(&self, person: &PersonId) -> StoreResult<Option<String>>;
+
+    /// Adapter state saved under `name` (JSON), if any.
+    async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>>;
+
+    /// Saves adapter state under `name`, replacing what was there.
+    async fn set_adapter_state(
+        &self,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }
 
 /// One command's transaction. Dropped without [`StoreTx::commit`], it rolls back.

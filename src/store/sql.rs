@@ -180,6 +180,100 @@ macro_rules! impl_sql_store {
                 rows.into_iter().map(OutboxMessage::try_from).collect()
             }
 
+            async fn task_with_card(&self, room: &str, thread: &str) -> StoreResult<Option<TaskKey>> {
+                let number: Option<i64> = sqlx::query_scalar(
+                    "SELECT number FROM tasks WHERE home_room = $1 AND home_thread = $2 \
+                     ORDER BY number LIMIT 1",
+                )
+                .bind(room)
+                .bind(thread)
+                .fetch_optional(&self.pool)
+                .await?;
+                number.map(key_of).transpose()
+            }
+
+            async fn card_of(&self, task: TaskKey) -> StoreResult<Option<(String, Option<String>)>> {
+                Ok(sqlx::query_as("SELECT home_room, home_thread FROM tasks WHERE number = $1")
+                    .bind(number_of(task))
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn dm_room(&self, person: &PersonId) -> StoreResult<Option<String>> {
+                let room: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT dm_room FROM people WHERE id = $1")
+                        .bind(person.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(room.flatten())
+            }
+
+            async fn set_dm_room(&self, person: &PersonId, room: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO people (id, dm_room) VALUES ($1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET dm_room = excluded.dm_room",
+                )
+                .bind(person.as_str())
+                .bind(room)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn remember_profile(
+                &self,
+                person: &PersonId,
+                display_name: Option<&str>,
+                timezone: Option<&str>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO people (id, display_name, timezone) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET \
+                       display_name = COALESCE(excluded.display_name, people.display_name), \
+                       timezone = COALESCE(people.timezone, excluded.timezone)",
+                )
+                .bind(person.as_str())
+                .bind(display_name)
+                .bind(timezone)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn display_name(&self, person: &PersonId) -> StoreResult<Option<String>> {
+                let name: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT display_name FROM people WHERE id = $1")
+                        .bind(person.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(name.flatten())
+            }
+
+            async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM adapter_state WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_adapter_state(
+                &self,
+                name: &str,
+                value: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO adapter_state (name, value, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(value)
+                .bind(millis(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn pending_count(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
                     .fetch_one(&self.pool)

@@ -200,39 +200,80 @@ pub fn blocks(stdout: &[u8]) -> Vec<(String, String)> {
     blocks
 }
 
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A `baton run` process on a free loopback port.
 pub struct Service {
     child: std::process::Child,
     pub address: String,
+    /// Everything the process wrote to stderr so far (its log).
+    log: Arc<std::sync::Mutex<Vec<u8>>>,
+    drain: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Service {
     /// Starts `baton run` on `database_url` and waits until `/healthz` answers.
     pub fn start(database_url: &str) -> Service {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("127.0.0.1:{port}");
-        let child = baton_command()
+        Service::start_with(database_url, &[])
+    }
+
+    /// Starts `baton run` with extra environment and waits until `/healthz` answers.
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Service {
+        let address = format!("127.0.0.1:{}", free_port());
+        let mut child = baton_command()
             .args(["run", "--database-url", database_url])
             .env("BATON_HTTP__LISTEN", &address)
             .env("BATON_SHUTDOWN_GRACE", "2s")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start baton run");
-        let service = Service { child, address };
-        assert!(
-            service.wait_for(
-                "/healthz",
-                "HTTP/1.1 200",
-                std::time::Duration::from_secs(10)
-            ),
-            "baton run did not serve /healthz"
-        );
+        // Drained as it comes, so a chatty process never blocks on a full pipe.
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        let sink = log.clone();
+        let drain = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buffer[..n]);
+            }
+        });
+        let service = Service {
+            child,
+            address,
+            log,
+            drain: Some(drain),
+        };
+        if !service.wait_for(
+            "/healthz",
+            "HTTP/1.1 200",
+            std::time::Duration::from_secs(10),
+        ) {
+            panic!("baton run did not serve /healthz:\n{}", service.log());
+        }
         service
+    }
+
+    /// The process's log so far.
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
+    }
+
+    /// The base URL of the HTTP listener.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
     }
 
     /// The raw HTTP response to `GET path`, or `None` when nothing answers.
@@ -271,10 +312,37 @@ impl Service {
 
     /// Sends SIGTERM and waits for the process to end.
     pub fn terminate(self) -> Output {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+        self.signal("TERM")
+    }
+
+    /// Sends SIGKILL: the process dies mid-whatever, as in a crash.
+    pub fn kill(self) -> Output {
+        self.signal("KILL")
+    }
+
+    fn signal(mut self, name: &str) -> Output {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status();
-        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM");
-        self.child.wait_with_output().expect("wait for baton run")
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{name}");
+        let status = self.child.wait().expect("wait for baton run");
+        if let Some(drain) = self.drain.take() {
+            let _ = drain.join();
+        }
+        Output {
+            status,
+            stdout: Vec::new(),
+            stderr: self.log.lock().unwrap().clone(),
+        }
+    }
+}
+
+impl Drop for Service {
+    /// A test that fails midway must not leave `baton run` behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }

@@ -6,5 +6,8 @@ mod cli;
 mod console;
 mod digests;
 mod engine_story;
+mod manifests;
 mod outbox_worker;
+mod slack;
+mod slack_fake;
 mod store_story;

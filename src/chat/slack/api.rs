@@ -1,0 +1,258 @@
+//! The Slack Web API calls Baton makes, each with a timeout, and what their
+//! failures mean for delivery.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::outbox::DeliveryError;
+
+/// No Web API call waits longer than this.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors after which retrying the same call cannot succeed.
+const PERMANENT_ERRORS: [&str; 12] = [
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "users_not_found",
+    "account_inactive",
+    "user_disabled",
+    "cannot_dm_bot",
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "restricted_action",
+];
+
+/// Errors that mean the bot's token is wrong: retrying cannot help, and the
+/// operator must act.
+const TOKEN_ERRORS: [&str; 5] = [
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "missing_scope",
+];
+
+/// Why a Web API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Slack did not answer {method} within {seconds} s", seconds = CALL_TIMEOUT.as_secs())]
+    Timeout { method: &'static str },
+    #[error("Slack refused {method}")]
+    Slack {
+        method: &'static str,
+        #[source]
+        source: SlackClientError,
+    },
+}
+
+impl ApiError {
+    /// Slack's error code (`channel_not_found`), when Slack answered `ok: false`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Slack {
+                source: SlackClientError::ApiError(api),
+                ..
+            } => Some(api.code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is the token's (wrong, revoked, lacking a scope).
+    pub fn is_auth(&self) -> bool {
+        self.code().is_some_and(|code| TOKEN_ERRORS.contains(&code))
+    }
+
+    /// What the outbox should do about it.
+    pub fn for_delivery(&self) -> DeliveryError {
+        let reason = match self.code() {
+            Some(code) => format!("Slack {}: {code}", self.method()),
+            None => crate::telemetry::error_chain(self),
+        };
+        match self {
+            ApiError::Slack {
+                source: SlackClientError::RateLimitError(limit),
+                ..
+            } => DeliveryError::Transient {
+                reason,
+                retry_after: limit.retry_after.or(Some(Duration::from_secs(1))),
+            },
+            _ if self
+                .code()
+                .is_some_and(|c| PERMANENT_ERRORS.contains(&c) || TOKEN_ERRORS.contains(&c)) =>
+            {
+                DeliveryError::Permanent { reason }
+            }
+            _ => DeliveryError::Transient {
+                reason,
+                retry_after: None,
+            },
+        }
+    }
+
+    fn method(&self) -> &'static str {
+        match self {
+            ApiError::Timeout { method } | ApiError::Slack { method, .. } => method,
+        }
+    }
+}
+
+/// The bot's view of the Web API: one client, one bot token.
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+}
+
+impl std::fmt::Debug for SlackApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlackApi { token: [redacted] }")
+    }
+}
+
+impl SlackApi {
+    pub fn new(client: Arc<SlackHyperClient>, bot_token: &SecretString) -> Self {
+        Self {
+            client,
+            token: SlackApiToken::new(bot_token.expose_secret().into()),
+        }
+    }
+
+    pub fn client(&self) -> &Arc<SlackHyperClient> {
+        &self.client
+    }
+
+    async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, ApiError>
+    where
+        F: std::future::Future<Output = ClientResult<T>>,
+    {
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(CALL_TIMEOUT, call).await;
+        metrics::histogram!("baton_platform_api_seconds", "platform" => "slack", "method" => method)
+            .record(started.elapsed().as_secs_f64());
+        match result {
+            Err(_) => Err(ApiError::Timeout { method }),
+            Ok(Err(source)) => Err(ApiError::Slack { method, source }),
+            Ok(Ok(value)) => Ok(value),
+        }
+    }
+
+    /// Who the bot is: `auth.test`.
+    pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, ApiError> {
+        let session = self.client.open_session(&self.token);
+        self.call("auth.test", session.auth_test()).await
+    }
+
+    /// The DM channel with `user`: `conversations.open`.
+    pub async fn open_dm(&self, user: &str) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsOpenRequest::new().with_users(vec![user.into()]);
+        let opened = self
+            .call("conversations.open", session.conversations_open(&request))
+            .await?;
+        Ok(opened.channel.id.to_string())
+    }
+
+    /// A person's profile: `users.info`.
+    pub async fn user_info(&self, user: &str) -> Result<SlackUser, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUsersInfoRequest::new(user.into());
+        Ok(self
+            .call("users.info", session.users_info(&request))
+            .await?
+            .user)
+    }
+
+    /// A link to a message: `chat.getPermalink`.
+    pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());
+        let found = self
+            .call("chat.getPermalink", session.chat_get_permalink(&request))
+            .await?;
+        Ok(found.permalink.to_string())
+    }
+
+    /// Posts a message; its `ts`: `chat.postMessage`.
+    pub async fn post(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        content: SlackMessageContent,
+    ) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let mut request = SlackApiChatPostMessageRequest::new(channel.into(), content);
+        if let Some(thread) = thread_ts {
+            request = request.with_thread_ts(thread.into());
+        }
+        let posted = self
+            .call("chat.postMessage", session.chat_post_message(&request))
+            .await?;
+        Ok(posted.ts.to_string())
+    }
+
+    /// The parts already posted of outbox message `outbox_id`, with their `ts`, among
+    /// the recent messages in `channel` (or the thread): their metadata says.
+    pub async fn find_sent(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        outbox_id: &str,
+    ) -> Result<Vec<(usize, String)>, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let messages = match thread_ts {
+            Some(thread) => {
+                let request =
+                    SlackApiConversationsRepliesRequest::new(channel.into(), thread.into())
+                        .with_limit(200);
+                self.call(
+                    "conversations.replies",
+                    session.conversations_replies(&request),
+                )
+                .await?
+                .messages
+            }
+            None => {
+                let request = SlackApiConversationsHistoryRequest::new()
+                    .with_channel(channel.into())
+                    .with_limit(100)
+                    .with_include_all_metadata(true);
+                self.call(
+                    "conversations.history",
+                    session.conversations_history(&request),
+                )
+                .await?
+                .messages
+            }
+        };
+        Ok(messages
+            .into_iter()
+            .filter_map(|message| {
+                let metadata = message.content.metadata.as_ref()?;
+                let payload = metadata.event_payload.as_ref()?;
+                let part = payload.get(super::METADATA_PART)?.parse().ok()?;
+                (metadata.event_type == super::METADATA_EVENT
+                    && payload.get(super::METADATA_OUTBOX_ID)? == outbox_id)
+                    .then(|| (part, message.origin.ts.to_string()))
+            })
+            .collect())
+    }
+
+    /// Replaces a person's App Home: `views.publish`.
+    pub async fn publish_home(&self, user: &str, blocks: Vec<SlackBlock>) -> Result<(), ApiError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiViewsPublishRequest::new(
+            user.into(),
+            SlackView::Home(SlackHomeView::new(blocks)),
+        );
+        self.call("views.publish", session.views_publish(&request))
+            .await?;
+        Ok(())
+    }
+}

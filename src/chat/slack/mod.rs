@@ -1,0 +1,470 @@
+//! The Slack adapter: Socket Mode or the HTTP Events API in, the Web API out.
+//!
+//! Events become [`Inbound`]s for the engine; the engine's replies and DMs reach
+//! Slack through the outbox and [`SlackOutlet`]. Baton's names for Slack things:
+//! a channel is the room `slack:C123`, a person `slack:@U123` (written `@U123` in
+//! Baton's text, which the outlet turns back into a real mention).
+//!
+//! Every event is acknowledged only after the engine committed it, so a crash
+//! makes Slack deliver it again; the engine's dedup makes that harmless. Messages
+//! are deduplicated by channel and `ts`, not by event id, because one message can
+//! arrive twice as different events (`message` and `app_mention`).
+
+mod api;
+mod format;
+mod home;
+mod http;
+mod outlet;
+mod socket;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::Utc;
+use regex::Regex;
+use slack_morphism::prelude::*;
+
+pub use api::{ApiError, SlackApi};
+pub use http::routes as http_routes;
+pub use outlet::SlackOutlet;
+pub use socket::run as run_socket_mode;
+
+use crate::domain::{PersonId, TaskKey};
+use crate::engine::{Engine, EngineError, Inbound, InboundKind, Outcome};
+use crate::store::Store;
+use crate::telemetry::error_chain;
+
+/// The metadata event type on every message Baton posts.
+const METADATA_EVENT: &str = "baton_outbox";
+/// The metadata field with the outbox id.
+const METADATA_OUTBOX_ID: &str = "outbox_id";
+/// The metadata field with the part number of a message sent in several parts.
+const METADATA_PART: &str = "part";
+
+/// `<@U123|alice>`: Slack's escaped mention with a label; Baton keeps the id.
+static LABELLED_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<@([UW][A-Z0-9]+)\|[^>]*>").expect("the mention pattern compiles")
+});
+/// `<@U123>` anywhere in a message: people whose profiles are worth reading.
+static MENTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<@([UW][A-Z0-9]+)>").expect("the mention pattern compiles"));
+
+/// Builds the Web API client, with its base URL (a fake's, in tests).
+///
+/// HTTPS only, unless the URL itself is plain `http://` (a local fake or proxy that
+/// the operator chose); Slack's own API is always HTTPS.
+///
+/// # Errors
+/// When the TLS roots cannot be loaded.
+pub fn client(api_url: &str) -> std::io::Result<Arc<SlackHyperClient>> {
+    let roots = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
+    let https = if api_url.starts_with("http://") {
+        roots.https_or_http().enable_http1().enable_http2().build()
+    } else {
+        roots.https_only().enable_http1().enable_http2().build()
+    };
+    let connector = SlackClientHyperConnector::with_connector(https)
+        .with_slack_api_url(api_url.trim_end_matches('/'));
+    Ok(Arc::new(SlackClient::new(connector)))
+}
+
+/// The Slack room of a channel.
+pub fn room_of(channel: &str) -> String {
+    format!("slack:{channel}")
+}
+
+/// The channel of a Slack room; `None` for another platform's room.
+pub fn channel_of(room: &str) -> Option<&str> {
+    room.strip_prefix("slack:")
+}
+
+/// The person a Slack user is.
+pub fn person_of(user: &str) -> PersonId {
+    PersonId::new("slack", &format!("@{user}"))
+}
+
+/// The Slack user a person is; `None` for another platform's person.
+pub fn user_of(person: &PersonId) -> Option<&str> {
+    (person.platform() == "slack").then(|| person.handle().trim_start_matches('@'))
+}
+
+/// Who the bot is in its workspace, from `auth.test`.
+#[derive(Debug, Clone)]
+pub struct BotIdentity {
+    pub user_id: String,
+    pub bot_id: Option<String>,
+    pub team_id: String,
+    pub team: String,
+}
+
+/// Connects to Slack: `auth.test` says who the bot is.
+///
+/// # Errors
+/// When Slack refuses the token or cannot be reached.
+pub async fn identify(api: &SlackApi) -> Result<BotIdentity, ApiError> {
+    let me = api.auth_test().await?;
+    Ok(BotIdentity {
+        user_id: me.user_id.to_string(),
+        bot_id: me.bot_id.map(|id| id.to_string()),
+        team_id: me.team_id.to_string(),
+        team: me.team,
+    })
+}
+
+/// Slack's inbound side: turns events into [`Inbound`]s and hands them to the engine.
+pub struct SlackBot {
+    api: SlackApi,
+    engine: Engine,
+    store: Arc<dyn Store>,
+    me: BotIdentity,
+    /// People whose profile was read this run (`users.info` once each).
+    profiled: Mutex<HashSet<String>>,
+    /// Whether Socket Mode is connected (or HTTP mode, which needs no connection).
+    connected: Arc<AtomicBool>,
+}
+
+impl SlackBot {
+    pub fn new(api: SlackApi, engine: Engine, store: Arc<dyn Store>, me: BotIdentity) -> Self {
+        Self {
+            api,
+            engine,
+            store,
+            me,
+            profiled: Mutex::new(HashSet::new()),
+            connected: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Set while the adapter can receive events: `/readyz` reads it.
+    pub fn connected(&self) -> Arc<AtomicBool> {
+        self.connected.clone()
+    }
+
+    fn mark_connected(&self) {
+        if !self.connected.swap(true, Ordering::Relaxed) {
+            tracing::info!(team = %self.me.team, "Slack connected");
+        }
+    }
+
+    /// An Events API event (from Socket Mode or HTTP).
+    ///
+    /// # Errors
+    /// When the engine cannot store it; the event should then be redelivered.
+    #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %callback.event_id))]
+    pub async fn handle_event(&self, callback: SlackPushEventCallback) -> Result<(), EngineError> {
+        match callback.event {
+            SlackEventCallbackBody::Message(message) => {
+                if message.subtype.as_ref().is_some_and(|s| {
+                    !matches!(
+                        s,
+                        SlackMessageEventType::ThreadBroadcast | SlackMessageEventType::FileShare
+                    )
+                }) {
+                    return Ok(()); // edits, deletions, joins, bot messages
+                }
+                let (Some(user), Some(channel)) = (message.sender.user, message.origin.channel)
+                else {
+                    return Ok(());
+                };
+                if message.sender.bot_id.is_some() {
+                    return Ok(());
+                }
+                let text = message.content.and_then(|c| c.text).unwrap_or_default();
+                let private = message.origin.channel_type.as_ref().map(|t| t.to_string());
+                self.message(
+                    &user.to_string(),
+                    &channel.to_string(),
+                    private.as_deref(),
+                    &text,
+                    &message.origin.ts.to_string(),
+                    message.origin.thread_ts.map(|t| t.to_string()).as_deref(),
+                )
+                .await
+            }
+            SlackEventCallbackBody::AppMention(mention) => {
+                let text = mention.content.text.unwrap_or_default();
+                self.message(
+                    &mention.user.to_string(),
+                    &mention.channel.to_string(),
+                    None,
+                    &text,
+                    &mention.origin.ts.to_string(),
+                    mention.origin.thread_ts.map(|t| t.to_string()).as_deref(),
+                )
+                .await
+            }
+            SlackEventCallbackBody::ReactionAdded(reaction) => {
+                let SlackReactionsItem::Message(item) = reaction.item else {
+                    return Ok(());
+                };
+                let Some(channel) = item.origin.channel else {
+                    return Ok(());
+                };
+                let (user, channel) = (reaction.user.to_string(), channel.to_string());
+                if user == self.me.user_id {
+                    return Ok(());
+                }
+                let room = room_of(&channel);
+                let ts = item.origin.ts.to_string();
+                let Some(task) = self.store.task_with_card(&room, &ts).await? else {
+                    return Ok(()); // a reaction on something other than a card
+                };
+                let inbound = Inbound {
+                    event_id: format!("slack:{}", callback.event_id),
+                    platform: "slack".to_owned(),
+                    room,
+                    room_name: format::room_name(&channel),
+                    room_private: is_private_channel(&channel, None),
+                    author: person_of(&user),
+                    kind: InboundKind::Reaction {
+                        emoji: crate::chat::normalize::plain(&format!(":{}:", reaction.reaction)),
+                        task,
+                    },
+                    message_id: Some(ts),
+                    permalink: None,
+                    at: Utc::now(),
+                };
+                self.apply(&inbound, &[user]).await
+            }
+            SlackEventCallbackBody::AppHomeOpened(opened) => {
+                self.refresh_home(&opened.user.to_string());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A `/baton ...` slash command.
+    ///
+    /// # Errors
+    /// When the engine cannot store it.
+    #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %command.trigger_id))]
+    pub async fn handle_command(&self, command: SlackCommandEvent) -> Result<(), EngineError> {
+        let channel = command.channel_id.to_string();
+        let user = command.user_id.to_string();
+        let text = format!(
+            "{} {}",
+            command.command,
+            command.text.as_deref().unwrap_or_default()
+        );
+        let inbound = Inbound {
+            event_id: format!("slack:command:{}", command.trigger_id),
+            platform: "slack".to_owned(),
+            room: room_of(&channel),
+            room_name: format::room_name(&channel),
+            room_private: is_private_channel(&channel, command.channel_name.as_deref()),
+            author: person_of(&user),
+            kind: InboundKind::Message {
+                text: self.normalize(&text),
+                thread_task: None,
+                dm: channel.starts_with('D'),
+            },
+            message_id: None,
+            permalink: None,
+            at: Utc::now(),
+        };
+        self.apply(&inbound, &mentioned(&user, &text)).await
+    }
+
+    /// A click on a task card's button: the command it stands for, by the clicker.
+    ///
+    /// # Errors
+    /// When the engine cannot store it.
+    pub async fn handle_interaction(
+        &self,
+        event: SlackInteractionEvent,
+    ) -> Result<(), EngineError> {
+        let SlackInteractionEvent::BlockActions(click) = event else {
+            return Ok(());
+        };
+        let (Some(user), Some(channel)) = (click.user, click.channel) else {
+            return Ok(());
+        };
+        let (user, channel) = (user.id.to_string(), channel.id.to_string());
+        for action in click.actions.unwrap_or_default() {
+            let task = action.value.as_deref().unwrap_or_default();
+            let Some(text) = format::command_for_action(&action.action_id.to_string(), task) else {
+                continue;
+            };
+            let inbound = Inbound {
+                event_id: format!("slack:action:{}:{}", click.trigger_id, action.action_id),
+                platform: "slack".to_owned(),
+                room: room_of(&channel),
+                room_name: format::room_name(&channel),
+                room_private: is_private_channel(&channel, None),
+                author: person_of(&user),
+                kind: InboundKind::Message {
+                    text,
+                    thread_task: None,
+                    dm: false,
+                },
+                message_id: None,
+                permalink: None,
+                at: Utc::now(),
+            };
+            self.apply(&inbound, std::slice::from_ref(&user)).await?;
+        }
+        Ok(())
+    }
+
+    /// A message in a channel, a thread or a DM.
+    async fn message(
+        &self,
+        user: &str,
+        channel: &str,
+        channel_type: Option<&str>,
+        text: &str,
+        ts: &str,
+        thread_ts: Option<&str>,
+    ) -> Result<(), EngineError> {
+        if user == self.me.user_id {
+            return Ok(());
+        }
+        let room = room_of(channel);
+        let thread_task: Option<TaskKey> = match thread_ts.filter(|t| *t != ts) {
+            Some(thread) => self.store.task_with_card(&room, thread).await?,
+            None => None,
+        };
+        let inbound = Inbound {
+            event_id: format!("slack:{channel}:{ts}"),
+            platform: "slack".to_owned(),
+            room,
+            room_name: format::room_name(channel),
+            room_private: is_private_channel(channel, channel_type),
+            author: person_of(user),
+            kind: InboundKind::Message {
+                text: self.normalize(text),
+                thread_task,
+                dm: channel_type == Some("im") || channel.starts_with('D'),
+            },
+            message_id: Some(ts.to_owned()),
+            permalink: None,
+            // Baton's clock, not the message's `ts`: a skewed or replayed `ts` must
+            // not schedule anything in the past or the future.
+            at: Utc::now(),
+        };
+        self.apply(&inbound, &mentioned(user, text)).await
+    }
+
+    /// Slack mrkdwn → the parser's dialect; people stay ids (`@U123`), the bot is
+    /// `@baton`.
+    fn normalize(&self, text: &str) -> String {
+        let text = LABELLED_MENTION.replace_all(text, "<@$1>");
+        crate::chat::normalize::slack(&text, |id| {
+            (id == self.me.user_id).then(|| "baton".to_owned())
+        })
+    }
+
+    /// Hands an inbound event to the engine; afterwards reads unknown profiles and
+    /// refreshes the App Home of the people involved.
+    async fn apply(&self, inbound: &Inbound, people: &[String]) -> Result<(), EngineError> {
+        self.mark_connected();
+        let outcome = self.engine.handle(inbound).await?;
+        if outcome == Outcome::Handled {
+            for user in people.iter().filter(|u| **u != self.me.user_id) {
+                self.learn_profile(user);
+                self.refresh_home(user);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a person's display name and timezone from `users.info`, once per run,
+    /// in the background: nobody waits for it.
+    fn learn_profile(&self, user: &str) {
+        let first_time = self
+            .profiled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(user.to_owned());
+        if !first_time {
+            return;
+        }
+        let (api, store, user) = (self.api.clone(), self.store.clone(), user.to_owned());
+        tokio::spawn(async move {
+            match api.user_info(&user).await {
+                Ok(profile) => {
+                    let name = profile
+                        .profile
+                        .as_ref()
+                        .and_then(|p| p.display_name.clone().filter(|n| !n.is_empty()))
+                        .or(profile.real_name.clone())
+                        .or(profile.name.clone());
+                    let person = person_of(&user);
+                    if let Err(error) = store
+                        .remember_profile(&person, name.as_deref(), profile.tz.as_deref())
+                        .await
+                    {
+                        tracing::warn!(error = %error_chain(&error), "cannot keep a Slack profile");
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(error = %error_chain(&error), "cannot read a Slack profile")
+                }
+            }
+        });
+    }
+
+    /// Republishes a person's App Home in the background.
+    fn refresh_home(&self, user: &str) {
+        let (api, store, user) = (self.api.clone(), self.store.clone(), user.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = home::publish(&api, store.as_ref(), &user).await {
+                tracing::debug!(error = %format!("{error:#}"), "cannot refresh an App Home");
+            }
+        });
+    }
+}
+
+/// The author and everyone mentioned in a message.
+fn mentioned(author: &str, text: &str) -> Vec<String> {
+    let mut people = vec![author.to_owned()];
+    for found in MENTION.captures_iter(&LABELLED_MENTION.replace_all(text, "<@$1>")) {
+        let user = found[1].to_owned();
+        if !people.contains(&user) {
+            people.push(user);
+        }
+    }
+    people
+}
+
+/// Whether notes from this channel must stay among its members: private channels,
+/// DMs and group DMs.
+fn is_private_channel(channel: &str, kind: Option<&str>) -> bool {
+    matches!(
+        kind,
+        Some("im" | "mpim" | "group" | "private_channel" | "privategroup" | "directmessage")
+    ) || channel.starts_with('D')
+        || channel.starts_with('G')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_and_rooms_round_trip() {
+        let person = person_of("U0BOB");
+        assert_eq!(person.as_str(), "slack:@U0BOB");
+        assert_eq!(user_of(&person), Some("U0BOB"));
+        assert_eq!(user_of(&PersonId::new("console", "@bob")), None);
+        assert_eq!(channel_of(&room_of("C1")), Some("C1"));
+        assert_eq!(channel_of("matrix:!abc"), None);
+    }
+
+    #[test]
+    fn private_channels_are_recognised() {
+        assert!(is_private_channel("D1", None));
+        assert!(is_private_channel("C1", Some("group")));
+        assert!(!is_private_channel("C1", Some("channel")));
+    }
+
+    #[test]
+    fn mentions_name_everyone_once() {
+        assert_eq!(
+            mentioned("U1", "add x for <@U2|bob> after <@U2> and <@U3>"),
+            vec!["U1", "U2", "U3"]
+        );
+    }
+}

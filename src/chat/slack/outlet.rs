@@ -1,0 +1,224 @@
+//! Delivering outbox messages to Slack.
+//!
+//! Every message carries its outbox id in Slack message metadata. A message that
+//! was claimed before (its worker may have died after Slack accepted it, before the
+//! outbox heard) is first looked for in the channel, so a restart never posts a DM
+//! twice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use async_trait::async_trait;
+use regex::Regex;
+use slack_morphism::prelude::*;
+
+use super::api::{ApiError, SlackApi};
+use super::{METADATA_EVENT, METADATA_OUTBOX_ID, METADATA_PART, format};
+use crate::domain::{PersonId, TaskKey};
+use crate::outbox::{Delivered, DeliveryError, Outlet};
+use crate::store::{Destination, OutboxMessage, Store};
+use crate::telemetry::error_chain;
+
+/// At most this many tasks in a DM get a link to their card.
+const LINKED_TASKS: usize = 5;
+
+static TASK_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bT-\d+\b").expect("the task key pattern compiles"));
+
+/// Slack's sending side of the outbox.
+pub struct SlackOutlet {
+    api: SlackApi,
+    store: Arc<dyn Store>,
+    /// Card permalinks already asked for: they never change.
+    permalinks: Mutex<HashMap<TaskKey, String>>,
+}
+
+impl SlackOutlet {
+    pub fn new(api: SlackApi, store: Arc<dyn Store>) -> Self {
+        Self {
+            api,
+            store,
+            permalinks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The channel and thread a message goes to.
+    async fn target(
+        &self,
+        destination: &Destination,
+    ) -> Result<(String, Option<String>), DeliveryError> {
+        match destination {
+            Destination::Dm(person) => Ok((self.dm_channel(person).await?, None)),
+            Destination::Room { room, thread_task } => {
+                let channel = super::channel_of(room).ok_or_else(|| DeliveryError::Permanent {
+                    reason: format!("{room} is not a Slack channel"),
+                })?;
+                let thread = match thread_task {
+                    Some(task) => match self.store.card_of(*task).await.map_err(store_failed)? {
+                        Some((home, thread)) if home == *room => thread,
+                        _ => None,
+                    },
+                    None => None,
+                };
+                Ok((channel.to_owned(), thread))
+            }
+        }
+    }
+
+    /// The DM channel with a person, opened once and remembered.
+    async fn dm_channel(&self, person: &PersonId) -> Result<String, DeliveryError> {
+        if let Some(channel) = self.store.dm_room(person).await.map_err(store_failed)? {
+            return Ok(channel);
+        }
+        let user = super::user_of(person).ok_or_else(|| DeliveryError::Permanent {
+            reason: format!("{person} is not a Slack user"),
+        })?;
+        let channel = self.api.open_dm(user).await.map_err(|e| e.for_delivery())?;
+        self.store
+            .set_dm_room(person, &channel)
+            .await
+            .map_err(store_failed)?;
+        Ok(channel)
+    }
+
+    /// The text with the first mention of each task (up to [`LINKED_TASKS`]) linked
+    /// to its card. A link that cannot be had is left out, never a reason to fail.
+    async fn with_card_links(&self, text: String) -> String {
+        let mut keys: Vec<TaskKey> = Vec::new();
+        for found in TASK_KEY.find_iter(&text) {
+            if let Ok(key) = found.as_str().parse::<TaskKey>()
+                && !keys.contains(&key)
+            {
+                keys.push(key);
+            }
+            if keys.len() == LINKED_TASKS {
+                break;
+            }
+        }
+        let mut text = text;
+        for key in keys {
+            let Some(link) = self.card_permalink(key).await else {
+                continue;
+            };
+            let plain = key.to_string();
+            if let Some(at) = TASK_KEY
+                .find_iter(&text)
+                .find(|m| m.as_str() == plain)
+                .map(|m| m.range())
+            {
+                text.replace_range(at, &format!("<{link}|{plain}>"));
+            }
+        }
+        text
+    }
+
+    async fn card_permalink(&self, key: TaskKey) -> Option<String> {
+        if let Some(link) = self.lock_permalinks().get(&key) {
+            return Some(link.clone());
+        }
+        let (room, thread) = self.store.card_of(key).await.ok().flatten()?;
+        let channel = super::channel_of(&room)?;
+        let link = match self.api.permalink(channel, thread.as_deref()?).await {
+            Ok(link) => link,
+            Err(error) => {
+                tracing::debug!(task = %key, error = %error_chain(&error), "no permalink for a card");
+                return None;
+            }
+        };
+        self.lock_permalinks().insert(key, link.clone());
+        Some(link)
+    }
+
+    fn lock_permalinks(&self) -> std::sync::MutexGuard<'_, HashMap<TaskKey, String>> {
+        self.permalinks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl Outlet for SlackOutlet {
+    #[tracing::instrument(skip_all, fields(platform = "slack", outbox_id = message.id))]
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        let (channel, thread) = self.target(&message.destination).await?;
+        let outbox_id = message.id.to_string();
+        let mut text = format::mrkdwn(&message.body);
+        if matches!(message.destination, Destination::Dm(_)) {
+            text = self.with_card_links(text).await;
+        }
+        let parts = format::chunk(&text);
+        let mut posted: Vec<(usize, String)> = Vec::new();
+        if message.attempts > 1 {
+            // An earlier attempt may have reached Slack before its worker died.
+            match self
+                .api
+                .find_sent(&channel, thread.as_deref(), &outbox_id)
+                .await
+            {
+                Ok(found) => posted = found,
+                Err(error) if error.is_auth() => return Err(error.for_delivery()),
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "cannot look for an earlier attempt; posting");
+                }
+            }
+            if !posted.is_empty() {
+                tracing::info!(
+                    id = message.id,
+                    parts = posted.len(),
+                    "partly or wholly in Slack already; not posting that again"
+                );
+            }
+        }
+        let last = parts.len() - 1;
+        for (part, sections) in parts.iter().enumerate() {
+            if posted.iter().any(|(done, _)| *done == part) {
+                continue;
+            }
+            let buttons = if part == last { message.card_for } else { None };
+            let payload = HashMap::from([
+                (METADATA_OUTBOX_ID.to_owned(), outbox_id.clone()),
+                (METADATA_PART.to_owned(), part.to_string()),
+            ]);
+            let content = SlackMessageContent::new()
+                .with_text(sections.join("\n"))
+                .with_blocks(format::blocks(sections, buttons))
+                .with_metadata(
+                    SlackMessageMetadata::new(METADATA_EVENT.to_owned())
+                        .with_event_payload(payload),
+                );
+            let ts = self
+                .api
+                .post(&channel, thread.as_deref(), content)
+                .await
+                .map_err(|error| delivery_failed(&error))?;
+            posted.push((part, ts));
+        }
+        // The first part is the message: for a card, the task's thread.
+        posted.sort();
+        Ok(Delivered {
+            platform_message_id: posted.into_iter().next().map(|(_, ts)| ts),
+        })
+    }
+}
+
+fn delivery_failed(error: &ApiError) -> DeliveryError {
+    let outcome = error.for_delivery();
+    let reason = match &outcome {
+        DeliveryError::Transient {
+            retry_after: Some(_),
+            ..
+        } => "rate_limited",
+        DeliveryError::Transient { .. } => "transient",
+        DeliveryError::Permanent { .. } => "permanent",
+    };
+    metrics::counter!("baton_delivery_failures_total", "platform" => "slack", "reason" => reason)
+        .increment(1);
+    outcome
+}
+
+fn store_failed(error: crate::store::StoreError) -> DeliveryError {
+    DeliveryError::Transient {
+        reason: format!("the store failed: {}", error_chain(&error)),
+        retry_after: None,
+    }
+}

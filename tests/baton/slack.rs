@@ -1,0 +1,420 @@
+//! `baton run` against the fake Slack: the HTTP Events API with real request
+//! signing, and Socket Mode through slack-morphism's own client.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Service, TestDb};
+use crate::slack_fake::{self, Failure, FakeSlack};
+
+const CAROL: &str = "U0CAROL";
+const ALICE: &str = "U0ALICE";
+const BOB: &str = "U0BOB";
+const DAN: &str = "U0DAN";
+const CHANNEL: &str = "C0BILLING";
+const PR: &str = "https://github.com/acme/api/pull/1";
+/// Generous: the outbox worker polls every few seconds, and CI machines are slow.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn fake() -> FakeSlack {
+    FakeSlack::start(&[
+        (CAROL, "carol"),
+        (ALICE, "alice"),
+        (BOB, "bob"),
+        (DAN, "dan"),
+    ])
+    .await
+}
+
+/// `baton run` against the fake, started off the async runtime (it polls).
+async fn start(db: &TestDb, fake: &FakeSlack, socket_mode: bool) -> Service {
+    let url = db.url.clone();
+    let env = fake.env(socket_mode);
+    tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Service::start_with(&url, &env)
+    })
+    .await
+    .unwrap()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// POSTs a signed request the way Slack does.
+async fn post_signed(
+    service: &Service,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    timestamp: i64,
+) -> reqwest::Response {
+    let (ts, signature) = slack_fake::sign(body, timestamp);
+    reqwest::Client::new()
+        .post(service.url(path))
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn slash(service: &Service, user: &str, text: &str, trigger: &str) -> reqwest::Response {
+    let fields = slack_fake::command(user, CHANNEL, text, trigger);
+    let form: Vec<(String, String)> = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    post_signed(
+        service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        now(),
+    )
+    .await
+}
+
+async fn event(service: &Service, callback: &Value) -> reqwest::Response {
+    post_signed(
+        service,
+        "/slack/events",
+        "application/json",
+        &callback.to_string(),
+        now(),
+    )
+    .await
+}
+
+/// The handoff story's commands: three tasks in a chain, then alice finishes T-1.
+const STORY: [(&str, &str); 4] = [
+    (CAROL, "add Design the billing API for <@U0ALICE|alice>"),
+    (
+        CAROL,
+        "add Implement billing client for <@U0BOB|bob> after T-1",
+    ),
+    (CAROL, "add Write the billing docs for <@U0DAN> after T-2"),
+    (ALICE, "done T-1 https://github.com/acme/api/pull/1"),
+];
+
+fn assert_one_handoff_to_bob(fake: &FakeSlack) {
+    let dms = fake.dms_to(BOB);
+    assert_eq!(dms.len(), 1, "one DM to bob: {dms:#?}");
+    let text = &dms[0].text;
+    for needle in ["T-2", "T-1", PR] {
+        assert!(text.contains(needle), "the DM names {needle}: {text}");
+    }
+    assert!(fake.dms_to(DAN).is_empty(), "dan's task is still blocked");
+    assert!(
+        fake.dms_to(ALICE).is_empty(),
+        "nobody is told of their own work"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() {
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    let service = start(&db, &fake, false).await;
+    assert!(fake.calls_of("auth.test") >= 1, "Baton asked who it is");
+
+    // Unsigned, wrongly signed, stale and oversized requests change nothing.
+    let add = slack_fake::command(CAROL, CHANNEL, "add Sneaky task", "trigger-sneaky");
+    let body = serde_urlencoded::to_string(
+        add.as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let client = reqwest::Client::new();
+    let unsigned = client
+        .post(service.url("/slack/commands"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let (ts, _) = slack_fake::sign(&body, now());
+    let forged = client
+        .post(service.url("/slack/commands"))
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", "v0=0123456789abcdef")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let stale = post_signed(
+        &service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        now() - 10 * 60,
+    )
+    .await;
+    assert_eq!(stale.status(), 401);
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let oversized = post_signed(&service, "/slack/events", "application/json", &huge, now()).await;
+    assert_eq!(oversized.status(), 413);
+    let garbage = post_signed(
+        &service,
+        "/slack/events",
+        "application/json",
+        "{not json",
+        now(),
+    )
+    .await;
+    assert_eq!(
+        garbage.status(),
+        200,
+        "signed nonsense is not retried forever"
+    );
+
+    // Slack's URL check.
+    let challenge = event(
+        &service,
+        &json!({"type": "url_verification", "token": "t", "challenge": "c-123"}),
+    )
+    .await;
+    assert_eq!(challenge.status(), 200);
+    let answer: Value = challenge.json().await.unwrap();
+    assert_eq!(answer["challenge"], "c-123");
+
+    // The story, as slash commands.
+    for (i, (user, text)) in STORY.iter().enumerate() {
+        let response = slash(&service, user, text, &format!("trigger-{i}")).await;
+        assert_eq!(response.status(), 200, "{text}");
+    }
+    // Slack retries a command whose answer it did not see: nothing happens twice.
+    let again = slash(&service, ALICE, STORY[3].1, "trigger-3").await;
+    assert_eq!(again.status(), 200);
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
+            .await,
+        "bob got no DM:\n{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_one_handoff_to_bob(&fake);
+    let sneaky = fake.posted().into_iter().any(|p| p.text.contains("Sneaky"));
+    assert!(!sneaky, "the refused requests created nothing");
+
+    // Every card went to the channel, once, and its ts became the task's thread:
+    // bob's reply in T-2's thread is understood without `/baton`.
+    let cards: Vec<_> = fake
+        .posted()
+        .into_iter()
+        .filter(|p| p.channel == CHANNEL && p.thread_ts.is_none())
+        .collect();
+    let card = cards
+        .iter()
+        .find(|p| p.text.contains("T-2") && p.text.contains("Implement billing client"))
+        .expect("T-2's card");
+    let reply = event_callback_message("Ev-reply", BOB, "started on this", Some(&card.ts));
+    let before = fake.posted().len();
+    assert_eq!(event(&service, &reply).await.status(), 200);
+    // The same event again, as Slack retries it: handled once.
+    assert_eq!(event(&service, &reply).await.status(), 200);
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.posted().len() > before)
+            .await,
+        "no answer to the thread reply:\n{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let answers: Vec<_> = fake.posted().into_iter().skip(before).collect();
+    assert_eq!(answers.len(), 1, "one answer to one event: {answers:#?}");
+    assert_eq!(answers[0].thread_ts.as_deref(), Some(card.ts.as_str()));
+    assert!(answers[0].text.contains("T-2"), "{answers:#?}");
+
+    // A channel Baton was removed from: the reply is given up on at once, with
+    // Slack's reason kept for `baton outbox --failed`, not retried forever.
+    fake.fail_next("chat.postMessage", Failure::Error("channel_not_found"));
+    let calls = fake.calls_of("chat.postMessage");
+    assert_eq!(
+        slash(&service, CAROL, "show T-1", "trigger-show")
+            .await
+            .status(),
+        200
+    );
+    let failed = || {
+        let output = crate::helpers::baton(&["outbox", "--failed", "--database-url", &db.url], b"");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !failed().contains("channel_not_found") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(failed().contains("channel_not_found"), "{}", failed());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fake.calls_of("chat.postMessage"), calls + 1, "tried once");
+
+    // The process stops cleanly.
+    assert!(service.terminate().status.success());
+}
+
+/// A Slack message event (a `message` in the channel, maybe in a thread).
+fn event_callback_message(event_id: &str, user: &str, text: &str, thread: Option<&str>) -> Value {
+    let ts = format!("1800000000.{:06}", event_id.len());
+    let mut message = json!({
+        "type": "message", "channel": CHANNEL, "channel_type": "channel",
+        "user": user, "text": text, "ts": ts,
+    });
+    if let Some(thread) = thread {
+        message["thread_ts"] = json!(thread);
+    }
+    slack_fake::event_callback(event_id, message)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects() {
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    let service = start(&db, &fake, true).await;
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.connections() >= 1).await,
+        "Baton did not open Socket Mode:\n{}",
+        service.log()
+    );
+    assert!(
+        service.wait_for("/readyz", "HTTP/1.1 200", PATIENCE),
+        "not ready once connected:\n{}",
+        service.log()
+    );
+
+    // The first DM attempt is rate limited; the outbox waits and tries again.
+    fake.fail_next(
+        "conversations.open",
+        Failure::RateLimited {
+            retry_after_seconds: 1,
+        },
+    );
+    for (i, (user, text)) in STORY.iter().enumerate() {
+        let payload = slack_fake::command(user, CHANNEL, text, &format!("trigger-{i}"));
+        let envelope = fake.send_envelope("slash_commands", payload, 0);
+        assert!(
+            fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await,
+            "{text} was not acknowledged:\n{}",
+            service.log()
+        );
+    }
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
+            .await,
+        "bob got no DM:\n{}",
+        service.log()
+    );
+    assert!(
+        fake.calls_of("conversations.open") >= 2,
+        "the 429 was retried"
+    );
+    // Bob's App Home shows his ready task.
+    assert!(
+        fake.wait_until(PATIENCE, |f| f
+            .home_of(BOB)
+            .is_some_and(|home| home.contains("My work") && home.contains("T-2")))
+            .await,
+        "bob's Home tab: {:?}",
+        fake.home_of(BOB)
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_one_handoff_to_bob(&fake);
+
+    // Slack drops the connection right after sending bob's "done T-2"; Baton
+    // reconnects, Slack sends the event again, and it is applied once: one DM to dan.
+    let done = slack_fake::event_callback(
+        "Ev-done-2",
+        json!({"type": "app_mention", "channel": CHANNEL, "user": BOB,
+               "text": "<@U0BATON> done T-2", "ts": "1800000000.000200"}),
+    );
+    let before = fake.connections();
+    let envelope = fake.send_envelope("events_api", done.clone(), 0);
+    fake.disconnect_all(false);
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.connections() > before)
+            .await,
+        "Baton did not reconnect:\n{}",
+        service.log()
+    );
+    fake.resend_envelope(&envelope, "events_api", done.clone());
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await,
+        "the redelivered event was not acknowledged:\n{}",
+        service.log()
+    );
+    // Slack asks for a fresh connection; the same message also arrives as a
+    // `message` event: still once.
+    fake.disconnect_all(true);
+    let before = fake.connections();
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.connections() > before)
+            .await,
+        "Baton did not reconnect after `disconnect`:\n{}",
+        service.log()
+    );
+    let same_message = slack_fake::event_callback(
+        "Ev-done-2-message",
+        json!({"type": "message", "channel": CHANNEL, "channel_type": "channel", "user": BOB,
+               "text": "<@U0BATON> done T-2", "ts": "1800000000.000200"}),
+    );
+    let envelope = fake.send_envelope("events_api", same_message, 0);
+    assert!(fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await);
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(DAN).is_empty())
+            .await,
+        "dan got no DM:\n{}\n{}",
+        service.log(),
+        String::from_utf8_lossy(
+            &crate::helpers::baton(&["outbox", "--database-url", &db.url], b"").stdout
+        )
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let to_dan = fake.dms_to(DAN);
+    assert_eq!(to_dan.len(), 1, "{to_dan:#?}");
+    assert!(to_dan[0].text.contains("T-3") && to_dan[0].text.contains("T-2"));
+    assert_eq!(fake.dms_to(BOB).len(), 1, "bob is not told again");
+
+    // A ✅ on T-3's card finishes it; Slack reports the reaction by card ts.
+    let card = fake
+        .posted()
+        .into_iter()
+        .find(|p| {
+            p.channel == CHANNEL
+                && p.thread_ts.is_none()
+                && p.text.contains("Write the billing docs")
+        })
+        .expect("T-3's card");
+    let reaction = slack_fake::event_callback(
+        "Ev-react",
+        json!({"type": "reaction_added", "user": DAN, "reaction": "white_check_mark",
+               "item": {"type": "message", "channel": CHANNEL, "ts": card.ts},
+               "event_ts": "1800000000.000300"}),
+    );
+    let before = fake.posted().len();
+    let envelope = fake.send_envelope("events_api", reaction, 0);
+    assert!(fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await);
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.posted().len() > before)
+            .await,
+        "no answer to the reaction:\n{}",
+        service.log()
+    );
+    let export = crate::helpers::baton(&["export", "--database-url", &db.url], b"");
+    let export = String::from_utf8_lossy(&export.stdout).into_owned();
+    let t3 = export
+        .lines()
+        .find(|l| l.contains("\"T-3\""))
+        .expect("T-3 exported");
+    assert!(t3.contains("\"status\":\"done\""), "{t3}");
+
+    assert!(service.terminate().status.success());
+}

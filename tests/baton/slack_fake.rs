@@ -1,0 +1,498 @@
+//! A local fake of Slack: the Web API methods Baton calls, with Slack-shaped JSON,
+//! token checks, `ok: false` errors and 429s on demand, and Socket Mode
+//! (`apps.connections.open` hands out a `ws://127.0.0.1` URL; hello, envelopes,
+//! acknowledgements, disconnects). The real slack-morphism client inside
+//! `baton run` talks to it; tests drive it and read what Baton posted.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+pub const BOT_TOKEN: &str = "xoxb-fake-bot-token";
+pub const APP_TOKEN: &str = "xapp-fake-app-token";
+pub const SIGNING_SECRET: &str = "fake-signing-secret";
+pub const BOT_USER: &str = "U0BATON";
+pub const TEAM: &str = "T0FAKE";
+
+/// A failure the fake answers one call of a method with.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// HTTP 429 with `Retry-After`.
+    RateLimited { retry_after_seconds: u64 },
+    /// `ok: false` with this error code.
+    Error(&'static str),
+}
+
+/// A message Baton posted.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub channel: String,
+    pub thread_ts: Option<String>,
+    pub ts: String,
+    pub text: String,
+    pub metadata: Option<Value>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    users: HashMap<String, String>,
+    dm_channels: HashMap<String, String>,
+    /// Each user's App Home view, as last published.
+    homes: HashMap<String, String>,
+    posted: Vec<Posted>,
+    calls: Vec<String>,
+    failures: HashMap<String, VecDeque<Failure>>,
+    sockets: Vec<mpsc::UnboundedSender<Message>>,
+    connections: usize,
+    acks: Vec<String>,
+    next_ts: u64,
+}
+
+/// The fake, serving on a loopback port until dropped.
+#[derive(Clone)]
+pub struct FakeSlack {
+    pub port: u16,
+    state: Arc<Mutex<FakeState>>,
+}
+
+impl FakeSlack {
+    /// Starts the fake with the given users (`id`, `name`).
+    pub async fn start(users: &[(&str, &str)]) -> FakeSlack {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(FakeState {
+            users: users
+                .iter()
+                .map(|(id, name)| ((*id).to_owned(), (*name).to_owned()))
+                .collect(),
+            next_ts: 1_700_000_000,
+            ..FakeState::default()
+        }));
+        let fake = FakeSlack { port, state };
+        let router = Router::new()
+            .route("/api/{method}", any(web_api))
+            .route("/socket", get(socket))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        fake
+    }
+
+    /// What `BATON_SLACK__API_URL` should be.
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}/api/", self.port)
+    }
+
+    /// The environment for `baton run` against this fake, in Socket Mode or HTTP mode.
+    pub fn env(&self, socket_mode: bool) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("BATON_SLACK__BOT_TOKEN", BOT_TOKEN.to_owned()),
+            ("BATON_SLACK__API_URL", self.api_url()),
+        ];
+        if socket_mode {
+            env.push(("BATON_SLACK__APP_TOKEN", APP_TOKEN.to_owned()));
+        } else {
+            env.push(("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET.to_owned()));
+        }
+        env
+    }
+
+    /// Makes the next call of `method` fail this way.
+    pub fn fail_next(&self, method: &str, failure: Failure) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .failures
+            .entry(method.to_owned())
+            .or_default()
+            .push_back(failure);
+    }
+
+    /// Every message posted so far.
+    pub fn posted(&self) -> Vec<Posted> {
+        self.state.lock().unwrap().posted.clone()
+    }
+
+    /// Messages posted to `user`'s DM channel.
+    pub fn dms_to(&self, user: &str) -> Vec<Posted> {
+        let channel = format!("D{user}");
+        self.posted()
+            .into_iter()
+            .filter(|p| p.channel == channel)
+            .collect()
+    }
+
+    /// The App Home Baton last published for `user`, as JSON text.
+    pub fn home_of(&self, user: &str) -> Option<String> {
+        self.state.lock().unwrap().homes.get(user).cloned()
+    }
+
+    /// How often `method` was called.
+    pub fn calls_of(&self, method: &str) -> usize {
+        let state = self.state.lock().unwrap();
+        state.calls.iter().filter(|c| *c == method).count()
+    }
+
+    /// Waits until `check` holds, polling; false after `timeout`.
+    pub async fn wait_until(&self, timeout: Duration, check: impl Fn(&FakeSlack) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if check(self) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        check(self)
+    }
+
+    /// How many Socket Mode connections were opened so far.
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    /// Sends an envelope on the newest open Socket Mode connection; its id.
+    pub fn send_envelope(&self, kind: &str, payload: Value, retry_attempt: u32) -> String {
+        let mut state = self.state.lock().unwrap();
+        state.next_ts += 1;
+        let id = format!("envelope-{}", state.next_ts);
+        let frame = json!({
+            "envelope_id": id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind == "slash_commands",
+            "retry_attempt": retry_attempt,
+            "retry_reason": if retry_attempt > 0 { "timeout" } else { "" },
+        });
+        state.sockets.retain(|socket| !socket.is_closed());
+        let socket = state
+            .sockets
+            .last()
+            .expect("an open Socket Mode connection");
+        socket
+            .send(Message::Text(frame.to_string().into()))
+            .expect("send an envelope");
+        id
+    }
+
+    /// Resends an envelope as Slack does when it saw no acknowledgement.
+    pub fn resend_envelope(&self, id: &str, kind: &str, payload: Value) {
+        let mut state = self.state.lock().unwrap();
+        let frame = json!({
+            "envelope_id": id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind == "slash_commands",
+            "retry_attempt": 1,
+            "retry_reason": "timeout",
+        });
+        state.sockets.retain(|socket| !socket.is_closed());
+        let socket = state
+            .sockets
+            .last()
+            .expect("an open Socket Mode connection");
+        socket
+            .send(Message::Text(frame.to_string().into()))
+            .expect("send an envelope");
+    }
+
+    /// Whether Baton acknowledged the envelope.
+    pub fn acked(&self, id: &str) -> bool {
+        self.state.lock().unwrap().acks.iter().any(|a| a == id)
+    }
+
+    /// Asks every connection to reconnect (`disconnect`, as Slack does every few
+    /// hours), or drops them without a word.
+    pub fn disconnect_all(&self, politely: bool) {
+        let mut state = self.state.lock().unwrap();
+        for socket in state.sockets.drain(..) {
+            let frame = if politely {
+                Message::Text(
+                    json!({"type": "disconnect", "reason": "refresh_requested",
+                           "debug_info": {"host": "fake"}})
+                    .to_string()
+                    .into(),
+                )
+            } else {
+                Message::Close(None)
+            };
+            let _ = socket.send(frame);
+        }
+    }
+
+    fn next_ts(&self) -> String {
+        let mut state = self.state.lock().unwrap();
+        state.next_ts += 1;
+        format!("{}.000100", state.next_ts)
+    }
+}
+
+/// The signature headers Slack sends with an HTTP request body.
+pub fn sign(body: &str, timestamp: i64) -> (String, String) {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (timestamp.to_string(), format!("v0={hex}"))
+}
+
+/// A slash command's fields, as Slack sends them.
+pub fn command(user: &str, channel: &str, text: &str, trigger: &str) -> Value {
+    json!({
+        "team_id": TEAM,
+        "team_domain": "fake",
+        "channel_id": channel,
+        "channel_name": "billing",
+        "user_id": user,
+        "user_name": user.to_lowercase(),
+        "command": "/baton",
+        "text": text,
+        "response_url": format!("https://hooks.fake.slack.com/commands/{trigger}"),
+        "trigger_id": trigger,
+        "api_app_id": "A0BATON",
+    })
+}
+
+/// An Events API callback wrapping `event`.
+pub fn event_callback(event_id: &str, event: Value) -> Value {
+    json!({
+        "token": "unused",
+        "team_id": TEAM,
+        "api_app_id": "A0BATON",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1_700_000_000,
+    })
+}
+
+fn ok(body: Value) -> Response {
+    let mut body = body;
+    body["ok"] = json!(true);
+    Json(body).into_response()
+}
+
+fn refuse(code: &str) -> Response {
+    Json(json!({"ok": false, "error": code})).into_response()
+}
+
+/// Every Web API method: arguments from the query string, a form or JSON.
+async fn web_api(
+    State(fake): State<FakeSlack>,
+    Path(method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_owned();
+    let mut args: Value = serde_json::from_str(&body).unwrap_or_else(|_| {
+        let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+        json!(form)
+    });
+    for (key, value) in query {
+        args[key] = json!(value);
+    }
+    let arg = |name: &str| -> String {
+        match &args[name] {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => String::new(),
+        }
+    };
+    let failure = {
+        let mut state = fake.state.lock().unwrap();
+        state.calls.push(method.clone());
+        state
+            .failures
+            .get_mut(&method)
+            .and_then(VecDeque::pop_front)
+    };
+    match failure {
+        Some(Failure::RateLimited {
+            retry_after_seconds,
+        }) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", retry_after_seconds.to_string())],
+                Json(json!({"ok": false, "error": "ratelimited"})),
+            )
+                .into_response();
+        }
+        Some(Failure::Error(code)) => return refuse(code),
+        None => {}
+    }
+    let expected = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
+    if token != expected {
+        return refuse("invalid_auth");
+    }
+    match method.as_str() {
+        "auth.test" => ok(json!({
+            "url": "https://fake.slack.com/", "team": "Fake Team", "user": "baton",
+            "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BATON",
+        })),
+        "apps.connections.open" => ok(json!({
+            "url": format!("ws://127.0.0.1:{}/socket", fake.port),
+        })),
+        "users.info" => {
+            let user = arg("user");
+            let state = fake.state.lock().unwrap();
+            match state.users.get(&user) {
+                Some(name) => ok(json!({"user": {
+                    "id": user, "team_id": TEAM, "name": name, "real_name": name,
+                    "profile": {"display_name": name, "real_name": name},
+                    "is_bot": false, "deleted": false,
+                }})),
+                None => refuse("user_not_found"),
+            }
+        }
+        "conversations.open" => {
+            let user = arg("users");
+            let mut state = fake.state.lock().unwrap();
+            if !state.users.contains_key(&user) {
+                return refuse("user_not_found");
+            }
+            let channel = format!("D{user}");
+            let already = state
+                .dm_channels
+                .insert(user.clone(), channel.clone())
+                .is_some();
+            ok(json!({"channel": {"id": channel}, "already_open": already}))
+        }
+        "chat.postMessage" => {
+            let channel = arg("channel");
+            if channel.is_empty() {
+                return refuse("channel_not_found");
+            }
+            let text = arg("text");
+            if text.is_empty() && args["blocks"].is_null() {
+                return refuse("no_text");
+            }
+            let ts = fake.next_ts();
+            let thread_ts = Some(arg("thread_ts")).filter(|t| !t.is_empty());
+            let metadata = Some(args["metadata"].clone()).filter(|m| !m.is_null());
+            fake.state.lock().unwrap().posted.push(Posted {
+                channel: channel.clone(),
+                thread_ts: thread_ts.clone(),
+                ts: ts.clone(),
+                text: text.clone(),
+                metadata: metadata.clone(),
+            });
+            ok(json!({"channel": channel, "ts": ts, "message": {
+                "type": "message", "text": text, "ts": ts, "user": BOT_USER,
+                "bot_id": "B0BATON", "thread_ts": thread_ts, "metadata": metadata,
+            }}))
+        }
+        "chat.getPermalink" => {
+            let (channel, ts) = (arg("channel"), arg("message_ts"));
+            ok(json!({
+                "channel": channel,
+                "permalink": format!("https://fake.slack.com/archives/{channel}/p{}", ts.replace('.', "")),
+            }))
+        }
+        "conversations.history" | "conversations.replies" => {
+            let (channel, thread) = (arg("channel"), arg("ts"));
+            let state = fake.state.lock().unwrap();
+            let messages: Vec<Value> = state
+                .posted
+                .iter()
+                .rev()
+                .filter(|p| p.channel == channel)
+                .filter(|p| thread.is_empty() || p.thread_ts.as_deref() == Some(thread.as_str()))
+                .map(|p| {
+                    json!({"type": "message", "text": p.text, "ts": p.ts, "user": BOT_USER,
+                           "bot_id": "B0BATON", "metadata": p.metadata})
+                })
+                .collect();
+            ok(json!({"messages": messages, "has_more": false}))
+        }
+        "views.publish" => {
+            let view = json!({"id": "V0HOME", "type": "home", "blocks": args["view"]["blocks"]});
+            fake.state
+                .lock()
+                .unwrap()
+                .homes
+                .insert(arg("user_id"), args["view"].to_string());
+            ok(json!({ "view": view }))
+        }
+        _ => refuse("unknown_method"),
+    }
+}
+
+/// A Socket Mode connection: `hello`, then envelopes from the test, acks back.
+async fn socket(State(fake): State<FakeSlack>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| serve_socket(fake, socket))
+}
+
+async fn serve_socket(fake: FakeSlack, mut socket: WebSocket) {
+    let (sender, mut outgoing) = mpsc::unbounded_channel();
+    let hello = json!({
+        "type": "hello", "num_connections": 1,
+        "connection_info": {"app_id": "A0BATON"},
+        "debug_info": {"host": "fake", "approximate_connection_time": 18060},
+    });
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    {
+        let mut state = fake.state.lock().unwrap();
+        state.connections += 1;
+        state.sockets.push(sender);
+    }
+    loop {
+        tokio::select! {
+            frame = outgoing.recv() => {
+                let Some(frame) = frame else { break };
+                let closing = matches!(frame, Message::Close(_));
+                if socket.send(frame).await.is_err() || closing {
+                    break;
+                }
+            }
+            received = socket.recv() => {
+                match received {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(ack) = serde_json::from_str::<Value>(&text)
+                            && let Some(id) = ack["envelope_id"].as_str()
+                        {
+                            fake.state.lock().unwrap().acks.push(id.to_owned());
+                        }
+                    }
+                    Some(Ok(Message::Ping(data))) => {
+                        let _ = socket.send(Message::Pong(data)).await;
+                    }
+                    Some(Ok(_)) => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+}
