@@ -61,7 +61,7 @@ pub async fn examine(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
         ),
     });
     findings.push(database(&settings.database_url).await);
-    if let Some(finding) = slack(settings) {
+    if let Some(finding) = slack(settings).await {
         findings.push(finding);
     }
     if settings.matrix.is_configured() {
@@ -102,21 +102,21 @@ async fn database(url: &str) -> Finding {
     }
 }
 
-fn slack(settings: &Settings) -> Option<Finding> {
+async fn slack(settings: &Settings) -> Option<Finding> {
     let slack = &settings.slack;
     if !slack.is_configured() && slack.app_token.is_none() && slack.signing_secret.is_none() {
         return None;
     }
-    let bot_ok = slack
+    let bot_token = slack
         .bot_token
         .as_ref()
-        .is_some_and(|t| t.expose_secret().starts_with("xoxb-"));
-    if !bot_ok {
+        .filter(|t| t.expose_secret().starts_with("xoxb-"));
+    let Some(bot_token) = bot_token else {
         return Some(Finding::bad(
             "slack",
             "BATON_SLACK__BOT_TOKEN is missing or is not a bot token (they start with `xoxb-`). Fix: copy the Bot User OAuth Token from the app's OAuth & Permissions page.",
         ));
-    }
+    };
     if let Some(app) = &slack.app_token
         && !app.expose_secret().starts_with("xapp-")
     {
@@ -125,10 +125,53 @@ fn slack(settings: &Settings) -> Option<Finding> {
             "BATON_SLACK__APP_TOKEN is not an app-level token (they start with `xapp-`). Fix: create one with the connections:write scope under Basic Information.",
         ));
     }
-    Some(Finding::bad(
-        "slack",
-        "the tokens look right, but this build has no Slack adapter yet to check them with auth.test.",
-    ))
+    if slack.app_token.is_none() && slack.signing_secret.is_none() {
+        return Some(Finding::bad(
+            "slack",
+            "Slack cannot reach Baton: neither BATON_SLACK__APP_TOKEN (Socket Mode) nor BATON_SLACK__SIGNING_SECRET (HTTP Events API) is set. Fix: set one of them (see \"Set up Baton in Slack\" in the README).",
+        ));
+    }
+    let client = match crate::chat::slack::client(&slack.api_url) {
+        Ok(client) => client,
+        Err(e) => {
+            return Some(Finding::bad(
+                "slack",
+                format!("cannot set up TLS: {e}. Fix: install the system's CA certificates."),
+            ));
+        }
+    };
+    let api = crate::chat::slack::SlackApi::new(client, bot_token);
+    Some(match crate::chat::slack::identify(&api).await {
+        Ok(me) => {
+            let mode = if slack.app_token.is_some() {
+                "Socket Mode"
+            } else {
+                "HTTP Events API at /slack/events"
+            };
+            Finding::ok(
+                "slack",
+                format!(
+                    "the bot token works: workspace {} ({}), bot user {}; {mode}",
+                    me.team, me.team_id, me.user_id
+                ),
+            )
+        }
+        Err(e) if e.is_auth() => Finding::bad(
+            "slack",
+            format!(
+                "Slack refused the bot token ({}). Fix: copy the Bot User OAuth Token (xoxb-...) again from the app's OAuth & Permissions page, and reinstall the app if it was revoked.",
+                e.code().unwrap_or("invalid_auth")
+            ),
+        ),
+        Err(e) => Finding::bad(
+            "slack",
+            format!(
+                "cannot reach Slack at {}: {}. Fix: check the network, a proxy, or BATON_SLACK__API_URL.",
+                slack.api_url,
+                error_chain(&e)
+            ),
+        ),
+    })
 }
 
 /// Prints the findings; true when nothing is wrong.

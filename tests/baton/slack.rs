@@ -418,3 +418,39 @@ async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects()
 
     assert!(service.terminate().status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_slack_token_with_auth_test() {
+    let fake = fake().await;
+    let db = TestDb::sqlite().await;
+    let doctor = |token: &'static str| {
+        let (api_url, url) = (fake.api_url(), db.url.clone());
+        tokio::task::spawn_blocking(move || {
+            crate::helpers::baton_command()
+                .args(["doctor", "--database-url", &url])
+                .env("BATON_SLACK__BOT_TOKEN", token)
+                .env("BATON_SLACK__APP_TOKEN", slack_fake::APP_TOKEN)
+                .env("BATON_SLACK__API_URL", api_url)
+                .output()
+                .unwrap()
+        })
+    };
+    let good = doctor(slack_fake::BOT_TOKEN).await.unwrap();
+    let report = String::from_utf8_lossy(&good.stdout);
+    assert!(good.status.success(), "{report}");
+    assert!(report.contains("Fake Team"), "{report}");
+
+    let wrong = doctor("xoxb-revoked-long-ago").await.unwrap();
+    let report = String::from_utf8_lossy(&wrong.stdout);
+    assert!(!wrong.status.success(), "{report}");
+    assert!(
+        report.contains("FAIL  slack")
+            && report.contains("invalid_auth")
+            && report.contains("Fix:"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("xoxb-revoked"),
+        "the token is never printed: {report}"
+    );
+}
