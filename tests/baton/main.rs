@@ -8,6 +8,7 @@ mod digests;
 mod engine_story;
 mod manifests;
 mod outbox_worker;
+mod replicas;
 mod slack;
 mod slack_fake;
 mod store_story;
