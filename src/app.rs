@@ -253,9 +253,20 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// Keeps the `baton_outbox_depth` gauge current.
+/// Keeps the outbox gauges (depth, oldest message's age) current.
 async fn report_outbox_depth(store: Arc<dyn Store>, shutdown: CancellationToken) {
     loop {
+        match store.oldest_pending_at().await {
+            Ok(oldest) => {
+                let age = oldest.map_or(0.0, |at| {
+                    (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0
+                });
+                metrics::gauge!("baton_outbox_oldest_pending_seconds").set(age);
+            }
+            Err(error) => {
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "cannot read the outbox's oldest message")
+            }
+        }
         match store.pending_count().await {
             Ok(depth) => metrics::gauge!("baton_outbox_depth").set(depth as f64),
             Err(error) => {

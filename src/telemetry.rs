@@ -55,6 +55,25 @@ pub fn register_metrics() {
     }
     describe_gauge!("baton_outbox_depth", "Messages waiting in the outbox.");
     metrics::gauge!("baton_outbox_depth").set(0.0);
+    describe_gauge!(
+        "baton_outbox_oldest_pending_seconds",
+        Unit::Seconds,
+        "Age of the oldest message waiting in the outbox (0 when it is empty)."
+    );
+    metrics::gauge!("baton_outbox_oldest_pending_seconds").set(0.0);
+    describe_counter!(
+        "baton_delivery_failures_total",
+        "Failed deliveries, by platform and reason (rate_limited, transient, permanent)."
+    );
+    describe_counter!(
+        "baton_slack_requests_refused_total",
+        "Slack HTTP requests refused: unsigned, wrongly signed or stale."
+    );
+    describe_histogram!(
+        "baton_platform_api_seconds",
+        Unit::Seconds,
+        "Chat platform API call latency, by platform and method."
+    );
     describe_histogram!(
         "baton_command_seconds",
         Unit::Seconds,

@@ -143,6 +143,9 @@ pub trait Store: Send + Sync + 'static {
     /// Messages not yet delivered nor given up on.
     async fn pending_count(&self) -> StoreResult<i64>;
 
+    /// When the oldest of those was queued: how far behind delivery is.
+    async fn oldest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
     /// Imports tasks with their keys, in one transaction per call (callers batch).
     async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()>;
 

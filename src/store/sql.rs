@@ -274,6 +274,14 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn oldest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+                let oldest: Option<i64> =
+                    sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status = 'pending'")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(oldest.and_then(DateTime::from_timestamp_millis))
+            }
+
             async fn pending_count(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
                     .fetch_one(&self.pool)

@@ -170,7 +170,12 @@ fn run_without_adapters_serves_health_and_metrics_and_stops_on_sigterm() {
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     for family in [
         "baton_inbound_events_total",
+        "baton_parse_failures_total",
+        "baton_commands_refused_total",
+        "baton_handoff_dms_total",
+        "baton_deliveries_total",
         "baton_outbox_depth",
+        "baton_outbox_oldest_pending_seconds",
         "baton_digests_posted_total",
     ] {
         assert!(

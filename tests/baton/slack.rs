@@ -236,6 +236,23 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     assert_eq!(answers[0].thread_ts.as_deref(), Some(card.ts.as_str()));
     assert!(answers[0].text.contains("T-2"), "{answers:#?}");
 
+    // Slack's latency and refused requests show in the metrics.
+    let metrics = reqwest::get(service.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("baton_platform_api_seconds")
+            && metrics.contains("method=\"chat.postMessage\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("baton_slack_requests_refused_total"),
+        "{metrics}"
+    );
+
     // A channel Baton was removed from: the reply is given up on at once, with
     // Slack's reason kept for `baton outbox --failed`, not retried forever.
     fake.fail_next("chat.postMessage", Failure::Error("channel_not_found"));
