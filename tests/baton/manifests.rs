@@ -76,3 +76,132 @@ fn the_slack_manifest_asks_for_what_the_adapter_uses() {
     );
     assert_eq!(settings["socket_mode_enabled"].as_bool(), Some(true));
 }
+
+/// Every YAML document in `manifests/` and its subfolders, with its file.
+fn all_documents() -> Vec<(String, Value)> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                found.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("manifests"), &mut files);
+    files.push(root.join("docker/compose.yml"));
+    let mut documents = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.strip_prefix(root).unwrap().display().to_string();
+        for document in serde_yaml::Deserializer::from_str(&text) {
+            let value = Value::deserialize(document)
+                .unwrap_or_else(|e| panic!("{name} is not valid YAML: {e}"));
+            documents.push((name.clone(), value));
+        }
+    }
+    documents
+}
+
+use serde::Deserialize;
+
+fn kind<'a>(documents: &'a [(String, Value)], kind: &str) -> &'a Value {
+    &documents
+        .iter()
+        .find(|(_, d)| d["kind"].as_str() == Some(kind))
+        .unwrap_or_else(|| panic!("no {kind} in manifests/"))
+        .1
+}
+
+#[test]
+fn the_kubernetes_manifests_agree_with_the_code() {
+    let documents = all_documents();
+    assert!(documents.len() >= 6, "{} documents", documents.len());
+
+    // Every variable they set is one Baton knows, and a valid value.
+    let mut env: Vec<(String, String)> = Vec::new();
+    for kind_name in ["ConfigMap", "Secret"] {
+        let document = kind(&documents, kind_name);
+        let data = document["data"]
+            .as_mapping()
+            .or(document["stringData"].as_mapping())
+            .unwrap();
+        for (key, value) in data {
+            let key = key.as_str().unwrap().to_owned();
+            assert!(key.starts_with("BATON_"), "{kind_name} sets {key}");
+            env.push((key, value.as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    let loaded = baton::settings::load(None, env.clone()).expect("the settings load");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    loaded.settings.defaults().expect("valid defaults");
+
+    // The container listens where the probes, the Service and Prometheus look.
+    let listen = &env
+        .iter()
+        .find(|(k, _)| k == "BATON_HTTP__LISTEN")
+        .unwrap()
+        .1;
+    let port: u64 = listen.rsplit(':').next().unwrap().parse().unwrap();
+    let deployment = kind(&documents, "Deployment");
+    let pod = &deployment["spec"]["template"];
+    let container = &pod["spec"]["containers"][0];
+    assert_eq!(container["ports"][0]["containerPort"].as_u64(), Some(port));
+    assert_eq!(container["ports"][0]["name"].as_str(), Some("http"));
+    assert_eq!(
+        container["livenessProbe"]["httpGet"]["path"].as_str(),
+        Some("/healthz")
+    );
+    assert_eq!(
+        container["readinessProbe"]["httpGet"]["path"].as_str(),
+        Some("/readyz")
+    );
+    assert_eq!(
+        pod["metadata"]["annotations"]["prometheus.io/port"].as_str(),
+        Some(port.to_string().as_str())
+    );
+    let service = kind(&documents, "Service");
+    assert_eq!(
+        service["spec"]["ports"][0]["targetPort"].as_str(),
+        Some("http")
+    );
+    assert!(deployment["spec"]["replicas"].as_u64() >= Some(2));
+    assert_eq!(
+        pod["spec"]["securityContext"]["runAsNonRoot"].as_bool(),
+        Some(true)
+    );
+    // The kubelet waits for the outbox's grace period (and the preStop delay).
+    let grace: u64 = env
+        .iter()
+        .find(|(k, _)| k == "BATON_SHUTDOWN_GRACE")
+        .map(|(_, v)| v.trim_end_matches('s').parse().unwrap())
+        .unwrap();
+    let termination = pod["spec"]["terminationGracePeriodSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        termination > grace + 5,
+        "{termination} s is too short for {grace} s"
+    );
+    kind(&documents, "PodDisruptionBudget");
+}
+
+#[test]
+fn docker_files_set_only_known_variables() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `BATON_X=value` (Dockerfile) or `BATON_X: value` (compose).
+    let pattern = regex::Regex::new(r#"(BATON_[A-Z_]+)\s*[=:]\s*"?([^"\s\\]*)"#).unwrap();
+    for file in ["docker/Dockerfile", "docker/compose.yml"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let env: Vec<(String, String)> = pattern
+            .captures_iter(&text)
+            .map(|c| (c[1].to_owned(), c[2].to_owned()))
+            .collect();
+        assert!(!env.is_empty(), "{file} sets no BATON_ variable");
+        let loaded = baton::settings::load(None, env).expect("the settings load");
+        assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
+    }
+}
