@@ -4,7 +4,7 @@
 //! matches the typographic one (`don't` and `don’t`), because chat clients
 //! autocorrect quotes. Placeholders keep the patterns readable: `<KEY>` is one task
 //! key, `<KEYS>` a list of keys (`T-4 and T-5`, `T-7, T-8 & T-9`), `<WHO>` a person
-//! (`@bob`, `me`, `myself`).
+//! (`@bob`, `me`, `myself`), `<HANDLE>` a handle.
 //!
 //! Patterns are compiled once, on first use, through [`patterns!`]; each module that
 //! declares patterns also gets a `compile_patterns` function so a unit test can prove
@@ -19,8 +19,12 @@ pub(super) const KEY: &str = r"\bt-\d{1,15}\b";
 pub(super) const KEYS: &str =
     r"\bt-\d{1,15}\b(?:(?:\s*,\s*(?:and\s+)?|\s*&\s*|\s+and\s+|\s+or\s+|\s+)t-\d{1,15}\b)*";
 
+/// A person's handle: `@alice`, or a Matrix user id `@alice:example.org` (with an
+/// optional port). A colon followed by a space (`@alice: please`) is punctuation.
+pub(super) const HANDLE: &str = r"@\w[\w.=/\-]*(?::\w[\w\-]*(?:\.\w[\w\-]*)*(?::\d{1,5})?)?";
+
 /// A person: a handle, or a word that means the author.
-pub(super) const WHO: &str = r"(?:@\w[\w.\-]*|\bme\b|\bmyself\b)";
+pub(super) const WHO: &str = r"(?:<HANDLE>|\bme\b|\bmyself\b)";
 
 /// Compiles a built-in pattern after expanding its placeholders.
 ///
@@ -36,6 +40,7 @@ pub(super) fn re(pattern: &str) -> Regex {
         .replace("<KEYS>", KEYS)
         .replace("<KEY>", KEY)
         .replace("<WHO>", WHO)
+        .replace("<HANDLE>", HANDLE)
         .replace(r"\b", r"(?-u:\b)");
     Regex::new(&format!("(?i){expanded}"))
         .unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))

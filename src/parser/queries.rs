@@ -46,7 +46,7 @@ patterns! {
     /// Words that make a question in a thread a question about the task.
     STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going)\b";
     /// Asking people, not Baton, to do something: "can someone merge this?".
-    PEOPLE_REQUEST = r"^(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|@\w[\w.\-]*)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|take|help|test|run|restart|rebase|fix)\b";
+    PEOPLE_REQUEST = r"^(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|take|help|test|run|restart|rebase|fix)\b";
 }
 
 /// Thanks and acknowledgements addressed to Baton need no answer.

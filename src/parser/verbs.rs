@@ -28,13 +28,13 @@ patterns! {
     /// Uses of "take" that are not about ownership: "take a look", "take a break".
     TAKE_OTHER = r"\b(?:take|taking|grab|grabbing)\s+(?:a\s+|some\s+)?(?:look|peek|glance|break|minute|second|moment|while|day|note|notes|pto|vacation|leave|care|lunch|coffee|call|meeting|walk|nap|rest|stab\s+at\s+lunch)\b";
     /// Someone else taking a task: "@bob will take T-15", "@ivy is taking it".
-    OTHER_TAKE = r"(@\w[\w.\-]*)\s+(?:(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)|(?:gets|takes|owns|now\s+owns|can\s+have|should\s+get|will\s+get|is\s+taking\s+over|takes\s+over))\b|\blet\s+(@\w[\w.\-]*)\s+(?:take|own|handle|have|grab|pick\s+up)\b";
+    OTHER_TAKE = r"(<HANDLE>)\s+(?:(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)|(?:gets|takes|owns|now\s+owns|can\s+have|should\s+get|will\s+get|is\s+taking\s+over|takes\s+over))\b|\blet\s+(<HANDLE>)\s+(?:take|own|handle|have|grab|pick\s+up)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
     ASSIGN = r"^(?:assign|reassign|re-assign|give|hand|handoff|hand-off|transfer|pass|delegate|route|assigning|reassigning|giving|handing|passing|transferring|delegating)\b|<KEYS>\s+(?:goes|go|should\s+go|is\s+going|are\s+going|moves?|is\s+moving|are\s+moving)\s+(?:over\s+)?to\s+@|\bhand(?:ing|ed|s)?\s+(?:<KEYS>\s+|it\s+|this\s+|that\s+)?(?:off|over)\b|\b(?:assigned|reassigned|handed\s+(?:off|over)|given|passed|transferred|delegated)\s+to\b|\b(?:assign|reassign)\s+(?:<KEYS>|it|this)\b|<KEYS>\s*(?:->|→|=>)\s*@";
     /// The receiving person: "to @bob", "for me", "-> @ivy".
     TO_WHO = r"(?:\bto|\bfor|\bonto|->|→)\s*(<WHO>)";
     /// Any handle.
-    HANDLE = r"@\w[\w.\-]*";
+    HANDLE = r"<HANDLE>";
     /// "me"/"myself" anywhere.
     ME = r"\b(?:me|myself)\b";
     /// Starting work: `start T-21`, "on it", "picking up T-21", "working on it".
