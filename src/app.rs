@@ -30,14 +30,7 @@ use crate::store::{Destination, Store};
 pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let defaults = settings.defaults().map_err(anyhow::Error::msg)?;
     let grace = parse_grace(&settings.shutdown_grace).map_err(anyhow::Error::msg)?;
-    if settings.matrix.is_configured() {
-        eprintln!(
-            "Matrix is configured, but this build of Baton has no Matrix adapter yet.\n\
-             To try Baton without a chat server: baton console"
-        );
-        return Ok(ExitCode::from(2));
-    }
-    if !settings.slack.is_configured() {
+    if !settings.slack.is_configured() && !settings.matrix.is_configured() {
         tracing::warn!(
             "no chat adapter is configured (set BATON_SLACK__BOT_TOKEN or BATON_MATRIX__HOMESERVER); \
              serving health and metrics only. To try Baton without a chat server: baton console"
@@ -79,6 +72,33 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         slack_routes = slack.routes;
         socket_mode = slack.socket_mode;
     }
+    let mut matrix = None;
+    if settings.matrix.is_configured() {
+        let (client, fresh_login) = chat::matrix::connect(&settings.matrix, &store)
+            .await
+            .context("cannot connect to Matrix")?;
+        let home_server = client
+            .user_id()
+            .map(|u| u.server_name().to_string())
+            .unwrap_or_default();
+        let inviters =
+            chat::matrix::InviterRules::new(&settings.matrix.allowed_inviters, &home_server);
+        worker = worker.with_outlet(
+            "matrix",
+            Arc::new(chat::matrix::MatrixOutlet::new(
+                client.clone(),
+                store.clone(),
+            )),
+        );
+        let bot = Arc::new(chat::matrix::MatrixBot::new(
+            client,
+            engine.clone(),
+            store.clone(),
+            inviters,
+        ));
+        adapters.push(("matrix", bot.connected()));
+        matrix = Some((bot, fresh_login));
+    }
     let mut router = http::router(http::HttpState {
         store: store.clone(),
         metrics,
@@ -111,6 +131,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         scheduler.run(ready, token).await;
         ("digest scheduler", Ok(()))
     });
+    if let Some((bot, fresh_login)) = matrix {
+        let token = shutdown.clone();
+        tasks.spawn(async move { ("Matrix sync", bot.run(fresh_login, token).await) });
+    }
     if let Some((bot, app_token)) = socket_mode {
         let token = shutdown.clone();
         tasks.spawn(async move {

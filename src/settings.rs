@@ -179,6 +179,12 @@ pub struct MatrixSettings {
     pub password: Option<SecretString>,
     /// Where the Matrix SDK keeps its state and encryption keys.
     pub store_dir: PathBuf,
+    /// Encrypts the SDK's store at rest; unset: the store is not encrypted.
+    pub store_passphrase: Option<SecretString>,
+    /// Who may invite the bot into rooms: comma-separated user ids with `*`
+    /// wildcards (`@*:example.org, @ops:partner.org`). Unset: anyone on the bot's
+    /// own homeserver.
+    pub allowed_inviters: String,
 }
 
 impl Default for MatrixSettings {
@@ -188,6 +194,8 @@ impl Default for MatrixSettings {
             user: None,
             password: None,
             store_dir: PathBuf::from("matrix-store"),
+            store_passphrase: None,
+            allowed_inviters: String::new(),
         }
     }
 }
@@ -216,6 +224,8 @@ const KNOWN_KEYS: &[&str] = &[
     "matrix.user",
     "matrix.password",
     "matrix.store_dir",
+    "matrix.store_passphrase",
+    "matrix.allowed_inviters",
 ];
 
 /// Settings with the warnings found while loading them (logged once logging is up).

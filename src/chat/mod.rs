@@ -2,5 +2,6 @@
 //! outbox messages back ([`crate::outbox::Outlet`]).
 
 pub mod console;
+pub mod matrix;
 pub mod normalize;
 pub mod slack;

@@ -181,6 +181,10 @@ pub trait Store: Send + Sync + 'static {
     /// A person's display name, when the platform told us one.
     async fn display_name(&self, person: &PersonId) -> StoreResult<Option<String>>;
 
+    /// Whether an inbound platform event was accepted before (an edit of it must not
+    /// run its command again).
+    async fn inbound_seen(&self, event_id: &str) -> StoreResult<bool>;
+
     /// Adapter state saved under `name` (JSON), if any.
     async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>>;
 

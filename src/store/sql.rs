@@ -249,6 +249,16 @@ macro_rules! impl_sql_store {
                 Ok(name.flatten())
             }
 
+            async fn inbound_seen(&self, event_id: &str) -> StoreResult<bool> {
+                let seen: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM inbound WHERE platform_event_id = $1",
+                )
+                .bind(event_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(seen > 0)
+            }
+
             async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM adapter_state WHERE name = $1")
                     .bind(name)

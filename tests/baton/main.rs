@@ -7,6 +7,7 @@ mod console;
 mod digests;
 mod engine_story;
 mod manifests;
+mod matrix;
 mod outbox_worker;
 mod replicas;
 mod slack;

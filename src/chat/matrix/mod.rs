@@ -1,0 +1,413 @@
+//! The Matrix adapter: a matrix-sdk client that logs in as the bot, syncs, hands
+//! messages, thread replies and reactions to the engine, and delivers the outbox.
+//!
+//! Baton's names for Matrix things: a room is `matrix:!abc` (room ids are opaque:
+//! version 12 ids have no server part, so they are never parsed), a person
+//! `matrix:@alice:example.org`.
+//!
+//! Event handlers run inside the SDK's sync loop, so they only queue what arrived;
+//! one worker applies it in order. The SDK saves its sync token before handlers run,
+//! so a crash can replay events: the engine's dedup by event id makes that harmless.
+
+mod format;
+mod outlet;
+mod session;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::OwnedUserId;
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::message::{
+    MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
+use matrix_sdk::{Client, Room, RoomState};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use outlet::MatrixOutlet;
+pub use session::{InviterRules, connect};
+
+use crate::domain::{PersonId, TaskKey};
+use crate::engine::{Engine, Inbound, InboundKind};
+use crate::store::Store;
+use crate::telemetry::error_chain;
+
+/// The Matrix room of a room id.
+pub fn room_of(room_id: &str) -> String {
+    format!("matrix:{room_id}")
+}
+
+/// The room id of a Matrix room; `None` for another platform's room.
+pub fn room_id_of(room: &str) -> Option<&str> {
+    room.strip_prefix("matrix:")
+}
+
+/// The person a Matrix user is.
+pub fn person_of(user: &str) -> PersonId {
+    PersonId::new("matrix", user)
+}
+
+/// The Matrix user a person is; `None` for another platform's person.
+pub fn user_of(person: &PersonId) -> Option<&str> {
+    (person.platform() == "matrix").then(|| person.handle())
+}
+
+/// What a handler saw, queued for the worker.
+enum Arrived {
+    Message(Box<OriginalSyncRoomMessageEvent>, Room),
+    Reaction(Box<OriginalSyncReactionEvent>, Room),
+}
+
+/// Matrix's inbound side.
+pub struct MatrixBot {
+    client: Client,
+    engine: Engine,
+    store: Arc<dyn Store>,
+    me: OwnedUserId,
+    inviters: InviterRules,
+    connected: Arc<AtomicBool>,
+}
+
+impl MatrixBot {
+    /// A bot for a logged-in client.
+    ///
+    /// # Panics
+    /// When the client is not logged in ([`connect`] returns logged-in clients).
+    pub fn new(
+        client: Client,
+        engine: Engine,
+        store: Arc<dyn Store>,
+        inviters: InviterRules,
+    ) -> Self {
+        let me = client
+            .user_id()
+            .expect("connect() logs the client in")
+            .to_owned();
+        Self {
+            client,
+            engine,
+            store,
+            me,
+            inviters,
+            connected: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Set once the first sync succeeded: `/readyz` reads it.
+    pub fn connected(&self) -> Arc<AtomicBool> {
+        self.connected.clone()
+    }
+
+    /// Syncs until `shutdown`: catches up first, then answers what arrives.
+    ///
+    /// At the very first start the catch-up is skipped (a new bot does not answer
+    /// a room's history); after a restart the SDK resumes from its saved sync token
+    /// and whatever arrived meanwhile is handled, once.
+    ///
+    /// # Errors
+    /// When the first sync fails.
+    pub async fn run(
+        self: Arc<Self>,
+        fresh_login: bool,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let client = self.client.clone();
+        if fresh_login {
+            client.sync_once(SyncSettings::default()).await?;
+            tracing::info!("first Matrix sync done; earlier messages are not answered");
+        }
+        let (sender, receiver) = mpsc::unbounded_channel::<Arrived>();
+        let queue = sender.clone();
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+            let queue = queue.clone();
+            async move {
+                let _ = queue.send(Arrived::Message(Box::new(event), room));
+            }
+        });
+        let queue = sender.clone();
+        client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
+            let queue = queue.clone();
+            async move {
+                let _ = queue.send(Arrived::Reaction(Box::new(event), room));
+            }
+        });
+        let inviters = self.inviters.clone();
+        client.add_event_handler(
+            move |event: StrippedRoomMemberEvent, room: Room, client: Client| {
+                let inviters = inviters.clone();
+                async move {
+                    if client.user_id() != Some(&*event.state_key)
+                        || event.content.membership != MembershipState::Invite
+                    {
+                        return;
+                    }
+                    tokio::spawn(answer_invite(room, event.sender.to_string(), inviters));
+                }
+            },
+        );
+        // Invites that came while Baton was away.
+        for room in client.invited_rooms() {
+            let inviter = match room.invite_details().await {
+                Ok(details) => details.inviter.map(|m| m.user_id().to_string()),
+                Err(_) => None,
+            };
+            tokio::spawn(answer_invite(
+                room,
+                inviter.unwrap_or_default(),
+                self.inviters.clone(),
+            ));
+        }
+
+        let worker = tokio::spawn(self.clone().apply_arrivals(receiver, shutdown.clone()));
+        let mut backoff = Duration::from_secs(1);
+        let mut first = true;
+        loop {
+            let settings = SyncSettings::default();
+            let synced = tokio::select! {
+                () = shutdown.cancelled() => break,
+                result = async {
+                    if first {
+                        // No long poll: readiness should not wait for news.
+                        client
+                            .sync_once(settings.clone().timeout(Duration::ZERO))
+                            .await
+                            .map(|_| ())?;
+                        self.connected.store(true, Ordering::Relaxed);
+                        tracing::info!(user = %self.me, "Matrix connected");
+                    }
+                    client.sync(settings).await
+                } => result,
+            };
+            first = false;
+            // `sync` only returns on an error: say so, wait, sync again.
+            if let Err(error) = synced {
+                self.connected.store(false, Ordering::Relaxed);
+                tracing::warn!(error = %error_chain(&error), wait = ?backoff, "Matrix sync failed; retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                first = true;
+            }
+        }
+        drop(sender);
+        let _ = worker.await;
+        Ok(())
+    }
+
+    /// Applies queued events in arrival order. A store failure is retried (the
+    /// sync token has moved on: this is the event's only chance).
+    async fn apply_arrivals(
+        self: Arc<Self>,
+        mut arrivals: mpsc::UnboundedReceiver<Arrived>,
+        shutdown: CancellationToken,
+    ) {
+        while let Some(arrived) = arrivals.recv().await {
+            let inbound = match self.inbound(arrived).await {
+                Ok(Some(inbound)) => inbound,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "cannot read a Matrix event; skipped");
+                    continue;
+                }
+            };
+            let mut wait = Duration::from_millis(200);
+            loop {
+                match self.engine.handle(&inbound).await {
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::error!(error = %error_chain(&error), event_id = %inbound.event_id, "a Matrix event failed; retrying");
+                        tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                }
+            }
+        }
+    }
+
+    /// What an event means for the engine; `None` when it is not for Baton.
+    async fn inbound(&self, arrived: Arrived) -> Result<Option<Inbound>, crate::store::StoreError> {
+        match arrived {
+            Arrived::Message(event, room) => self.message(*event, &room).await,
+            Arrived::Reaction(event, room) => {
+                if event.sender == self.me {
+                    return Ok(None);
+                }
+                let room_name = room_of(room.room_id().as_str());
+                let target = event.content.relates_to.event_id.to_string();
+                let Some(task) = self.store.task_with_card(&room_name, &target).await? else {
+                    return Ok(None);
+                };
+                Ok(Some(Inbound {
+                    event_id: format!("matrix:{}", event.event_id),
+                    platform: "matrix".to_owned(),
+                    room: room_name,
+                    room_name: display_name(&room).await,
+                    room_private: is_private(&room).await,
+                    author: person_of(event.sender.as_str()),
+                    kind: InboundKind::Reaction {
+                        emoji: crate::chat::normalize::plain(&event.content.relates_to.key),
+                        task,
+                    },
+                    message_id: Some(event.event_id.to_string()),
+                    permalink: Some(format::event_link(
+                        room.room_id().as_str(),
+                        event.event_id.as_str(),
+                    )),
+                    at: Utc::now(),
+                }))
+            }
+        }
+    }
+
+    async fn message(
+        &self,
+        event: OriginalSyncRoomMessageEvent,
+        room: &Room,
+    ) -> Result<Option<Inbound>, crate::store::StoreError> {
+        if event.sender == self.me || room.state() != RoomState::Joined {
+            return Ok(None);
+        }
+        let room_id = room.room_id().as_str().to_owned();
+        let room_name = room_of(&room_id);
+        let mut content = event.content.msgtype.clone();
+        let mut thread_task: Option<TaskKey> = None;
+        match &event.content.relates_to {
+            Some(Relation::Thread(thread)) => {
+                thread_task = self
+                    .store
+                    .task_with_card(&room_name, thread.event_id.as_str())
+                    .await?;
+            }
+            Some(Relation::Replacement(edit)) => {
+                // An edit of a command that was applied must not apply it again.
+                let original = format!("matrix:{}", edit.event_id);
+                if self.store.inbound_seen(&original).await? {
+                    self.note_edit_ignored(room, &event).await;
+                    return Ok(None);
+                }
+                content = edit.new_content.msgtype.clone();
+            }
+            _ => {}
+        }
+        let (body, html) = match &content {
+            MessageType::Text(text) => (text.body.clone(), text.formatted.clone()),
+            MessageType::Notice(_) => return Ok(None), // bots talk in notices
+            MessageType::Emote(emote) => (emote.body.clone(), emote.formatted.clone()),
+            _ => return Ok(None),
+        };
+        let html = html
+            .filter(|f| f.format == MessageFormat::Html)
+            .map(|f| f.body);
+        let mut text = crate::chat::normalize::matrix(&body, html.as_deref(), self.me.as_str());
+        // An intentional mention without a pill in the text still addresses Baton.
+        let mentioned = event
+            .content
+            .mentions
+            .as_ref()
+            .is_some_and(|m| m.user_ids.contains(&self.me));
+        if mentioned && !text.to_lowercase().contains("@baton") && !text.starts_with('!') {
+            text = format!("@baton {text}");
+        }
+        // A DM: marked direct, or just the person and the bot. (A room the bot has
+        // just joined may not know its member count yet: 0 is not 2.)
+        let dm = room.is_direct().await.unwrap_or(false) || room.joined_members_count() == 2;
+        Ok(Some(Inbound {
+            event_id: format!("matrix:{}", event.event_id),
+            platform: "matrix".to_owned(),
+            room: room_name,
+            room_name: display_name(room).await,
+            room_private: dm || is_private(room).await,
+            author: person_of(event.sender.as_str()),
+            kind: InboundKind::Message {
+                text,
+                thread_task,
+                dm,
+            },
+            message_id: Some(event.event_id.to_string()),
+            permalink: Some(format::event_link(&room_id, event.event_id.as_str())),
+            at: Utc::now(),
+        }))
+    }
+
+    /// Answers an edit of an applied command, in the command's room: once.
+    async fn note_edit_ignored(&self, room: &Room, event: &OriginalSyncRoomMessageEvent) {
+        use matrix_sdk::ruma::OwnedTransactionId;
+        use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+        let note = "That command was already applied; editing it does not run it again. Send a new command to change something.";
+        let content = RoomMessageEventContent::notice_plain(note);
+        // The edit's id as the transaction id: a replayed edit is answered once.
+        let txn = OwnedTransactionId::from(format!("baton-edit-{}", event.event_id));
+        if let Err(error) = room.send(content).with_transaction_id(txn).await {
+            tracing::warn!(error = %error_chain(&error), "cannot answer an edited command");
+        }
+    }
+}
+
+/// The room's name as people see it.
+async fn display_name(room: &Room) -> String {
+    match room.display_name().await {
+        Ok(name) => name.to_string(),
+        Err(_) => room.room_id().to_string(),
+    }
+}
+
+/// Whether notes from the room must stay among its members: DMs and rooms that are
+/// not public.
+async fn is_private(room: &Room) -> bool {
+    room.is_direct().await.unwrap_or(false) || room.is_public() != Some(true)
+}
+
+/// Joins a room when the inviter is allowed (with retries: the server can race the
+/// invite), refuses it otherwise.
+async fn answer_invite(room: Room, inviter: String, inviters: InviterRules) {
+    let room_id = room.room_id().to_owned();
+    if !inviters.allows(&inviter) {
+        tracing::warn!(%room_id, %inviter, "refused an invite from someone not on BATON_MATRIX__ALLOWED_INVITERS");
+        if let Err(error) = room.leave().await {
+            tracing::warn!(%room_id, error = %error_chain(&error), "cannot refuse an invite");
+        }
+        return;
+    }
+    let mut wait = Duration::from_secs(1);
+    for attempt in 1..=5 {
+        match room.join().await {
+            Ok(_) => {
+                tracing::info!(%room_id, %inviter, "joined a room");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%room_id, attempt, error = %error_chain(&error), "cannot join yet");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rooms_and_people_round_trip_without_parsing_ids() {
+        let room = room_of("!0TQ9GQ1IC5OBCfGje05hMYnphXC0fvKwv_U7JG3Qz1s");
+        assert_eq!(
+            room_id_of(&room),
+            Some("!0TQ9GQ1IC5OBCfGje05hMYnphXC0fvKwv_U7JG3Qz1s")
+        );
+        let bob = person_of("@bob:example.org");
+        assert_eq!(bob.as_str(), "matrix:@bob:example.org");
+        assert_eq!(user_of(&bob), Some("@bob:example.org"));
+        assert_eq!(user_of(&PersonId::new("slack", "@U1")), None);
+    }
+}

@@ -1,0 +1,175 @@
+//! Delivering outbox messages to Matrix.
+//!
+//! Every send uses `baton-<outbox id>` as its transaction id: the homeserver answers
+//! a repeated transaction id (same device) with the event it already made, so a
+//! retry after a crash never posts twice. Handoff DMs go to one direct room per
+//! person, created once (encrypted, marked in `m.direct`) and remembered.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use matrix_sdk::config::RequestConfig;
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+use matrix_sdk::ruma::events::Mentions;
+use matrix_sdk::ruma::events::relation::Thread;
+use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
+use matrix_sdk::{Client, Room};
+
+use super::format;
+use crate::domain::PersonId;
+use crate::outbox::{Delivered, DeliveryError, Outlet};
+use crate::store::{Destination, OutboxMessage, Store};
+use crate::telemetry::error_chain;
+
+/// Matrix's sending side of the outbox.
+pub struct MatrixOutlet {
+    client: Client,
+    store: Arc<dyn Store>,
+}
+
+impl MatrixOutlet {
+    pub fn new(client: Client, store: Arc<dyn Store>) -> Self {
+        Self { client, store }
+    }
+
+    /// The room a message goes to, and the card it replies under.
+    async fn target(
+        &self,
+        destination: &Destination,
+    ) -> Result<(Room, Option<OwnedEventId>), DeliveryError> {
+        match destination {
+            Destination::Dm(person) => Ok((self.dm_room(person).await?, None)),
+            Destination::Room { room, thread_task } => {
+                let room_id = super::room_id_of(room).ok_or_else(|| DeliveryError::Permanent {
+                    reason: format!("{room} is not a Matrix room"),
+                })?;
+                let room = self.joined(room_id).await?;
+                let mut root = None;
+                if let Some(task) = thread_task
+                    && let Some((home, Some(card))) =
+                        self.store.card_of(*task).await.map_err(store_failed)?
+                    && super::room_id_of(&home) == Some(room.room_id().as_str())
+                {
+                    root = OwnedEventId::try_from(card).ok();
+                }
+                Ok((room, root))
+            }
+        }
+    }
+
+    /// A joined room by id; joins it again if the SDK's store forgot it.
+    async fn joined(&self, room_id: &str) -> Result<Room, DeliveryError> {
+        let id = OwnedRoomId::try_from(room_id).map_err(|_| DeliveryError::Permanent {
+            reason: format!("`{room_id}` is not a room id"),
+        })?;
+        if let Some(room) = self.client.get_room(&id)
+            && room.state() == matrix_sdk::RoomState::Joined
+        {
+            return Ok(room);
+        }
+        self.client
+            .join_room_by_id(&id)
+            .await
+            .map_err(|e| classify(&e, "join the room"))
+    }
+
+    /// The person's DM room: the one remembered, else a new encrypted one.
+    async fn dm_room(&self, person: &PersonId) -> Result<Room, DeliveryError> {
+        if let Some(room_id) = self.store.dm_room(person).await.map_err(store_failed)? {
+            return self.joined(&room_id).await;
+        }
+        let user = super::user_of(person)
+            .and_then(|u| OwnedUserId::try_from(u).ok())
+            .ok_or_else(|| DeliveryError::Permanent {
+                reason: format!("{person} is not a Matrix user"),
+            })?;
+        let room = match self.client.get_dm_room(&user) {
+            Some(room) => room,
+            None => self
+                .client
+                .create_dm(&user)
+                .await
+                .map_err(|e| classify(&e, "create the DM room"))?,
+        };
+        self.store
+            .set_dm_room(person, room.room_id().as_str())
+            .await
+            .map_err(store_failed)?;
+        tracing::info!(%user, room = %room.room_id(), "opened a DM room");
+        Ok(room)
+    }
+}
+
+#[async_trait]
+impl Outlet for MatrixOutlet {
+    #[tracing::instrument(skip_all, fields(platform = "matrix", outbox_id = message.id))]
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        let (room, thread_root) = self.target(&message.destination).await?;
+        let mut content =
+            RoomMessageEventContent::notice_html(message.body.clone(), format::html(&message.body));
+        let mentioned: Vec<OwnedUserId> = format::mentioned_users(&message.body)
+            .into_iter()
+            .filter_map(|u| OwnedUserId::try_from(u).ok())
+            .filter(|u| Some(&**u) != self.client.user_id())
+            .collect();
+        content.mentions = Some(Mentions::with_user_ids(mentioned));
+        if let Some(root) = thread_root {
+            content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root)));
+        }
+        let txn = OwnedTransactionId::from(format!("baton-{}", message.id));
+        let sent = room
+            .send(content)
+            .with_transaction_id(txn)
+            // One attempt: the outbox retries, honouring the server's hint.
+            .with_request_config(RequestConfig::new().disable_retry())
+            .await
+            .map_err(|e| classify(&e, "send"))?;
+        Ok(Delivered {
+            platform_message_id: Some(sent.response.event_id.to_string()),
+        })
+    }
+}
+
+/// Whether a failure is worth retrying, with the server's rate-limit hint.
+fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
+    let reason = format!("cannot {what}: {}", error_chain(error));
+    let outcome = match error.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(limit)) => DeliveryError::Transient {
+            reason,
+            retry_after: match limit.retry_after.as_ref() {
+                Some(RetryAfter::Delay(delay)) => Some(*delay),
+                Some(RetryAfter::DateTime(at)) => {
+                    at.duration_since(std::time::SystemTime::now()).ok()
+                }
+                None => Some(Duration::from_secs(2)),
+            },
+        },
+        Some(
+            ErrorKind::Forbidden { .. } | ErrorKind::NotFound | ErrorKind::UnknownToken { .. },
+        ) => DeliveryError::Permanent { reason },
+        _ => DeliveryError::Transient {
+            reason,
+            retry_after: None,
+        },
+    };
+    let kind = match &outcome {
+        DeliveryError::Transient {
+            retry_after: Some(_),
+            ..
+        } => "rate_limited",
+        DeliveryError::Transient { .. } => "transient",
+        DeliveryError::Permanent { .. } => "permanent",
+    };
+    metrics::counter!("baton_delivery_failures_total", "platform" => "matrix", "reason" => kind)
+        .increment(1);
+    outcome
+}
+
+fn store_failed(error: crate::store::StoreError) -> DeliveryError {
+    DeliveryError::Transient {
+        reason: format!("the store failed: {}", error_chain(&error)),
+        retry_after: None,
+    }
+}

@@ -1,0 +1,495 @@
+//! `baton run` against a real Synapse (started once per run by `scripts/test`): the
+//! humans are matrix-sdk clients with their own encryption keys, in an encrypted
+//! room; the bot is the real binary.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::{Annotation, Thread};
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::member::MembershipState;
+use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::{Client, Room};
+use serde_json::{Value, json};
+
+use crate::helpers::{Service, TestDb};
+
+const PASSWORD: &str = "correct horse battery staple";
+const PR: &str = "https://github.com/acme/api/pull/1";
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The Synapse `scripts/test` started, or `None` (skip) outside CI.
+fn synapse() -> Option<(String, String)> {
+    match (
+        std::env::var("BATON_TEST_SYNAPSE_URL"),
+        std::env::var("BATON_TEST_SYNAPSE_SECRET"),
+    ) {
+        (Ok(url), Ok(secret)) => Some((url, secret)),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but no Synapse is running: run the tests with scripts/test")
+        }
+        _ => None,
+    }
+}
+
+/// Registers `localpart` through Synapse's shared-secret admin API.
+async fn register(url: &str, secret: &str, localpart: &str) -> OwnedUserId {
+    let http = reqwest::Client::new();
+    let endpoint = format!("{url}/_synapse/admin/v1/register");
+    let nonce: Value = http
+        .get(&endpoint)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nonce = nonce["nonce"].as_str().unwrap().to_owned();
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{nonce}\0{localpart}\0{PASSWORD}\0notadmin").as_bytes());
+    let mac: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let registered: Value = http
+        .post(&endpoint)
+        .json(
+            &json!({"nonce": nonce, "username": localpart, "password": PASSWORD,
+                      "admin": false, "mac": mac}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = registered["user_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("registering {localpart}: {registered}"));
+    UserId::parse(user).unwrap()
+}
+
+/// A person: a logged-in client with its own store (and so its own keys).
+struct Human {
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Human {
+    async fn login(url: &str, user: &UserId) -> Human {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::builder()
+            .homeserver_url(url)
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .unwrap();
+        client
+            .matrix_auth()
+            .login_username(user.as_str(), PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        let human = Human { client, _dir: dir };
+        human.sync().await; // uploads this device's keys
+        human
+    }
+
+    async fn sync(&self) {
+        self.client
+            .sync_once(SyncSettings::default().timeout(Duration::from_millis(500)))
+            .await
+            .unwrap();
+    }
+
+    fn room(&self, id: &RoomId) -> Room {
+        self.client.get_room(id).expect("a known room")
+    }
+
+    async fn say(&self, room: &RoomId, text: &str) {
+        self.room(room)
+            .send(RoomMessageEventContent::text_plain(text))
+            .await
+            .unwrap();
+    }
+}
+
+/// A message in a room, decrypted where possible.
+#[derive(Debug, Clone)]
+struct Said {
+    id: OwnedEventId,
+    sender: String,
+    body: String,
+    thread_root: Option<String>,
+}
+
+/// The messages of a room as `human` reads them, oldest first.
+async fn messages(human: &Human, room: &RoomId) -> Vec<Said> {
+    let room = human.room(room);
+    let mut options = MessagesOptions::backward();
+    options.limit = 100u32.into();
+    let page = room.messages(options).await.unwrap();
+    let mut said: Vec<Said> = page
+        .chunk
+        .iter()
+        .filter_map(|event| {
+            let value: Value = serde_json::from_str(event.raw().json().get()).ok()?;
+            // Still encrypted (the key has not arrived yet): counted, without a body.
+            if value["type"] != "m.room.message" && value["type"] != "m.room.encrypted" {
+                return None;
+            }
+            Some(Said {
+                id: OwnedEventId::try_from(value["event_id"].as_str()?).ok()?,
+                sender: value["sender"].as_str()?.to_owned(),
+                body: value["content"]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                thread_root: value["content"]["m.relates_to"]["event_id"]
+                    .as_str()
+                    .filter(|_| value["content"]["m.relates_to"]["rel_type"] == "m.thread")
+                    .map(str::to_owned),
+            })
+        })
+        .collect();
+    said.reverse();
+    said
+}
+
+/// Polls until `check` holds for the room's messages; the messages seen last.
+async fn wait_for_messages(
+    human: &Human,
+    room: &RoomId,
+    check: impl Fn(&[Said]) -> bool,
+) -> Vec<Said> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        human.sync().await;
+        let said = messages(human, room).await;
+        if check(&said) || tokio::time::Instant::now() > deadline {
+            return said;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn membership(human: &Human, room: &RoomId, user: &UserId) -> Option<MembershipState> {
+    human.sync().await;
+    let member = human.room(room).get_member(user).await.ok().flatten()?;
+    Some(member.membership().clone())
+}
+
+async fn wait_for_membership(
+    human: &Human,
+    room: &RoomId,
+    user: &UserId,
+    wanted: MembershipState,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        if membership(human, room, user).await == Some(wanted.clone()) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    false
+}
+
+/// `baton run` for the bot, started off the async runtime (it polls).
+async fn start_bot(
+    db: &TestDb,
+    url: &str,
+    bot: &UserId,
+    store: &std::path::Path,
+    inviters: &str,
+) -> Service {
+    let env = vec![
+        ("BATON_MATRIX__HOMESERVER", url.to_owned()),
+        ("BATON_MATRIX__USER", bot.to_string()),
+        ("BATON_MATRIX__PASSWORD", PASSWORD.to_owned()),
+        ("BATON_MATRIX__STORE_DIR", store.display().to_string()),
+        ("BATON_MATRIX__ALLOWED_INVITERS", inviters.to_owned()),
+    ];
+    let db_url = db.url.clone();
+    let service = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Service::start_with(&db_url, &env)
+    })
+    .await
+    .unwrap();
+    let ready = {
+        let address = service.address.clone();
+        tokio::task::spawn_blocking(move || {
+            let deadline = std::time::Instant::now() + PATIENCE;
+            while std::time::Instant::now() < deadline {
+                if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+                    use std::io::{Read, Write};
+                    let _ = write!(
+                        stream,
+                        "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    );
+                    let mut text = String::new();
+                    let _ = stream.read_to_string(&mut text);
+                    if text.starts_with("HTTP/1.1 200") {
+                        return true;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            false
+        })
+        .await
+        .unwrap()
+    };
+    assert!(ready, "the bot never became ready:\n{}", service.log());
+    service
+}
+
+fn export(db: &TestDb) -> Vec<Value> {
+    let output = crate::helpers::baton(&["export", "--database-url", &db.url], b"");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = format!("{:x}", rand_tag());
+    let names = ["baton", "alice", "bob", "carol", "mallory"];
+    let mut ids = Vec::new();
+    for name in names {
+        ids.push(register(&url, &secret, &format!("{name}-{tag}")).await);
+    }
+    let [bot, alice_id, bob_id, carol_id, mallory_id] = ids.try_into().unwrap();
+    let (alice, bob, carol, mallory) = (
+        Human::login(&url, &alice_id).await,
+        Human::login(&url, &bob_id).await,
+        Human::login(&url, &carol_id).await,
+        Human::login(&url, &mallory_id).await,
+    );
+
+    // Carol's encrypted team room, with alice and bob in it.
+    let mut request = CreateRoom::new();
+    request.name = Some("Billing".to_owned());
+    request.invite = vec![alice_id.clone(), bob_id.clone()];
+    request.initial_state = vec![
+        InitialStateEvent::with_empty_state_key(
+            RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = carol.client.create_room(request).await.unwrap();
+    let room_id = room.room_id().to_owned();
+    for human in [&alice, &bob] {
+        human.client.join_room_by_id(&room_id).await.unwrap();
+        human.sync().await;
+    }
+
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    // Only carol may invite the bot.
+    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
+    room.invite_user_by_id(&bot).await.unwrap();
+    assert!(
+        wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
+        "the bot did not accept carol's invite:\n{}",
+        service.log()
+    );
+    // Mallory is not on the allow-list: her invite is refused.
+    let mut request = CreateRoom::new();
+    request.invite = vec![bot.clone()];
+    let lair = mallory
+        .client
+        .create_room(request)
+        .await
+        .unwrap()
+        .room_id()
+        .to_owned();
+
+    carol.sync().await;
+    carol
+        .say(
+            &room_id,
+            &format!("!baton add Design the billing API for {alice_id}"),
+        )
+        .await;
+    carol
+        .say(
+            &room_id,
+            &format!("!baton add Implement billing client for {bob_id} after T-1"),
+        )
+        .await;
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.starts_with("T-2"))
+    })
+    .await;
+    assert!(
+        said.iter().any(|m| m.body.starts_with("T-2")),
+        "no card for T-2: {said:#?}\n{}",
+        service.log()
+    );
+    alice.sync().await;
+    alice.say(&room_id, &format!("!baton done T-1 {PR}")).await;
+
+    // Bob is invited to one DM room, with one message naming T-2, T-1 and the PR.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let dm_id = loop {
+        bob.sync().await;
+        let invited: Vec<Room> = bob
+            .client
+            .invited_rooms()
+            .into_iter()
+            .filter(|r| r.room_id() != room_id)
+            .collect();
+        if let Some(dm) = invited.first() {
+            assert_eq!(invited.len(), 1, "one DM room");
+            break dm.room_id().to_owned();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bob was never invited to a DM:\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    bob.client.join_room_by_id(&dm_id).await.unwrap();
+    let dm = wait_for_messages(&bob, &dm_id, |s| s.iter().any(|m| m.body.contains("T-2"))).await;
+    let from_bot: Vec<&Said> = dm.iter().filter(|m| m.sender == bot.as_str()).collect();
+    assert_eq!(from_bot.len(), 1, "one DM: {dm:#?}\n{}", service.log());
+    for needle in ["T-2", "T-1", PR] {
+        assert!(from_bot[0].body.contains(needle), "{needle}: {dm:#?}");
+    }
+    assert!(
+        bob.room(&dm_id)
+            .latest_encryption_state()
+            .await
+            .unwrap()
+            .is_encrypted()
+    );
+
+    assert_eq!(
+        membership(&mallory, &lair, &bot).await,
+        Some(MembershipState::Leave),
+        "mallory's invite was refused"
+    );
+
+    // A restart keeps the device and answers nothing twice.
+    let before_room = messages(&carol, &room_id).await;
+    let output = service.terminate();
+    assert!(output.status.success());
+    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
+    assert!(
+        service.log().contains("restored the Matrix session"),
+        "{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    carol.sync().await;
+    let after_room = messages(&carol, &room_id).await;
+    assert_eq!(
+        after_room.len(),
+        before_room.len(),
+        "nothing was answered twice: {:#?}\n{}",
+        &after_room[before_room.len().min(after_room.len())..],
+        service.log()
+    );
+    assert_eq!(
+        messages(&bob, &dm_id)
+            .await
+            .iter()
+            .filter(|m| m.sender == bot.as_str())
+            .count(),
+        1
+    );
+
+    // A reply in T-3's thread adds a dependency; ✅ on T-2's card finishes it.
+    carol
+        .say(
+            &room_id,
+            &format!("!baton add Write the billing docs for {carol_id}"),
+        )
+        .await;
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .any(|m| m.body.starts_with("T-3") && m.thread_root.is_none())
+    })
+    .await;
+    let card = |key: &str| {
+        said.iter()
+            .find(|m| {
+                m.sender == bot.as_str() && m.thread_root.is_none() && m.body.starts_with(key)
+            })
+            .unwrap_or_else(|| panic!("no card for {key}: {said:#?}"))
+            .id
+            .clone()
+    };
+    let (t2_card, t3_card) = (card("T-2"), card("T-3"));
+    let mut reply = RoomMessageEventContent::text_plain("this depends on T-2");
+    reply.relates_to = Some(Relation::Thread(Thread::plain(
+        t3_card.clone(),
+        t3_card.clone(),
+    )));
+    carol.room(&room_id).send(reply).await.unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let tasks = export(&db);
+        let t3 = tasks.iter().find(|t| t["key"] == "T-3");
+        if t3.is_some_and(|t| t["depends_on"].to_string().contains("T-2")) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the thread reply added no dependency: {tasks:#?}\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    bob.sync().await;
+    bob.room(&room_id)
+        .send(ReactionEventContent::new(Annotation::new(
+            t2_card,
+            "✅".to_owned(),
+        )))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let tasks = export(&db);
+        if tasks
+            .iter()
+            .any(|t| t["key"] == "T-2" && t["status"] == "done")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ✅ did not finish T-2:\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(service.terminate().status.success());
+}
+
+/// A per-run tag, so that every run registers fresh users.
+fn rand_tag() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    nanos ^ u64::from(std::process::id())
+}
