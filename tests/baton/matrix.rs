@@ -13,7 +13,9 @@ use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::{Annotation, Thread};
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::member::MembershipState;
-use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::room::message::{
+    Relation, ReplacementMetadata, RoomMessageEventContent,
+};
 use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 use serde_json::{Value, json};
@@ -406,6 +408,27 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         &after_room[before_room.len().min(after_room.len())..],
         service.log()
     );
+    // Editing a command that was applied does not apply it again: Baton says so.
+    let command = after_room
+        .iter()
+        .find(|m| m.sender == carol_id.as_str() && m.body.contains("Design the billing API"))
+        .expect("carol's first command")
+        .id
+        .clone();
+    let edit = RoomMessageEventContent::text_plain(format!(
+        "!baton add Design the billing API v2 for {alice_id}"
+    ))
+    .make_replacement(ReplacementMetadata::new(command, None));
+    carol.room(&room_id).send(edit).await.unwrap();
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter().any(|m| m.body.contains("already applied"))
+    })
+    .await;
+    assert!(
+        said.iter().any(|m| m.body.contains("already applied")),
+        "{said:#?}"
+    );
+    assert_eq!(export(&db).len(), 2, "the edit made no task");
     assert_eq!(
         messages(&bob, &dm_id)
             .await
