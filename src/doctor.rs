@@ -65,10 +65,7 @@ pub async fn examine(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
         findings.push(finding);
     }
     if settings.matrix.is_configured() {
-        findings.push(Finding::bad(
-            "matrix",
-            "Matrix is configured, but this build has no Matrix adapter yet. Fix: unset BATON_MATRIX__HOMESERVER for now.",
-        ));
+        findings.extend(matrix(&settings.matrix).await);
     }
     findings
 }
@@ -172,6 +169,62 @@ async fn slack(settings: &Settings) -> Option<Finding> {
             ),
         ),
     })
+}
+
+/// The homeserver answers, the credentials are set, the store can be written.
+/// Logging in is left to `baton run`: each login is a new device.
+async fn matrix(matrix: &crate::settings::MatrixSettings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let homeserver = matrix.homeserver.as_deref().unwrap_or_default();
+    let missing: Vec<&str> = [
+        ("BATON_MATRIX__USER", matrix.user.is_none()),
+        ("BATON_MATRIX__PASSWORD", matrix.password.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        findings.push(Finding::bad(
+            "matrix",
+            format!(
+                "{} not set. Fix: set the bot account's user id (@baton:example.org) and password.",
+                missing.join(" and ")
+            ),
+        ));
+    }
+    let reached = match matrix_sdk::Client::builder()
+        .homeserver_url(homeserver)
+        .build()
+        .await
+    {
+        Ok(client) => client
+            .server_versions()
+            .await
+            .map(|versions| versions.len())
+            .map_err(|e| error_chain(&e)),
+        Err(e) => Err(error_chain(&e)),
+    };
+    findings.push(match reached {
+        Ok(_) => Finding::ok("matrix homeserver", format!("{homeserver} answers")),
+        Err(e) => Finding::bad(
+            "matrix homeserver",
+            format!("cannot reach {homeserver}: {e}. Fix: check BATON_MATRIX__HOMESERVER (e.g. https://matrix.example.org) and the network."),
+        ),
+    });
+    let store = &matrix.store_dir;
+    let writable = std::fs::create_dir_all(store).and_then(|()| {
+        let probe = store.join(".baton-doctor");
+        std::fs::write(&probe, b"ok")?;
+        std::fs::remove_file(probe)
+    });
+    findings.push(match writable {
+        Ok(()) => Finding::ok("matrix store", format!("{} is writable", store.display())),
+        Err(e) => Finding::bad(
+            "matrix store",
+            format!("cannot write {}: {e}. Fix: point BATON_MATRIX__STORE_DIR at a writable, persistent directory (it holds the encryption keys).", store.display()),
+        ),
+    });
+    findings
 }
 
 /// Prints the findings; true when nothing is wrong.

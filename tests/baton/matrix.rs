@@ -516,3 +516,37 @@ fn rand_tag() -> u64 {
         .as_nanos() as u64;
     nanos ^ u64::from(std::process::id())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_homeserver_and_the_store() {
+    let Some((url, _)) = synapse() else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    let doctor = |homeserver: String| {
+        let (db_url, store) = (db.url.clone(), store.path().display().to_string());
+        tokio::task::spawn_blocking(move || {
+            crate::helpers::baton_command()
+                .args(["doctor", "--database-url", &db_url])
+                .env("BATON_MATRIX__HOMESERVER", homeserver)
+                .env("BATON_MATRIX__USER", "@baton:localhost")
+                .env("BATON_MATRIX__PASSWORD", PASSWORD)
+                .env("BATON_MATRIX__STORE_DIR", store)
+                .output()
+                .unwrap()
+        })
+    };
+    let good = doctor(url).await.unwrap();
+    let report = String::from_utf8_lossy(&good.stdout);
+    assert!(good.status.success(), "{report}");
+    assert!(report.contains("answers"), "{report}");
+    let wrong = doctor("http://127.0.0.1:1".to_owned()).await.unwrap();
+    let report = String::from_utf8_lossy(&wrong.stdout);
+    assert!(!wrong.status.success(), "{report}");
+    assert!(
+        report.contains("FAIL  matrix homeserver") && report.contains("Fix:"),
+        "{report}"
+    );
+    assert!(!report.contains(PASSWORD), "the password is never printed");
+}
