@@ -74,30 +74,23 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     }
     let mut matrix = None;
     if settings.matrix.is_configured() {
-        let (client, fresh_login) = chat::matrix::connect(&settings.matrix, &store)
-            .await
-            .context("cannot connect to Matrix")?;
-        let home_server = client
-            .user_id()
-            .map(|u| u.server_name().to_string())
-            .unwrap_or_default();
-        let inviters =
-            chat::matrix::InviterRules::new(&settings.matrix.allowed_inviters, &home_server);
-        worker = worker.with_outlet(
-            "matrix",
-            Arc::new(chat::matrix::MatrixOutlet::new(
-                client.clone(),
-                store.clone(),
-            )),
-        );
-        let bot = Arc::new(chat::matrix::MatrixBot::new(
-            client,
-            engine.clone(),
-            store.clone(),
-            inviters,
-        ));
-        adapters.push(("matrix", bot.connected()));
-        matrix = Some((bot, fresh_login));
+        let outlet = Arc::new(chat::matrix::MatrixOutletSlot::default());
+        worker = worker.with_outlet("matrix", outlet.clone());
+        let connected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        adapters.push(("matrix", connected.clone()));
+        // Replicas share Postgres and take turns; SQLite means one process.
+        let lease_holder = settings
+            .database_url
+            .starts_with("postgres")
+            .then(|| format!("{}-{}", hostname(), std::process::id()));
+        matrix = Some(chat::matrix::MatrixRunner {
+            settings: settings.matrix.clone(),
+            store: store.clone(),
+            engine: engine.clone(),
+            outlet,
+            connected,
+            lease_holder,
+        });
     }
     let mut router = http::router(http::HttpState {
         store: store.clone(),
@@ -131,9 +124,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         scheduler.run(ready, token).await;
         ("digest scheduler", Ok(()))
     });
-    if let Some((bot, fresh_login)) = matrix {
+    if let Some(runner) = matrix {
         let token = shutdown.clone();
-        tasks.spawn(async move { ("Matrix sync", bot.run(fresh_login, token).await) });
+        tasks.spawn(async move { ("Matrix", runner.run(token).await) });
     }
     if let Some((bot, app_token)) = socket_mode {
         let token = shutdown.clone();
@@ -232,6 +225,16 @@ async fn start_slack(
         routes,
         socket_mode,
     })
+}
+
+/// This machine's name, for telling replicas apart in the lease table.
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "baton".to_owned())
 }
 
 /// `10`, `10s` or `500ms`.

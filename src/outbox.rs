@@ -58,6 +58,12 @@ pub trait Outlet: Send + Sync {
     /// # Errors
     /// [`DeliveryError`] saying whether a retry can help.
     async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError>;
+
+    /// Whether this process delivers for the platform now. A replica that is not
+    /// the Matrix leader leaves Matrix messages to the leader instead of failing them.
+    fn is_active(&self) -> bool {
+        true
+    }
 }
 
 /// What one delivery attempt came to.
@@ -98,7 +104,12 @@ impl OutboxWorker {
     #[tracing::instrument(skip_all)]
     pub async fn try_deliver_one(&self) -> Result<Option<Attempt>, StoreError> {
         let now = self.clock.now();
-        let platforms: Vec<&str> = self.outlets.keys().map(String::as_str).collect();
+        let platforms: Vec<&str> = self
+            .outlets
+            .iter()
+            .filter(|(_, outlet)| outlet.is_active())
+            .map(|(platform, _)| platform.as_str())
+            .collect();
         if platforms.is_empty() {
             return Ok(None);
         }

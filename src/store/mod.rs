@@ -185,6 +185,19 @@ pub trait Store: Send + Sync + 'static {
     /// run its command again).
     async fn inbound_seen(&self, event_id: &str) -> StoreResult<bool>;
 
+    /// Takes or renews lease `name` for `holder` until `until`; `false` while
+    /// another holder's lease has not expired at `now`.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Gives a lease up (at shutdown), so another replica need not wait it out.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
     /// Adapter state saved under `name` (JSON), if any.
     async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>>;
 

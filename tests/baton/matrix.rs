@@ -550,3 +550,78 @@ async fn doctor_checks_the_homeserver_and_the_store() {
     );
     assert!(!report.contains(PASSWORD), "the password is never printed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_postgres_take_turns_syncing_and_one_takes_over_when_the_other_dies() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let tag = format!("{:x}", rand_tag());
+    let bot = register(&url, &secret, &format!("baton-{tag}")).await;
+    let carol_id = register(&url, &secret, &format!("carol-{tag}")).await;
+    let carol = Human::login(&url, &carol_id).await;
+    let (store_a, store_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = start_bot(&db, &url, &bot, store_a.path(), carol_id.as_str()).await;
+    let second = start_bot(&db, &url, &bot, store_b.path(), carol_id.as_str()).await;
+    let holding = |service: &Service| service.log().contains("holding the Matrix lease");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        holding(&first) != holding(&second),
+        "exactly one replica syncs:\n{}\n---\n{}",
+        first.log(),
+        second.log()
+    );
+    let (leader, standby) = if holding(&first) {
+        (first, second)
+    } else {
+        (second, first)
+    };
+
+    let mut request = CreateRoom::new();
+    request.invite = vec![bot.clone()];
+    let room_id = carol
+        .client
+        .create_room(request)
+        .await
+        .unwrap()
+        .room_id()
+        .to_owned();
+    assert!(
+        wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
+        "{}",
+        leader.log()
+    );
+    carol.say(&room_id, "!baton add Task one for me").await;
+    wait_for_messages(&carol, &room_id, |s| {
+        s.iter().any(|m| m.body.starts_with("T-1"))
+    })
+    .await;
+
+    // The leader dies without a word; the standby takes the lease and carries on.
+    leader.kill();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !holding(&standby) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the standby never took over:\n{}",
+            standby.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    carol.say(&room_id, "!baton add Task two for me").await;
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter().any(|m| m.body.starts_with("T-2"))
+    })
+    .await;
+    let cards = |key: &str| {
+        said.iter()
+            .filter(|m| m.sender == bot.as_str() && m.body.starts_with(key))
+            .count()
+    };
+    assert_eq!(cards("T-1"), 1, "{said:#?}\n{}", standby.log());
+    assert_eq!(cards("T-2"), 1, "{said:#?}\n{}", standby.log());
+    assert!(standby.terminate().status.success());
+}

@@ -11,6 +11,7 @@
 
 mod format;
 mod outlet;
+mod runner;
 mod session;
 
 use std::sync::Arc;
@@ -29,7 +30,8 @@ use matrix_sdk::{Client, Room, RoomState};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-pub use outlet::MatrixOutlet;
+pub use outlet::{MatrixOutlet, MatrixOutletSlot};
+pub use runner::MatrixRunner;
 pub use session::{InviterRules, connect};
 
 use crate::domain::{PersonId, TaskKey};
@@ -74,7 +76,7 @@ pub struct MatrixBot {
 }
 
 impl MatrixBot {
-    /// A bot for a logged-in client.
+    /// A bot for a logged-in client; `connected` is set once its first sync is done.
     ///
     /// # Panics
     /// When the client is not logged in ([`connect`] returns logged-in clients).
@@ -83,6 +85,7 @@ impl MatrixBot {
         engine: Engine,
         store: Arc<dyn Store>,
         inviters: InviterRules,
+        connected: Arc<AtomicBool>,
     ) -> Self {
         let me = client
             .user_id()
@@ -94,13 +97,8 @@ impl MatrixBot {
             store,
             me,
             inviters,
-            connected: Arc::new(AtomicBool::new(false)),
+            connected,
         }
-    }
-
-    /// Set once the first sync succeeded: `/readyz` reads it.
-    pub fn connected(&self) -> Arc<AtomicBool> {
-        self.connected.clone()
     }
 
     /// Syncs until `shutdown`: catches up first, then answers what arrives.

@@ -132,6 +132,46 @@ impl Outlet for MatrixOutlet {
     }
 }
 
+/// The Matrix outlet of this process, while it is connected. Under a lease only
+/// the leader holds one; the others leave Matrix messages in the outbox for it.
+#[derive(Default)]
+pub struct MatrixOutletSlot {
+    outlet: std::sync::RwLock<Option<Arc<MatrixOutlet>>>,
+}
+
+impl MatrixOutletSlot {
+    pub fn set(&self, outlet: Option<MatrixOutlet>) {
+        *self
+            .outlet
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = outlet.map(Arc::new);
+    }
+
+    fn get(&self) -> Option<Arc<MatrixOutlet>> {
+        self.outlet
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait]
+impl Outlet for MatrixOutletSlot {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        match self.get() {
+            Some(outlet) => outlet.deliver(message).await,
+            None => Err(DeliveryError::Transient {
+                reason: "Matrix is not connected in this process".to_owned(),
+                retry_after: Some(Duration::from_secs(5)),
+            }),
+        }
+    }
+
+    fn is_active(&self) -> bool {
+        self.get().is_some()
+    }
+}
+
 /// Whether a failure is worth retrying, with the server's rate-limit hint.
 fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
     let reason = format!("cannot {what}: {}", error_chain(error));

@@ -88,19 +88,16 @@ pub async fn connect(
     };
     let store_exists = has_files(store_dir);
     if let Some(session) = saved.filter(|_| store_exists) {
-        let client = build(homeserver, store_dir, passphrase.as_deref()).await?;
         let device = session.meta.device_id.clone();
-        client
-            .restore_session(session)
-            .await
-            .context("cannot restore the Matrix session")?;
-        match client.whoami().await {
-            Ok(_) => {
+        match restore(homeserver, store_dir, passphrase.as_deref(), session).await {
+            Ok(client) => {
                 tracing::info!(%device, "restored the Matrix session");
                 return Ok((client, false));
             }
+            // Another replica's device, a revoked token, a store of another device:
+            // start over as a new device.
             Err(error) => {
-                tracing::warn!(error = %crate::telemetry::error_chain(&error), "the saved Matrix session no longer works; logging in again as a new device");
+                tracing::warn!(error = %format!("{error:#}"), "the saved Matrix session does not work here; logging in as a new device");
             }
         }
     } else if store_exists {
@@ -150,6 +147,25 @@ pub async fn connect(
         ),
     }
     Ok((client, true))
+}
+
+/// A client on the existing store with the saved session, checked with the server.
+async fn restore(
+    homeserver: &str,
+    store_dir: &Path,
+    passphrase: Option<&str>,
+    session: MatrixSession,
+) -> anyhow::Result<Client> {
+    let client = build(homeserver, store_dir, passphrase).await?;
+    client
+        .restore_session(session)
+        .await
+        .context("the store belongs to another session")?;
+    client
+        .whoami()
+        .await
+        .context("the homeserver does not accept the saved token")?;
+    Ok(client)
 }
 
 async fn saved_exists(store: &Arc<dyn Store>) -> bool {
