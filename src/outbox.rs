@@ -50,6 +50,28 @@ pub enum DeliveryError {
     Permanent { reason: String },
 }
 
+impl DeliveryError {
+    /// The store failed while a delivery was being prepared: worth retrying.
+    pub fn store(error: &StoreError) -> Self {
+        DeliveryError::Transient {
+            reason: format!("the store failed: {}", error_chain(error)),
+            retry_after: None,
+        }
+    }
+
+    /// The `reason` label of `baton_delivery_failures_total`.
+    fn kind(&self) -> &'static str {
+        match self {
+            DeliveryError::Transient {
+                retry_after: Some(_),
+                ..
+            } => "rate_limited",
+            DeliveryError::Transient { .. } => "transient",
+            DeliveryError::Permanent { .. } => "permanent",
+        }
+    }
+}
+
 /// A platform adapter's sending side.
 #[async_trait]
 pub trait Outlet: Send + Sync {
@@ -122,6 +144,10 @@ impl OutboxWorker {
                 reason: format!("no {} adapter is running", message.platform),
             }),
         };
+        if let Err(error) = &result {
+            metrics::counter!("baton_delivery_failures_total", "platform" => message.platform.clone(), "reason" => error.kind())
+                .increment(1);
+        }
         let attempt = match result {
             Ok(delivered) => {
                 let id = delivered.platform_message_id.as_deref();

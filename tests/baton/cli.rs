@@ -236,18 +236,34 @@ async fn readiness_follows_the_database_and_the_process_stays_up() {
 }
 
 #[test]
-fn run_refuses_an_adapter_this_build_does_not_have() {
+fn run_stops_with_a_clear_reason_when_an_adapter_cannot_start() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("db.db").display());
     let mut command = baton_command();
     command
         .args(["run", "--database-url", &url])
-        .env("BATON_MATRIX__HOMESERVER", "http://127.0.0.1:1");
+        .env("BATON_HTTP__LISTEN", "127.0.0.1:0")
+        .env("BATON_MATRIX__HOMESERVER", "http://127.0.0.1:1")
+        .env("BATON_MATRIX__STORE_DIR", dir.path().join("store"));
 
     let output = command.output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{log}");
+    assert!(log.contains("BATON_MATRIX__USER is not set"), "{log}");
 
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no Matrix adapter yet"));
+    let mut command = baton_command();
+    command
+        .args(["run", "--database-url", &url])
+        .env("BATON_HTTP__LISTEN", "127.0.0.1:0")
+        .env("BATON_SLACK__BOT_TOKEN", "xoxb-1")
+        .env("BATON_SLACK__API_URL", "http://127.0.0.1:1/api/");
+    let output = command.output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{log}");
+    assert!(
+        log.contains("BATON_SLACK__APP_TOKEN"),
+        "how to receive events: {log}"
+    );
 }
 
 #[test]

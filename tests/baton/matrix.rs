@@ -16,7 +16,7 @@ use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::{
     Relation, ReplacementMetadata, RoomMessageEventContent,
 };
-use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 use serde_json::{Value, json};
 
@@ -114,6 +114,14 @@ impl Human {
 
     fn room(&self, id: &RoomId) -> Room {
         self.client.get_room(id).expect("a known room")
+    }
+
+    /// A new unencrypted room inviting `guest`.
+    async fn open_room(&self, guest: &UserId) -> OwnedRoomId {
+        let mut request = CreateRoom::new();
+        request.invite = vec![guest.to_owned()];
+        let room = self.client.create_room(request).await.unwrap();
+        room.room_id().to_owned()
     }
 
     async fn say(&self, room: &RoomId, text: &str) {
@@ -255,6 +263,28 @@ async fn start_bot(
     service
 }
 
+/// Polls the exported tasks until `check` holds; fails naming `what` otherwise.
+async fn wait_for_tasks(
+    db: &TestDb,
+    service: &Service,
+    what: &str,
+    check: impl Fn(&[Value]) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let tasks = export(db);
+        if check(&tasks) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited in vain for {what}: {tasks:#?}\n{}",
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 fn export(db: &TestDb) -> Vec<Value> {
     let output = crate::helpers::baton(&["export", "--database-url", &db.url], b"");
     String::from_utf8_lossy(&output.stdout)
@@ -310,15 +340,7 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         service.log()
     );
     // Mallory is not on the allow-list: her invite is refused.
-    let mut request = CreateRoom::new();
-    request.invite = vec![bot.clone()];
-    let lair = mallory
-        .client
-        .create_room(request)
-        .await
-        .unwrap()
-        .room_id()
-        .to_owned();
+    let lair = mallory.open_room(&bot).await;
 
     carol.sync().await;
     carol
@@ -466,20 +488,17 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         t3_card.clone(),
     )));
     carol.room(&room_id).send(reply).await.unwrap();
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let tasks = export(&db);
-        let t3 = tasks.iter().find(|t| t["key"] == "T-3");
-        if t3.is_some_and(|t| t["depends_on"].to_string().contains("T-2")) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the thread reply added no dependency: {tasks:#?}\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_for_tasks(
+        &db,
+        &service,
+        "the thread reply to add a dependency",
+        |tasks| {
+            tasks
+                .iter()
+                .any(|t| t["key"] == "T-3" && t["depends_on"].to_string().contains("T-2"))
+        },
+    )
+    .await;
     bob.sync().await;
     bob.room(&room_id)
         .send(ReactionEventContent::new(Annotation::new(
@@ -488,22 +507,12 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         )))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let tasks = export(&db);
-        if tasks
+    wait_for_tasks(&db, &service, "the ✅ to finish T-2", |tasks| {
+        tasks
             .iter()
             .any(|t| t["key"] == "T-2" && t["status"] == "done")
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the ✅ did not finish T-2:\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    })
+    .await;
     assert!(service.terminate().status.success());
 }
 
@@ -580,15 +589,7 @@ async fn replicas_on_postgres_take_turns_syncing_and_one_takes_over_when_the_oth
         (second, first)
     };
 
-    let mut request = CreateRoom::new();
-    request.invite = vec![bot.clone()];
-    let room_id = carol
-        .client
-        .create_room(request)
-        .await
-        .unwrap()
-        .room_id()
-        .to_owned();
+    let room_id = carol.open_room(&bot).await;
     assert!(
         wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
         "{}",

@@ -317,7 +317,7 @@ async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects()
     );
     for (i, (user, text)) in STORY.iter().enumerate() {
         let payload = slack_fake::command(user, CHANNEL, text, &format!("trigger-{i}"));
-        let envelope = fake.send_envelope("slash_commands", payload, 0);
+        let envelope = fake.send_envelope("slash_commands", payload);
         assert!(
             fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await,
             "{text} was not acknowledged:\n{}",
@@ -354,7 +354,7 @@ async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects()
                "text": "<@U0BATON> done T-2", "ts": "1800000000.000200"}),
     );
     let before = fake.connections();
-    let envelope = fake.send_envelope("events_api", done.clone(), 0);
+    let envelope = fake.send_envelope("events_api", done.clone());
     fake.disconnect_all(false);
     assert!(
         fake.wait_until(PATIENCE, |f| f.connections() > before)
@@ -383,7 +383,7 @@ async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects()
         json!({"type": "message", "channel": CHANNEL, "channel_type": "channel", "user": BOB,
                "text": "<@U0BATON> done T-2", "ts": "1800000000.000200"}),
     );
-    let envelope = fake.send_envelope("events_api", same_message, 0);
+    let envelope = fake.send_envelope("events_api", same_message);
     assert!(fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await);
     assert!(
         fake.wait_until(PATIENCE, |f| !f.dms_to(DAN).is_empty())
@@ -417,7 +417,7 @@ async fn socket_mode_runs_the_handoff_story_through_rate_limits_and_reconnects()
                "event_ts": "1800000000.000300"}),
     );
     let before = fake.posted().len();
-    let envelope = fake.send_envelope("events_api", reaction, 0);
+    let envelope = fake.send_envelope("events_api", reaction);
     assert!(fake.wait_until(PATIENCE, |f| f.acked(&envelope)).await);
     assert!(
         fake.wait_until(PATIENCE, |f| f.posted().len() > before)

@@ -160,11 +160,23 @@ impl FakeSlack {
         self.state.lock().unwrap().connections
     }
 
-    /// Sends an envelope on the newest open Socket Mode connection; its id.
-    pub fn send_envelope(&self, kind: &str, payload: Value, retry_attempt: u32) -> String {
-        let mut state = self.state.lock().unwrap();
-        state.next_ts += 1;
-        let id = format!("envelope-{}", state.next_ts);
+    /// Sends a new envelope on the newest open Socket Mode connection; its id.
+    pub fn send_envelope(&self, kind: &str, payload: Value) -> String {
+        let id = {
+            let mut state = self.state.lock().unwrap();
+            state.next_ts += 1;
+            format!("envelope-{}", state.next_ts)
+        };
+        self.push_envelope(&id, kind, payload, 0);
+        id
+    }
+
+    /// Sends an envelope again, as Slack does when it saw no acknowledgement.
+    pub fn resend_envelope(&self, id: &str, kind: &str, payload: Value) {
+        self.push_envelope(id, kind, payload, 1);
+    }
+
+    fn push_envelope(&self, id: &str, kind: &str, payload: Value, retry_attempt: u32) {
         let frame = json!({
             "envelope_id": id,
             "type": kind,
@@ -173,28 +185,7 @@ impl FakeSlack {
             "retry_attempt": retry_attempt,
             "retry_reason": if retry_attempt > 0 { "timeout" } else { "" },
         });
-        state.sockets.retain(|socket| !socket.is_closed());
-        let socket = state
-            .sockets
-            .last()
-            .expect("an open Socket Mode connection");
-        socket
-            .send(Message::Text(frame.to_string().into()))
-            .expect("send an envelope");
-        id
-    }
-
-    /// Resends an envelope as Slack does when it saw no acknowledgement.
-    pub fn resend_envelope(&self, id: &str, kind: &str, payload: Value) {
         let mut state = self.state.lock().unwrap();
-        let frame = json!({
-            "envelope_id": id,
-            "type": kind,
-            "payload": payload,
-            "accepts_response_payload": kind == "slash_commands",
-            "retry_attempt": 1,
-            "retry_reason": "timeout",
-        });
         state.sockets.retain(|socket| !socket.is_closed());
         let socket = state
             .sockets

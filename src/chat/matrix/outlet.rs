@@ -48,8 +48,11 @@ impl MatrixOutlet {
                 let room = self.joined(room_id).await?;
                 let mut root = None;
                 if let Some(task) = thread_task
-                    && let Some((home, Some(card))) =
-                        self.store.card_of(*task).await.map_err(store_failed)?
+                    && let Some((home, Some(card))) = self
+                        .store
+                        .card_of(*task)
+                        .await
+                        .map_err(|e| DeliveryError::store(&e))?
                     && super::room_id_of(&home) == Some(room.room_id().as_str())
                 {
                     root = OwnedEventId::try_from(card).ok();
@@ -77,7 +80,12 @@ impl MatrixOutlet {
 
     /// The person's DM room: the one remembered, else a new encrypted one.
     async fn dm_room(&self, person: &PersonId) -> Result<Room, DeliveryError> {
-        if let Some(room_id) = self.store.dm_room(person).await.map_err(store_failed)? {
+        if let Some(room_id) = self
+            .store
+            .dm_room(person)
+            .await
+            .map_err(|e| DeliveryError::store(&e))?
+        {
             return self.joined(&room_id).await;
         }
         let user = super::user_of(person)
@@ -96,7 +104,7 @@ impl MatrixOutlet {
         self.store
             .set_dm_room(person, room.room_id().as_str())
             .await
-            .map_err(store_failed)?;
+            .map_err(|e| DeliveryError::store(&e))?;
         tracing::info!(%user, room = %room.room_id(), "opened a DM room");
         Ok(room)
     }
@@ -175,7 +183,7 @@ impl Outlet for MatrixOutletSlot {
 /// Whether a failure is worth retrying, with the server's rate-limit hint.
 fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
     let reason = format!("cannot {what}: {}", error_chain(error));
-    let outcome = match error.client_api_error_kind() {
+    match error.client_api_error_kind() {
         Some(ErrorKind::LimitExceeded(limit)) => DeliveryError::Transient {
             reason,
             retry_after: match limit.retry_after.as_ref() {
@@ -193,23 +201,5 @@ fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
             reason,
             retry_after: None,
         },
-    };
-    let kind = match &outcome {
-        DeliveryError::Transient {
-            retry_after: Some(_),
-            ..
-        } => "rate_limited",
-        DeliveryError::Transient { .. } => "transient",
-        DeliveryError::Permanent { .. } => "permanent",
-    };
-    metrics::counter!("baton_delivery_failures_total", "platform" => "matrix", "reason" => kind)
-        .increment(1);
-    outcome
-}
-
-fn store_failed(error: crate::store::StoreError) -> DeliveryError {
-    DeliveryError::Transient {
-        reason: format!("the store failed: {}", error_chain(&error)),
-        retry_after: None,
     }
 }

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use regex::Regex;
 use slack_morphism::prelude::*;
 
-use super::api::{ApiError, SlackApi};
+use super::api::SlackApi;
 use super::{METADATA_EVENT, METADATA_OUTBOX_ID, METADATA_PART, format};
 use crate::domain::{PersonId, TaskKey};
 use crate::outbox::{Delivered, DeliveryError, Outlet};
@@ -54,7 +54,12 @@ impl SlackOutlet {
                     reason: format!("{room} is not a Slack channel"),
                 })?;
                 let thread = match thread_task {
-                    Some(task) => match self.store.card_of(*task).await.map_err(store_failed)? {
+                    Some(task) => match self
+                        .store
+                        .card_of(*task)
+                        .await
+                        .map_err(|e| DeliveryError::store(&e))?
+                    {
                         Some((home, thread)) if home == *room => thread,
                         _ => None,
                     },
@@ -67,7 +72,12 @@ impl SlackOutlet {
 
     /// The DM channel with a person, opened once and remembered.
     async fn dm_channel(&self, person: &PersonId) -> Result<String, DeliveryError> {
-        if let Some(channel) = self.store.dm_room(person).await.map_err(store_failed)? {
+        if let Some(channel) = self
+            .store
+            .dm_room(person)
+            .await
+            .map_err(|e| DeliveryError::store(&e))?
+        {
             return Ok(channel);
         }
         let user = super::user_of(person).ok_or_else(|| DeliveryError::Permanent {
@@ -77,7 +87,7 @@ impl SlackOutlet {
         self.store
             .set_dm_room(person, &channel)
             .await
-            .map_err(store_failed)?;
+            .map_err(|e| DeliveryError::store(&e))?;
         Ok(channel)
     }
 
@@ -190,7 +200,7 @@ impl Outlet for SlackOutlet {
                 .api
                 .post(&channel, thread.as_deref(), content)
                 .await
-                .map_err(|error| delivery_failed(&error))?;
+                .map_err(|error| error.for_delivery())?;
             posted.push((part, ts));
         }
         // The first part is the message: for a card, the task's thread.
@@ -198,27 +208,5 @@ impl Outlet for SlackOutlet {
         Ok(Delivered {
             platform_message_id: posted.into_iter().next().map(|(_, ts)| ts),
         })
-    }
-}
-
-fn delivery_failed(error: &ApiError) -> DeliveryError {
-    let outcome = error.for_delivery();
-    let reason = match &outcome {
-        DeliveryError::Transient {
-            retry_after: Some(_),
-            ..
-        } => "rate_limited",
-        DeliveryError::Transient { .. } => "transient",
-        DeliveryError::Permanent { .. } => "permanent",
-    };
-    metrics::counter!("baton_delivery_failures_total", "platform" => "slack", "reason" => reason)
-        .increment(1);
-    outcome
-}
-
-fn store_failed(error: crate::store::StoreError) -> DeliveryError {
-    DeliveryError::Transient {
-        reason: format!("the store failed: {}", error_chain(&error)),
-        retry_after: None,
     }
 }
