@@ -191,6 +191,12 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
 
     // The story, as slash commands.
     for (i, (user, text)) in STORY.iter().enumerate() {
+        if i == 3 {
+            // Every card is out; the next post reaches Slack but its answer is lost,
+            // as if Baton crashed mid-send: the retry must not post it again.
+            assert!(fake.wait_until(PATIENCE, |f| f.posted().len() >= 3).await);
+            fake.fail_next("chat.postMessage", Failure::AnswerLost);
+        }
         let response = slash(&service, user, text, &format!("trigger-{i}")).await;
         assert_eq!(response.status(), 200, "{text}");
     }
@@ -205,6 +211,25 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_one_handoff_to_bob(&fake);
+    let bob_dm = &fake.dms_to(BOB)[0].text;
+    assert!(
+        bob_dm.contains("https://fake.slack.com/archives/C0BILLING/p"),
+        "the DM links to the card: {bob_dm}"
+    );
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.calls_of("conversations.history") >= 1)
+            .await,
+        "the retry of the lost post looked for it first:\n{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let posted = fake.posted();
+    for (i, post) in posted.iter().enumerate() {
+        let again = posted[i + 1..]
+            .iter()
+            .any(|p| p.channel == post.channel && p.text == post.text);
+        assert!(!again, "posted twice: {post:#?}");
+    }
     let sneaky = fake.posted().into_iter().any(|p| p.text.contains("Sneaky"));
     assert!(!sneaky, "the refused requests created nothing");
 

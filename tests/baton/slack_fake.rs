@@ -31,6 +31,9 @@ pub enum Failure {
     RateLimited { retry_after_seconds: u64 },
     /// `ok: false` with this error code.
     Error(&'static str),
+    /// The call does what it should, then the answer is lost (HTTP 500): what the
+    /// caller sees when it crashes mid-send.
+    AnswerLost,
 }
 
 /// A message Baton posted.
@@ -332,6 +335,10 @@ async fn web_api(
                 .into_response();
         }
         Some(Failure::Error(code)) => return refuse(code),
+        Some(Failure::AnswerLost) => {
+            let _ = answer(&fake, &method, &args, &arg);
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
         None => {}
     }
     let expected = if method == "apps.connections.open" {
@@ -342,7 +349,12 @@ async fn web_api(
     if token != expected {
         return refuse("invalid_auth");
     }
-    match method.as_str() {
+    answer(&fake, &method, &args, &arg)
+}
+
+/// What Slack does and answers for `method`.
+fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> String) -> Response {
+    match method {
         "auth.test" => ok(json!({
             "url": "https://fake.slack.com/", "team": "Fake Team", "user": "baton",
             "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BATON",
