@@ -86,6 +86,7 @@ impl Scheduler {
                 card_for: None,
                 kind: OutboxKind::Digest,
                 body: body.clone(),
+                only_for: None,
                 not_before: now,
                 created_at: now,
             })

@@ -110,7 +110,12 @@ pub(super) async fn apply(
         Ok(reply) => {
             // The answer to the command first, then the DMs it caused.
             if let Some(reply) = reply {
-                command.reply(reply).await?;
+                // Help and "I don't know that word" concern only the asker.
+                if matches!(parsed.intent, Intent::Help { .. } | Intent::Unknown { .. }) {
+                    command.reply_privately(reply).await?;
+                } else {
+                    command.reply(reply).await?;
+                }
             }
             let notices = std::mem::take(&mut command.notices);
             command.notify(notices).await?;
@@ -124,7 +129,7 @@ pub(super) async fn apply(
                 return Ok(Outcome::Duplicate);
             }
             let mut command = Command::new(tx, defaults, inbound, &parsed.links);
-            command.reply(refusal.to_string()).await?;
+            command.reply_privately(refusal.to_string()).await?;
             command.tx.commit().await?;
         }
         Err(Failure::Store(e)) => return Err(e),
@@ -869,7 +874,7 @@ impl<'a> Command<'a> {
         card_for: Option<TaskKey>,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        self.enqueue(destination, body, card_for, OutboxKind::Message, now)
+        self.enqueue(destination, body, card_for, OutboxKind::Message, now, None)
             .await
     }
 
@@ -881,7 +886,7 @@ impl<'a> Command<'a> {
         kind: OutboxKind,
         not_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.enqueue(destination, body, None, kind, not_before)
+        self.enqueue(destination, body, None, kind, not_before, None)
             .await
     }
 
@@ -894,6 +899,7 @@ impl<'a> Command<'a> {
         card_for: Option<TaskKey>,
         kind: OutboxKind,
         not_before: DateTime<Utc>,
+        only_for: Option<PersonId>,
     ) -> Result<(), StoreError> {
         self.queued += 1;
         let message = NewOutboxMessage {
@@ -903,6 +909,7 @@ impl<'a> Command<'a> {
             card_for,
             kind,
             body,
+            only_for,
             not_before,
             created_at: self.now(),
         };
@@ -911,6 +918,16 @@ impl<'a> Command<'a> {
 
     /// Answers where the message came from: the DM, the thread, or the room.
     async fn reply(&mut self, body: String) -> Result<(), StoreError> {
+        self.answer(body, false).await
+    }
+
+    /// Answers the asker alone where the platform can show a message to one person
+    /// in a room (help, refusals): the others need not read it.
+    async fn reply_privately(&mut self, body: String) -> Result<(), StoreError> {
+        self.answer(body, true).await
+    }
+
+    async fn answer(&mut self, body: String, privately: bool) -> Result<(), StoreError> {
         let destination = if self.is_dm() {
             Destination::Dm(self.actor().clone())
         } else {
@@ -919,7 +936,10 @@ impl<'a> Command<'a> {
                 thread_task: self.thread_task(),
             }
         };
-        self.queue(destination, body, None).await
+        let only_for = (privately && !self.is_dm()).then(|| self.actor().clone());
+        let now = self.now();
+        self.enqueue(destination, body, None, OutboxKind::Message, now, only_for)
+            .await
     }
 
     /// Renders and queues the notices a change caused.

@@ -204,6 +204,8 @@ pub struct NewOutboxMessage {
     pub card_for: Option<TaskKey>,
     pub kind: OutboxKind,
     pub body: String,
+    /// For a reply in a room that only this person needs to see (help, a refusal).
+    pub only_for: Option<PersonId>,
     /// Not delivered before this time (quiet hours).
     pub not_before: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -235,6 +237,8 @@ pub struct OutboxMessage {
     pub destination: Destination,
     pub card_for: Option<TaskKey>,
     pub body: String,
+    /// See [`NewOutboxMessage::only_for`].
+    pub only_for: Option<PersonId>,
     pub status: OutboxStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
@@ -251,6 +255,7 @@ pub(super) struct OutboxRow {
     thread_task: Option<i64>,
     card_for: Option<i64>,
     body: String,
+    only_for: Option<String>,
     status: String,
     attempts: i64,
     last_error: Option<String>,
@@ -260,8 +265,8 @@ pub(super) struct OutboxRow {
 /// The columns of `outbox`, in [`OutboxRow`]'s order.
 macro_rules! outbox_columns {
     () => {
-        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, status, \
-         attempts, last_error, created_at"
+        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, only_for, \
+         status, attempts, last_error, created_at"
     };
 }
 pub(super) use outbox_columns;
@@ -296,6 +301,7 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             destination,
             card_for: row.card_for.map(key_of).transpose()?,
             body: row.body,
+            only_for: row.only_for.map(PersonId::from_stored),
             status,
             attempts: row.attempts,
             last_error: row.last_error,

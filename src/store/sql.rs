@@ -564,8 +564,8 @@ macro_rules! impl_sql_store {
                 };
                 sqlx::query(
                     "INSERT INTO outbox (idempotency_key, platform, dm_to, room, thread_task, \
-                     card_for, body, status, not_before, created_at, kind) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                     card_for, body, status, not_before, created_at, kind, only_for) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
                 )
                 .bind(&m.idempotency_key)
                 .bind(&m.platform)
@@ -578,6 +578,7 @@ macro_rules! impl_sql_store {
                 .bind(millis(m.not_before))
                 .bind(millis(m.created_at))
                 .bind(m.kind.as_str())
+                .bind(m.only_for.as_ref().map(PersonId::as_str))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())

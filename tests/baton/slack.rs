@@ -261,6 +261,34 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     assert_eq!(answers[0].thread_ts.as_deref(), Some(card.ts.as_str()));
     assert!(answers[0].text.contains("T-2"), "{answers:#?}");
 
+    // Help and refusals are for the asker's eyes only.
+    let before = fake.posted().len();
+    assert_eq!(
+        slash(&service, CAROL, "help", "trigger-help")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        slash(&service, CAROL, "done T-99", "trigger-99")
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.ephemeral_to(CAROL).len() >= 2)
+            .await,
+        "no private answers:\n{}",
+        service.log()
+    );
+    let private = fake.ephemeral_to(CAROL);
+    assert!(
+        private[0].contains("`add ") && private[0].contains("`done T-1"),
+        "{private:#?}"
+    );
+    assert!(private[1].contains("T-99"), "{private:#?}");
+    assert_eq!(fake.posted().len(), before, "nothing for the whole channel");
+
     // Slack's latency and refused requests show in the metrics.
     let metrics = reqwest::get(service.url("/metrics"))
         .await

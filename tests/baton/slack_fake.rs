@@ -50,6 +50,8 @@ pub struct Posted {
 struct FakeState {
     users: HashMap<String, String>,
     dm_channels: HashMap<String, String>,
+    /// Messages shown to one person: (channel, user, text).
+    ephemeral: Vec<(String, String, String)>,
     /// Each user's App Home view, as last published.
     homes: HashMap<String, String>,
     posted: Vec<Posted>,
@@ -124,6 +126,17 @@ impl FakeSlack {
     /// Every message posted so far.
     pub fn posted(&self) -> Vec<Posted> {
         self.state.lock().unwrap().posted.clone()
+    }
+
+    /// Messages shown to `user` alone (`chat.postEphemeral`).
+    pub fn ephemeral_to(&self, user: &str) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .ephemeral
+            .iter()
+            .filter(|(_, to, _)| to == user)
+            .map(|(_, _, text)| text.clone())
+            .collect()
     }
 
     /// Messages posted to `user`'s DM channel.
@@ -410,6 +423,18 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 "type": "message", "text": text, "ts": ts, "user": BOT_USER,
                 "bot_id": "B0BATON", "thread_ts": thread_ts, "metadata": metadata,
             }}))
+        }
+        "chat.postEphemeral" => {
+            let (channel, user, text) = (arg("channel"), arg("user"), arg("text"));
+            if channel.is_empty() || user.is_empty() {
+                return refuse("channel_not_found");
+            }
+            fake.state
+                .lock()
+                .unwrap()
+                .ephemeral
+                .push((channel, user, text));
+            ok(json!({"message_ts": fake.next_ts()}))
         }
         "chat.getPermalink" => {
             let (channel, ts) = (arg("channel"), arg("message_ts"));

@@ -58,6 +58,7 @@ fn message(key: &str, to: Destination, card_for: Option<TaskKey>) -> NewOutboxMe
         card_for,
         kind: OutboxKind::Message,
         body: format!("body of {key}"),
+        only_for: None,
         not_before: at(0),
         created_at: at(0),
     }

@@ -197,6 +197,25 @@ impl SlackApi {
         Ok(posted.ts.to_string())
     }
 
+    /// Shows a message to `user` alone in `channel`: `chat.postEphemeral`.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        thread_ts: Option<&str>,
+        content: SlackMessageContent,
+    ) -> Result<(), ApiError> {
+        let session = self.client.open_session(&self.token);
+        let mut request =
+            SlackApiChatPostEphemeralRequest::new(channel.into(), user.into(), content);
+        if let Some(thread) = thread_ts {
+            request = request.with_thread_ts(thread.into());
+        }
+        self.call("chat.postEphemeral", session.chat_post_ephemeral(&request))
+            .await?;
+        Ok(())
+    }
+
     /// The parts already posted of outbox message `outbox_id`, with their `ts`, among
     /// the recent messages in `channel` (or the thread): their metadata says.
     pub async fn find_sent(

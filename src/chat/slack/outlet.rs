@@ -151,6 +151,44 @@ impl Outlet for SlackOutlet {
     #[tracing::instrument(skip_all, fields(platform = "slack", outbox_id = message.id))]
     async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
         let (channel, thread) = self.target(&message.destination).await?;
+        if let (Some(person), Destination::Room { .. }) = (&message.only_for, &message.destination)
+            && let Some(user) = super::user_of(person)
+        {
+            let text = format::mrkdwn(&message.body);
+            let sections = format::chunk(&text).concat();
+            let content = SlackMessageContent::new().with_text(text).with_blocks(
+                format::blocks(&sections, None)
+                    .into_iter()
+                    .take(format::BLOCK_LIMIT)
+                    .collect(),
+            );
+            match self
+                .api
+                .post_ephemeral(&channel, user, thread.as_deref(), content)
+                .await
+            {
+                Ok(()) => {
+                    return Ok(Delivered {
+                        platform_message_id: None,
+                    });
+                }
+                Err(error) => {
+                    let outcome = error.for_delivery();
+                    if matches!(
+                        outcome,
+                        DeliveryError::Transient {
+                            retry_after: Some(_),
+                            ..
+                        }
+                    ) || error.is_auth()
+                    {
+                        return Err(outcome);
+                    }
+                    // Better seen by everyone than lost.
+                    tracing::warn!(error = %error_chain(&error), "cannot answer privately; answering in the channel");
+                }
+            }
+        }
         let outbox_id = message.id.to_string();
         let mut text = format::mrkdwn(&message.body);
         if matches!(message.destination, Destination::Dm(_)) {
