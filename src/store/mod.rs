@@ -34,6 +34,8 @@ pub enum StoreError {
         "unsupported database URL `{0}`: use sqlite://FILE (e.g. sqlite://baton.db) or postgres://USER@HOST/DB"
     )]
     UnsupportedUrl(String),
+    #[error("the database did not answer in time")]
+    Timeout,
 }
 
 impl StoreError {
@@ -263,6 +265,8 @@ pub trait StoreTx: Send {
     async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
 
     /// Remembers that `person` was seen in `room` (named `room_name`, private or not).
+    /// A room once seen private stays private: a platform event that cannot tell
+    /// must not make it public.
     async fn note_presence(
         &mut self,
         person: &PersonId,

@@ -635,7 +635,8 @@ macro_rules! impl_sql_store {
             ) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO rooms (id, name, private) VALUES ($1, $2, $3) \
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, private = excluded.private",
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                       private = rooms.private OR excluded.private",
                 )
                 .bind(room)
                 .bind(room_name)

@@ -410,23 +410,35 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         "mallory's invite was refused"
     );
 
-    // A restart keeps the device and answers nothing twice.
+    // A restart keeps the device, handles what was said while Baton was down, and
+    // answers nothing twice.
     let before_room = messages(&carol, &room_id).await;
     let output = service.terminate();
     assert!(output.status.success());
+    carol
+        .say(
+            &room_id,
+            &format!("!baton add Written while Baton was away for {carol_id}"),
+        )
+        .await;
     let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
     assert!(
         service.log().contains("restored the Matrix session"),
         "{}",
         service.log()
     );
+    wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .any(|m| m.body.starts_with("T-3 Written while Baton was away"))
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     carol.sync().await;
     let after_room = messages(&carol, &room_id).await;
     assert_eq!(
         after_room.len(),
-        before_room.len(),
-        "nothing was answered twice: {:#?}\n{}",
+        before_room.len() + 2,
+        "the command sent meanwhile and its card, nothing twice: {:#?}\n{}",
         &after_room[before_room.len().min(after_room.len())..],
         service.log()
     );
@@ -443,14 +455,14 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
     .make_replacement(ReplacementMetadata::new(command, None));
     carol.room(&room_id).send(edit).await.unwrap();
     let said = wait_for_messages(&carol, &room_id, |s| {
-        s.iter().any(|m| m.body.contains("already applied"))
+        s.iter().any(|m| m.body.contains("already handled"))
     })
     .await;
     assert!(
-        said.iter().any(|m| m.body.contains("already applied")),
+        said.iter().any(|m| m.body.contains("already handled")),
         "{said:#?}"
     );
-    assert_eq!(export(&db).len(), 2, "the edit made no task");
+    assert_eq!(export(&db).len(), 3, "the edit made no task");
     assert_eq!(
         messages(&bob, &dm_id)
             .await
@@ -460,7 +472,7 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         1
     );
 
-    // A reply in T-3's thread adds a dependency; ✅ on T-2's card finishes it.
+    // A reply in T-4's thread adds a dependency; ✅ on T-2's card finishes it.
     carol
         .say(
             &room_id,
@@ -469,7 +481,7 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         .await;
     let said = wait_for_messages(&carol, &room_id, |s| {
         s.iter()
-            .any(|m| m.body.starts_with("T-3") && m.thread_root.is_none())
+            .any(|m| m.body.starts_with("T-4") && m.thread_root.is_none())
     })
     .await;
     let card = |key: &str| {
@@ -481,11 +493,11 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
             .id
             .clone()
     };
-    let (t2_card, t3_card) = (card("T-2"), card("T-3"));
+    let (t2_card, t4_card) = (card("T-2"), card("T-4"));
     let mut reply = RoomMessageEventContent::text_plain("this depends on T-2");
     reply.relates_to = Some(Relation::Thread(Thread::plain(
-        t3_card.clone(),
-        t3_card.clone(),
+        t4_card.clone(),
+        t4_card.clone(),
     )));
     carol.room(&room_id).send(reply).await.unwrap();
     wait_for_tasks(
@@ -495,7 +507,7 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
         |tasks| {
             tasks
                 .iter()
-                .any(|t| t["key"] == "T-3" && t["depends_on"].to_string().contains("T-2"))
+                .any(|t| t["key"] == "T-4" && t["depends_on"].to_string().contains("T-2"))
         },
     )
     .await;

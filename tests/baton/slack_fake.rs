@@ -445,6 +445,8 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
         }
         "conversations.history" | "conversations.replies" => {
             let (channel, thread) = (arg("channel"), arg("ts"));
+            // As Slack does: metadata only for those who ask for it.
+            let with_metadata = arg("include_all_metadata") == "true";
             let state = fake.state.lock().unwrap();
             let messages: Vec<Value> = state
                 .posted
@@ -454,7 +456,8 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 .filter(|p| thread.is_empty() || p.thread_ts.as_deref() == Some(thread.as_str()))
                 .map(|p| {
                     json!({"type": "message", "text": p.text, "ts": p.ts, "user": BOT_USER,
-                           "bot_id": "B0BATON", "metadata": p.metadata})
+                           "bot_id": "B0BATON",
+                           "metadata": if with_metadata { p.metadata.clone() } else { None }})
                 })
                 .collect();
             ok(json!({"messages": messages, "has_more": false}))

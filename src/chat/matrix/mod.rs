@@ -6,8 +6,11 @@
 //! `matrix:@alice:example.org`.
 //!
 //! Event handlers run inside the SDK's sync loop, so they only queue what arrived;
-//! one worker applies it in order. The SDK saves its sync token before handlers run,
-//! so a crash can replay events: the engine's dedup by event id makes that harmless.
+//! one worker applies it in order. The SDK saves its own sync token before its
+//! handlers run, so Baton keeps a checkpoint of its own: the token of the last sync
+//! whose events were all applied, saved by the worker after them. A restart (or a
+//! replica taking over) syncs from that checkpoint, so nothing queued is lost; what
+//! is replayed is deduplicated by event id.
 
 mod format;
 mod outlet;
@@ -21,12 +24,13 @@ use std::time::Duration;
 use chrono::Utc;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::OwnedUserId;
+use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
-use matrix_sdk::{Client, Room, RoomState};
+use matrix_sdk::{Client, LoopCtrl, Room, RoomState};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -59,10 +63,17 @@ pub fn user_of(person: &PersonId) -> Option<&str> {
     (person.platform() == "matrix").then(|| person.handle())
 }
 
+/// Where Baton's sync checkpoint is kept.
+const CHECKPOINT: &str = "matrix.sync_token";
+/// Attempts at applying one event before it is given up on (logged).
+const APPLY_ATTEMPTS: u32 = 8;
+
 /// What a handler saw, queued for the worker.
 enum Arrived {
     Message(Box<OriginalSyncRoomMessageEvent>, Room),
     Reaction(Box<OriginalSyncReactionEvent>, Room),
+    /// Every event of the sync that ended with this token is queued before it.
+    Checkpoint(String),
 }
 
 /// Matrix's inbound side.
@@ -101,23 +112,27 @@ impl MatrixBot {
         }
     }
 
-    /// Syncs until `shutdown`: catches up first, then answers what arrives.
+    /// Syncs until `shutdown`, from Baton's checkpoint.
     ///
-    /// At the very first start the catch-up is skipped (a new bot does not answer
-    /// a room's history); after a restart the SDK resumes from its saved sync token
-    /// and whatever arrived meanwhile is handled, once.
+    /// At the bot's very first start there is no checkpoint and the rooms' history
+    /// is skipped (a new bot does not answer old messages); afterwards whatever
+    /// arrived since the checkpoint is handled, once.
     ///
     /// # Errors
-    /// When the first sync fails.
-    pub async fn run(
-        self: Arc<Self>,
-        fresh_login: bool,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<()> {
+    /// When the store fails at the start, or the homeserver no longer accepts the
+    /// session (the caller logs in again).
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
         let client = self.client.clone();
-        if fresh_login {
-            client.sync_once(SyncSettings::default()).await?;
+        let mut checkpoint = self.store.adapter_state(CHECKPOINT).await?;
+        if checkpoint.is_none() {
+            let first = client
+                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+                .await?;
+            self.store
+                .set_adapter_state(CHECKPOINT, &first.next_batch, Utc::now())
+                .await?;
             tracing::info!("first Matrix sync done; earlier messages are not answered");
+            checkpoint = Some(first.next_batch);
         }
         let (sender, receiver) = mpsc::unbounded_channel::<Arrived>();
         let queue = sender.clone();
@@ -163,79 +178,143 @@ impl MatrixBot {
 
         let worker = tokio::spawn(self.clone().apply_arrivals(receiver, shutdown.clone()));
         let mut backoff = Duration::from_secs(1);
-        let mut first = true;
-        loop {
-            let settings = SyncSettings::default();
-            let synced = tokio::select! {
-                () = shutdown.cancelled() => break,
-                result = async {
-                    if first {
-                        // No long poll: readiness should not wait for news.
-                        client
-                            .sync_once(settings.clone().timeout(Duration::ZERO))
-                            .await
-                            .map(|_| ())?;
-                        self.connected.store(true, Ordering::Relaxed);
-                        tracing::info!(user = %self.me, "Matrix connected");
-                    }
-                    client.sync(settings).await
-                } => result,
-            };
-            first = false;
-            // `sync` only returns on an error: say so, wait, sync again.
-            if let Err(error) = synced {
-                self.connected.store(false, Ordering::Relaxed);
-                tracing::warn!(error = %error_chain(&error), wait = ?backoff, "Matrix sync failed; retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(60));
-                first = true;
+        let outcome = loop {
+            let mut settings = SyncSettings::default().ignore_timeout_on_first_sync(true);
+            if let Some(token) = checkpoint.take() {
+                settings = settings.token(token);
             }
-        }
-        drop(sender);
+            let (queue, connected) = (sender.clone(), self.connected.clone());
+            let synced = tokio::select! {
+                () = shutdown.cancelled() => break Ok(()),
+                result = client.sync_with_callback(settings, move |response| {
+                    let (queue, connected) = (queue.clone(), connected.clone());
+                    async move {
+                        if !connected.swap(true, Ordering::Relaxed) {
+                            tracing::info!("Matrix connected");
+                        }
+                        let _ = queue.send(Arrived::Checkpoint(response.next_batch));
+                        LoopCtrl::Continue
+                    }
+                }) => result,
+            };
+            // The sync loop only ends on an error: say so, wait, sync again.
+            let Err(error) = synced else { continue };
+            self.connected.store(false, Ordering::Relaxed);
+            if matches!(
+                error.client_api_error_kind(),
+                Some(ErrorKind::UnknownToken { .. })
+            ) {
+                break Err(anyhow::Error::new(error)
+                    .context("the homeserver no longer accepts Baton's session"));
+            }
+            tracing::warn!(error = %error_chain(&error), wait = ?backoff, "Matrix sync failed; retrying");
+            tokio::select! {
+                () = shutdown.cancelled() => break Ok(()),
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(60));
+        };
+        // The handlers hold queue senders of their own: the worker ends with
+        // `shutdown` (after applying what is queued), not when the queue closes.
+        shutdown.cancel();
         let _ = worker.await;
-        Ok(())
+        outcome
     }
 
-    /// Applies queued events in arrival order. A store failure is retried (the
-    /// sync token has moved on: this is the event's only chance).
+    /// Applies queued events in arrival order, and saves each checkpoint once the
+    /// events before it are applied. At `shutdown` it applies what is already
+    /// queued, then stops.
     async fn apply_arrivals(
         self: Arc<Self>,
         mut arrivals: mpsc::UnboundedReceiver<Arrived>,
         shutdown: CancellationToken,
     ) {
-        while let Some(arrived) = arrivals.recv().await {
-            let inbound = match self.inbound(arrived).await {
-                Ok(Some(inbound)) => inbound,
-                Ok(None) => continue,
-                Err(error) => {
-                    tracing::error!(error = %error_chain(&error), "cannot read a Matrix event; skipped");
-                    continue;
+        loop {
+            let arrived = tokio::select! {
+                biased;
+                arrived = arrivals.recv() => match arrived {
+                    Some(arrived) => arrived,
+                    None => return,
+                },
+                () = shutdown.cancelled() => {
+                    while let Ok(arrived) = arrivals.try_recv() {
+                        // A failure now leaves the rest to the next start: the
+                        // checkpoint stays before it.
+                        if !self.apply(arrived, &shutdown).await {
+                            return;
+                        }
+                    }
+                    return;
                 }
             };
-            let mut wait = Duration::from_millis(200);
-            loop {
-                match self.engine.handle(&inbound).await {
-                    Ok(_) => break,
-                    Err(error) => {
-                        tracing::error!(error = %error_chain(&error), event_id = %inbound.event_id, "a Matrix event failed; retrying");
-                        tokio::select! {
-                            () = shutdown.cancelled() => return,
-                            () = tokio::time::sleep(wait) => {}
+            self.apply(arrived, &shutdown).await;
+        }
+    }
+
+    /// Applies one arrival, retrying store failures a few times; `false` when it
+    /// was given up on.
+    async fn apply(&self, arrived: Arrived, shutdown: &CancellationToken) -> bool {
+        let mut wait = Duration::from_millis(200);
+        let mut attempts = 0;
+        // Converted once: the event is moved into its inbound form.
+        let mut pending = Some(arrived);
+        let mut inbound: Option<Inbound> = None;
+        loop {
+            attempts += 1;
+            let result: Result<(), String> = match (&inbound, pending.take()) {
+                (_, Some(Arrived::Checkpoint(token))) => {
+                    match self
+                        .store
+                        .set_adapter_state(CHECKPOINT, &token, Utc::now())
+                        .await
+                    {
+                        Ok(()) => return true,
+                        Err(error) => {
+                            pending = Some(Arrived::Checkpoint(token));
+                            Err(error_chain(&error))
                         }
-                        wait = (wait * 2).min(Duration::from_secs(30));
                     }
                 }
+                (_, Some(event)) => match self.inbound(&event).await {
+                    Ok(None) => return true,
+                    Ok(Some(converted)) => {
+                        inbound = Some(converted);
+                        Ok(())
+                    }
+                    Err(error) => {
+                        pending = Some(event);
+                        Err(error_chain(&error))
+                    }
+                },
+                (Some(ready), None) => match self.engine.handle(ready).await {
+                    Ok(_) => return true,
+                    Err(error) => Err(error_chain(&error)),
+                },
+                (None, None) => return true,
+            };
+            if let Err(error) = result {
+                if attempts >= APPLY_ATTEMPTS {
+                    tracing::error!(%error, attempts, "a Matrix event keeps failing; skipped");
+                    return false;
+                }
+                tracing::warn!(%error, attempts, "a Matrix event failed; retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => return false,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(Duration::from_secs(30));
             }
         }
     }
 
     /// What an event means for the engine; `None` when it is not for Baton.
-    async fn inbound(&self, arrived: Arrived) -> Result<Option<Inbound>, crate::store::StoreError> {
+    async fn inbound(
+        &self,
+        arrived: &Arrived,
+    ) -> Result<Option<Inbound>, crate::store::StoreError> {
         match arrived {
-            Arrived::Message(event, room) => self.message(*event, &room).await,
+            Arrived::Checkpoint(_) => Ok(None),
+            Arrived::Message(event, room) => self.message(event, room).await,
             Arrived::Reaction(event, room) => {
                 if event.sender == self.me {
                     return Ok(None);
@@ -269,7 +348,7 @@ impl MatrixBot {
 
     async fn message(
         &self,
-        event: OriginalSyncRoomMessageEvent,
+        event: &OriginalSyncRoomMessageEvent,
         room: &Room,
     ) -> Result<Option<Inbound>, crate::store::StoreError> {
         if event.sender == self.me || room.state() != RoomState::Joined {
@@ -277,6 +356,7 @@ impl MatrixBot {
         }
         let room_id = room.room_id().as_str().to_owned();
         let room_name = room_of(&room_id);
+        let mut event_id = format!("matrix:{}", event.event_id);
         let mut content = event.content.msgtype.clone();
         let mut thread_task: Option<TaskKey> = None;
         match &event.content.relates_to {
@@ -287,12 +367,15 @@ impl MatrixBot {
                     .await?;
             }
             Some(Relation::Replacement(edit)) => {
-                // An edit of a command that was applied must not apply it again.
+                // An edit of a command that was handled must not run it again.
                 let original = format!("matrix:{}", edit.event_id);
                 if self.store.inbound_seen(&original).await? {
-                    self.note_edit_ignored(room, &event).await;
+                    self.note_edit_ignored(room, event).await;
                     return Ok(None);
                 }
+                // An edit that makes a message a command counts as the original:
+                // editing it again is then a duplicate.
+                event_id = original;
                 content = edit.new_content.msgtype.clone();
             }
             _ => {}
@@ -320,7 +403,7 @@ impl MatrixBot {
         // just joined may not know its member count yet: 0 is not 2.)
         let dm = room.is_direct().await.unwrap_or(false) || room.joined_members_count() == 2;
         Ok(Some(Inbound {
-            event_id: format!("matrix:{}", event.event_id),
+            event_id,
             platform: "matrix".to_owned(),
             room: room_name,
             room_name: display_name(room).await,
@@ -341,7 +424,7 @@ impl MatrixBot {
     async fn note_edit_ignored(&self, room: &Room, event: &OriginalSyncRoomMessageEvent) {
         use matrix_sdk::ruma::OwnedTransactionId;
         use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-        let note = "That command was already applied; editing it does not run it again. Send a new command to change something.";
+        let note = "That command was already handled; editing it does not run it again. Send a new command to change something.";
         let content = RoomMessageEventContent::notice_plain(note);
         // The edit's id as the transaction id: a replayed edit is answered once.
         let txn = OwnedTransactionId::from(format!("baton-edit-{}", event.event_id));

@@ -194,9 +194,10 @@ fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
                 None => Some(Duration::from_secs(2)),
             },
         },
-        Some(
-            ErrorKind::Forbidden { .. } | ErrorKind::NotFound | ErrorKind::UnknownToken { .. },
-        ) => DeliveryError::Permanent { reason },
+        // An expired session is renewed by logging in again: worth retrying.
+        Some(ErrorKind::Forbidden { .. } | ErrorKind::NotFound) => {
+            DeliveryError::Permanent { reason }
+        }
         _ => DeliveryError::Transient {
             reason,
             retry_after: None,

@@ -90,7 +90,7 @@ impl MatrixRunner {
     /// Logs in, delivers and syncs until `stop`.
     async fn serve(&self, stop: CancellationToken) -> anyhow::Result<()> {
         self.connected.store(false, Ordering::Relaxed);
-        let (client, fresh_login) = connect(&self.settings, &self.store).await?;
+        let client = connect(&self.settings, &self.store).await?;
         let home_server = client
             .user_id()
             .map(|u| u.server_name().to_string())
@@ -105,7 +105,7 @@ impl MatrixRunner {
             inviters,
             self.connected.clone(),
         ));
-        let result = bot.run(fresh_login, stop).await;
+        let result = bot.run(stop).await;
         self.outlet.set(None);
         result
     }
@@ -121,7 +121,11 @@ async fn renew(store: Arc<dyn Store>, holder: String, turn: CancellationToken) {
         }
         let now = chrono::Utc::now();
         let until = now + chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
-        match store.acquire_lease(LEASE, &holder, now, until).await {
+        // A renewal stuck longer than its interval counts as a failed one.
+        let renewed = tokio::time::timeout(RENEW, store.acquire_lease(LEASE, &holder, now, until))
+            .await
+            .unwrap_or_else(|_| Err(crate::store::StoreError::Timeout));
+        match renewed {
             Ok(true) => failures = 0,
             Ok(false) => {
                 tracing::warn!("another replica took the Matrix lease");

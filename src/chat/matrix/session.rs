@@ -55,15 +55,13 @@ impl InviterRules {
     }
 }
 
-/// A logged-in client, and whether this was a fresh login (a new device).
+/// A logged-in client: the saved session restored, or a new device.
 ///
 /// # Errors
 /// When the settings are incomplete, the homeserver cannot be reached, or it
-/// refuses the password.
-pub async fn connect(
-    settings: &MatrixSettings,
-    store: &Arc<dyn Store>,
-) -> anyhow::Result<(Client, bool)> {
+/// refuses the password. The store is only cleared when the homeserver said the
+/// saved session is over, never because it could not be reached.
+pub async fn connect(settings: &MatrixSettings, store: &Arc<dyn Store>) -> anyhow::Result<Client> {
     let homeserver = settings
         .homeserver
         .as_deref()
@@ -89,16 +87,14 @@ pub async fn connect(
     let store_exists = has_files(store_dir);
     if let Some(session) = saved.filter(|_| store_exists) {
         let device = session.meta.device_id.clone();
-        match restore(homeserver, store_dir, passphrase.as_deref(), session).await {
-            Ok(client) => {
+        match restore(homeserver, store_dir, passphrase.as_deref(), session).await? {
+            Some(client) => {
                 tracing::info!(%device, "restored the Matrix session");
-                return Ok((client, false));
+                return Ok(client);
             }
-            // Another replica's device, a revoked token, a store of another device:
-            // start over as a new device.
-            Err(error) => {
-                tracing::warn!(error = %format!("{error:#}"), "the saved Matrix session does not work here; logging in as a new device");
-            }
+            None => tracing::warn!(
+                "the saved Matrix session is over (or belongs to another store); logging in as a new device"
+            ),
         }
     } else if store_exists {
         tracing::warn!(store = %store_dir.display(), "no saved Matrix session for this store; logging in as a new device");
@@ -146,26 +142,41 @@ pub async fn connect(
             "cross-signing is not set up; clients that exclude unverified devices will not share keys with Baton"
         ),
     }
-    Ok((client, true))
+    Ok(client)
 }
 
-/// A client on the existing store with the saved session, checked with the server.
+/// A client on the existing store with the saved session, checked with the server;
+/// `None` when the session is over (the token was revoked, or the store belongs to
+/// another device): only then may the store be replaced.
+///
+/// # Errors
+/// Anything else (the homeserver is down, the store cannot be opened): the store
+/// and its keys are kept for the next try.
 async fn restore(
     homeserver: &str,
     store_dir: &Path,
     passphrase: Option<&str>,
     session: MatrixSession,
-) -> anyhow::Result<Client> {
+) -> anyhow::Result<Option<Client>> {
+    use matrix_sdk::ruma::api::error::ErrorKind;
     let client = build(homeserver, store_dir, passphrase).await?;
-    client
-        .restore_session(session)
-        .await
-        .context("the store belongs to another session")?;
-    client
-        .whoami()
-        .await
-        .context("the homeserver does not accept the saved token")?;
-    Ok(client)
+    if let Err(error) = client.restore_session(session).await {
+        tracing::warn!(error = %crate::telemetry::error_chain(&error), "the Matrix store does not match the saved session");
+        return Ok(None);
+    }
+    match client.whoami().await {
+        Ok(_) => Ok(Some(client)),
+        Err(error)
+            if matches!(
+                error.client_api_error_kind(),
+                Some(ErrorKind::UnknownToken { .. } | ErrorKind::Forbidden { .. })
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(anyhow::Error::new(error)
+            .context("cannot check the saved Matrix session with the homeserver")),
+    }
 }
 
 async fn saved_exists(store: &Arc<dyn Store>) -> bool {

@@ -227,15 +227,23 @@ impl SlackApi {
         let session = self.client.open_session(&self.token);
         let messages = match thread_ts {
             Some(thread) => {
-                let request =
-                    SlackApiConversationsRepliesRequest::new(channel.into(), thread.into())
-                        .with_limit(200);
-                self.call(
-                    "conversations.replies",
-                    session.conversations_replies(&request),
-                )
-                .await?
-                .messages
+                // slack-morphism's request type lacks `include_all_metadata`, without
+                // which Slack leaves the metadata out: the same method, by hand.
+                let params = vec![
+                    ("channel", Some(channel)),
+                    ("ts", Some(thread)),
+                    ("limit", Some("200")),
+                    ("include_all_metadata", Some("true")),
+                ];
+                let replies: SlackApiConversationsRepliesResponse = self
+                    .call(
+                        "conversations.replies",
+                        session
+                            .http_session_api
+                            .http_get("conversations.replies", &params, None),
+                    )
+                    .await?;
+                replies.messages
             }
             None => {
                 let request = SlackApiConversationsHistoryRequest::new()

@@ -25,7 +25,7 @@ use super::SlackBot;
 /// Slack's own requests are small; anything bigger is not from Slack.
 const BODY_LIMIT: usize = 1024 * 1024;
 /// Requests signed longer ago than this are refused (replays).
-const MAX_AGE_SECONDS: i64 = 5 * 60;
+const MAX_AGE_SECONDS: u64 = 5 * 60;
 
 #[derive(Clone)]
 struct SlackHttp {
@@ -72,7 +72,7 @@ fn verified<'b>(
     let Ok(sent_at) = timestamp.parse::<i64>() else {
         return Err(unauthorized("bad timestamp"));
     };
-    if (chrono::Utc::now().timestamp() - sent_at).abs() > MAX_AGE_SECONDS {
+    if chrono::Utc::now().timestamp().abs_diff(sent_at) > MAX_AGE_SECONDS {
         return Err(unauthorized("stale timestamp"));
     }
     let Ok(text) = std::str::from_utf8(body) else {

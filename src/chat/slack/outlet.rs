@@ -19,6 +19,14 @@ use crate::outbox::{Delivered, DeliveryError, Outlet};
 use crate::store::{Destination, OutboxMessage, Store};
 use crate::telemetry::error_chain;
 
+/// `chat.postEphemeral` errors after which the answer is posted for everyone.
+const PUBLIC_FALLBACK: [&str; 4] = [
+    "user_not_in_channel",
+    "unknown_method",
+    "not_allowed_token_type",
+    "method_deprecated",
+];
+
 /// At most this many tasks in a DM get a link to their card.
 const LINKED_TASKS: usize = 5;
 
@@ -172,21 +180,14 @@ impl Outlet for SlackOutlet {
                         platform_message_id: None,
                     });
                 }
-                Err(error) => {
-                    let outcome = error.for_delivery();
-                    if matches!(
-                        outcome,
-                        DeliveryError::Transient {
-                            retry_after: Some(_),
-                            ..
-                        }
-                    ) || error.is_auth()
-                    {
-                        return Err(outcome);
-                    }
-                    // Better seen by everyone than lost.
+                // The asker cannot be shown it privately there: better seen by
+                // everyone than lost.
+                Err(error) if error.code().is_some_and(|c| PUBLIC_FALLBACK.contains(&c)) => {
                     tracing::warn!(error = %error_chain(&error), "cannot answer privately; answering in the channel");
                 }
+                // Anything else (a timeout may even have reached the asker) is
+                // retried as it is, never turned public.
+                Err(error) => return Err(error.for_delivery()),
             }
         }
         let outbox_id = message.id.to_string();
