@@ -156,14 +156,19 @@ impl OutboxWorker {
                     .await?;
                 Attempt::Delivered(message.id)
             }
+            // A platform that says when to come back (a rate limit, another
+            // replica's turn) did not refuse the message: that wait does not use
+            // up one of its attempts.
             Err(DeliveryError::Transient {
                 reason,
                 retry_after,
-            }) if message.attempts < MAX_ATTEMPTS => {
+            }) if message.attempts < MAX_ATTEMPTS || retry_after.is_some() => {
                 let wait = retry_after.unwrap_or_else(|| backoff(message.attempts));
                 tracing::warn!(id = message.id, attempts = message.attempts, %reason, "delivery failed; will retry");
                 let next = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(LEASE);
-                self.store.schedule_retry(message.id, next, &reason).await?;
+                self.store
+                    .schedule_retry(message.id, next, &reason, retry_after.is_some())
+                    .await?;
                 metrics::counter!("baton_deliveries_total", "platform" => message.platform.clone(), "outcome" => "retry").increment(1);
                 Attempt::WillRetry(message.id)
             }

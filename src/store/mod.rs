@@ -128,12 +128,14 @@ pub trait Store: Send + Sync + 'static {
         platform_message_id: Option<&str>,
     ) -> StoreResult<()>;
 
-    /// Puts a message back for another attempt at `next_attempt`.
+    /// Puts a message back for another attempt at `next_attempt`; with `refund`,
+    /// the attempt just made is not counted.
     async fn schedule_retry(
         &self,
         id: i64,
         next_attempt: DateTime<Utc>,
         error: &str,
+        refund: bool,
     ) -> StoreResult<()>;
 
     /// Gives up on a message, keeping why (`baton outbox --failed`).

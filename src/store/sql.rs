@@ -132,14 +132,16 @@ macro_rules! impl_sql_store {
                 id: i64,
                 next_attempt: DateTime<Utc>,
                 error: &str,
+                refund: bool,
             ) -> StoreResult<()> {
                 sqlx::query(
-                    "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2 \
-                     WHERE id = $3",
+                    "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2, \
+                     attempts = attempts - $4 WHERE id = $3",
                 )
                 .bind(millis(next_attempt))
                 .bind(error)
                 .bind(id)
+                .bind(i64::from(refund))
                 .execute(&self.pool)
                 .await?;
                 Ok(())

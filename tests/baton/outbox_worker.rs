@@ -72,7 +72,32 @@ on_both_backends!(
     a_transient_failure_is_retried_after_a_backoff,
     a_permanent_failure_is_kept_with_its_reason,
     a_message_that_keeps_failing_is_given_up_on,
+    rate_limits_do_not_use_up_attempts,
 );
+
+async fn rate_limits_do_not_use_up_attempts(db: TestDb) {
+    let clock = Arc::new(ManualClock::default());
+    clock.set(Utc::now());
+    let limits = (0..12)
+        .map(|_| transient("HTTP 429", Some(Duration::from_secs(1))))
+        .collect();
+    let outlet = Scripted::new(limits);
+    let worker =
+        OutboxWorker::new(db.store.clone(), clock.clone()).with_outlet("console", outlet.clone());
+    queue_one(&db, &clock).await;
+    for _ in 0..12 {
+        assert!(matches!(
+            worker.try_deliver_one().await.unwrap(),
+            Some(Attempt::WillRetry(_))
+        ));
+        clock.set(clock.now() + chrono::Duration::seconds(2));
+    }
+    assert!(matches!(
+        worker.try_deliver_one().await.unwrap(),
+        Some(Attempt::Delivered(_))
+    ));
+    assert_eq!(*outlet.delivered.lock().unwrap(), ["T-2 is ready for you."]);
+}
 
 async fn a_transient_failure_is_retried_after_a_backoff(db: TestDb) {
     let clock = Arc::new(ManualClock::default());

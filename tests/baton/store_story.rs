@@ -265,7 +265,7 @@ async fn the_outbox_delivers_retries_and_keeps_failures(db: TestDb) {
     );
     // ...a retry waits for its time...
     db.store
-        .schedule_retry(dm.id, at(100), "timeout")
+        .schedule_retry(dm.id, at(100), "timeout", false)
         .await
         .unwrap();
     assert!(
