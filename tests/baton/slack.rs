@@ -524,3 +524,47 @@ async fn doctor_checks_the_slack_token_with_auth_test() {
         "the token is never printed: {report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_bones_fake_and_bare_bones_commands_are_enough() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeSlack::start_minimal(&[(CAROL, "carol"), (ALICE, "alice"), (BOB, "bob")]).await;
+    let service = start(&db, &fake, false).await;
+    // Commands with only the fields Baton needs: no trigger id, team or response URL.
+    for (user, text) in &STORY[..2] {
+        let body = serde_urlencoded::to_string([
+            ("command", "/baton"),
+            ("channel_id", CHANNEL),
+            ("user_id", user),
+            ("text", text),
+        ])
+        .unwrap();
+        let response = post_signed(
+            &service,
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+            now(),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+    // An event without the envelope fields Baton does not use.
+    let done = json!({"type": "event_callback", "event": {
+        "type": "app_mention", "channel": CHANNEL, "user": ALICE,
+        "text": format!("<@U0BATON> done T-1 {PR}"), "ts": "1800000000.000900"}});
+    assert_eq!(event(&service, &done).await.status(), 200);
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
+            .await,
+        "bob got no DM:\n{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let dms = fake.dms_to(BOB);
+    assert_eq!(dms.len(), 1, "{dms:#?}");
+    for needle in ["T-2", "T-1", PR] {
+        assert!(dms[0].text.contains(needle), "{needle}: {dms:#?}");
+    }
+    assert!(service.terminate().status.success());
+}

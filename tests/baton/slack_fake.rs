@@ -48,6 +48,8 @@ pub struct Posted {
 
 #[derive(Default)]
 struct FakeState {
+    /// Answer with only the fields Slack documents as essential (a bare-bones fake).
+    minimal: bool,
     users: HashMap<String, String>,
     dm_channels: HashMap<String, String>,
     /// Messages shown to one person: (channel, user, text).
@@ -71,6 +73,14 @@ pub struct FakeSlack {
 }
 
 impl FakeSlack {
+    /// Starts a fake that answers with as little as it can: `auth.test` without the
+    /// workspace, `chat.postMessage` without the message.
+    pub async fn start_minimal(users: &[(&str, &str)]) -> FakeSlack {
+        let fake = FakeSlack::start(users).await;
+        fake.state.lock().unwrap().minimal = true;
+        fake
+    }
+
     /// Starts the fake with the given users (`id`, `name`).
     pub async fn start(users: &[(&str, &str)]) -> FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -368,6 +378,7 @@ async fn web_api(
 /// What Slack does and answers for `method`.
 fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> String) -> Response {
     match method {
+        "auth.test" if fake.state.lock().unwrap().minimal => ok(json!({ "user_id": BOT_USER })),
         "auth.test" => ok(json!({
             "url": "https://fake.slack.com/", "team": "Fake Team", "user": "baton",
             "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BATON",
@@ -419,6 +430,9 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 text: text.clone(),
                 metadata: metadata.clone(),
             });
+            if fake.state.lock().unwrap().minimal {
+                return ok(json!({"channel": channel, "ts": ts}));
+            }
             ok(json!({"channel": channel, "ts": ts, "message": {
                 "type": "message", "text": text, "ts": ts, "user": BOT_USER,
                 "bot_id": "B0BATON", "thread_ts": thread_ts, "metadata": metadata,

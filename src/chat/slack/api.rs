@@ -103,6 +103,22 @@ impl ApiError {
     }
 }
 
+/// What Baton reads of `auth.test`. Only the user id is required: a proxy or a
+/// test double that leaves out the rest still works.
+#[derive(Debug, serde::Deserialize)]
+pub struct AuthIdentity {
+    pub user_id: String,
+    pub team_id: Option<String>,
+    pub team: Option<String>,
+    pub bot_id: Option<String>,
+}
+
+/// What Baton reads of `chat.postMessage`'s answer: the new message's `ts`.
+#[derive(serde::Deserialize)]
+struct PostedMessage {
+    ts: String,
+}
+
 /// The bot's view of the Web API: one client, one bot token.
 #[derive(Clone)]
 pub struct SlackApi {
@@ -144,9 +160,16 @@ impl SlackApi {
     }
 
     /// Who the bot is: `auth.test`.
-    pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, ApiError> {
+    pub async fn auth_test(&self) -> Result<AuthIdentity, ApiError> {
         let session = self.client.open_session(&self.token);
-        self.call("auth.test", session.auth_test()).await
+        let params: Vec<(&str, Option<&str>)> = Vec::new();
+        self.call(
+            "auth.test",
+            session
+                .http_session_api
+                .http_get("auth.test", &params, None),
+        )
+        .await
     }
 
     /// The DM channel with `user`: `conversations.open`.
@@ -191,10 +214,15 @@ impl SlackApi {
         if let Some(thread) = thread_ts {
             request = request.with_thread_ts(thread.into());
         }
-        let posted = self
-            .call("chat.postMessage", session.chat_post_message(&request))
+        let posted: PostedMessage = self
+            .call(
+                "chat.postMessage",
+                session
+                    .http_session_api
+                    .http_post("chat.postMessage", &request, None),
+            )
             .await?;
-        Ok(posted.ts.to_string())
+        Ok(posted.ts)
     }
 
     /// Shows a message to `user` alone in `channel`: `chat.postEphemeral`.

@@ -105,11 +105,38 @@ pub struct BotIdentity {
 pub async fn identify(api: &SlackApi) -> Result<BotIdentity, ApiError> {
     let me = api.auth_test().await?;
     Ok(BotIdentity {
-        user_id: me.user_id.to_string(),
-        bot_id: me.bot_id.map(|id| id.to_string()),
-        team_id: me.team_id.to_string(),
-        team: me.team,
+        user_id: me.user_id,
+        bot_id: me.bot_id,
+        team_id: me.team_id.unwrap_or_default(),
+        team: me.team.unwrap_or_else(|| "(unnamed workspace)".to_owned()),
     })
+}
+
+/// A slash command, from Socket Mode or the HTTP endpoint.
+#[derive(Debug, Clone)]
+pub struct SlashCommand {
+    /// Unique per invocation: Slack's `trigger_id`.
+    pub id: String,
+    pub channel: String,
+    /// `privategroup`, `directmessage`, or the channel's name.
+    pub channel_name: Option<String>,
+    pub user: String,
+    /// `/baton`.
+    pub command: String,
+    pub text: String,
+}
+
+impl From<SlackCommandEvent> for SlashCommand {
+    fn from(event: SlackCommandEvent) -> Self {
+        Self {
+            id: event.trigger_id.to_string(),
+            channel: event.channel_id.to_string(),
+            channel_name: event.channel_name,
+            user: event.user_id.to_string(),
+            command: event.command.to_string(),
+            text: event.text.unwrap_or_default(),
+        }
+    }
 }
 
 /// Slack's inbound side: turns events into [`Inbound`]s and hands them to the engine.
@@ -239,21 +266,23 @@ impl SlackBot {
     ///
     /// # Errors
     /// When the engine cannot store it.
-    #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %command.trigger_id))]
-    pub async fn handle_command(&self, command: SlackCommandEvent) -> Result<(), EngineError> {
-        let channel = command.channel_id.to_string();
-        let user = command.user_id.to_string();
-        let text = format!(
-            "{} {}",
-            command.command,
-            command.text.as_deref().unwrap_or_default()
-        );
+    #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %command.id))]
+    pub async fn handle_command(&self, command: SlashCommand) -> Result<(), EngineError> {
+        let SlashCommand {
+            id,
+            channel,
+            channel_name,
+            user,
+            command,
+            text,
+        } = command;
+        let text = format!("{command} {text}");
         let inbound = Inbound {
-            event_id: format!("slack:command:{}", command.trigger_id),
+            event_id: format!("slack:command:{id}"),
             platform: "slack".to_owned(),
             room: room_of(&channel),
             room_name: format::room_name(&channel),
-            room_private: is_private_channel(&channel, command.channel_name.as_deref()),
+            room_private: is_private_channel(&channel, channel_name.as_deref()),
             author: person_of(&user),
             kind: InboundKind::Message {
                 text: self.normalize(&text),

@@ -83,7 +83,7 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     if let Some(bot) = bot_of(&states).await {
-        bot.handle_command(event).await?;
+        bot.handle_command(event.into()).await?;
     }
     // The reply comes through the outbox, in the channel: the acknowledgement
     // itself stays empty.
