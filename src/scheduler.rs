@@ -2,7 +2,9 @@
 //!
 //! Exactly once per room and day, across restarts and replicas: the day is claimed
 //! with a unique key in the same transaction that queues the digest. A digest
-//! missed while Baton was down is posted when it comes back, the same day.
+//! missed while Baton was down is posted when it comes back, the same day; a room
+//! whose first task came after the day's digest time gets its first digest the
+//! next scheduled day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +62,15 @@ impl Scheduler {
         let Some(day) = schedule.due_day(now) else {
             return Ok(false);
         };
+        // A room that had no work yet when today's digest was due starts tomorrow:
+        // no digest in the middle of the afternoon because someone added a task.
+        let fired_at = crate::domain::at_local(schedule.tz, day, schedule.time);
+        if room
+            .first_task_at
+            .is_some_and(|first| first > fired_at.timestamp_millis())
+        {
+            return Ok(false);
+        }
         let mut tx = self.store.begin().await?;
         let since = tx.last_digest_at(&room.id).await?;
         if !tx.claim_digest(&room.id, &day.to_string(), now).await? {

@@ -191,6 +191,8 @@ pub struct RoomInfo {
     pub name: String,
     /// The digest schedule as set; `None` means the default.
     pub digest: Option<String>,
+    /// When the room's first task was created (Unix milliseconds).
+    pub first_task_at: Option<i64>,
 }
 
 /// A message to queue.

@@ -380,7 +380,9 @@ macro_rules! impl_sql_store {
         impl $store {
             async fn rooms_with_tasks_impl(&self) -> StoreResult<Vec<RoomInfo>> {
                 Ok(sqlx::query_as(
-                    "SELECT r.id, r.name, r.digest FROM rooms r \
+                    "SELECT r.id, r.name, r.digest, \
+                       (SELECT MIN(t.created_at) FROM tasks t WHERE t.home_room = r.id) AS first_task_at \
+                     FROM rooms r \
                      WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.home_room = r.id) ORDER BY r.id",
                 )
                 .fetch_all(&self.pool)

@@ -152,6 +152,19 @@ fn a_room_can_move_or_stop_its_digest() {
     );
 }
 
+#[test]
+fn a_room_that_starts_after_the_digest_time_waits_for_the_next_morning() {
+    // The billing room's tasks are made on Tuesday at 10:00, after the 09:30 digest.
+    let tuesday = run(&format!(
+        "{BILLING}:tick 2026-11-24T10:05\n:tick 2026-11-24T17:00\n"
+    ));
+    assert!(digests_in(&tuesday).is_empty(), "{tuesday:#?}");
+    let wednesday = run(&format!(
+        "{BILLING}:tick 2026-11-24T17:00\n:tick 2026-11-25T09:30\n"
+    ));
+    assert_eq!(digests_in(&wednesday).len(), 1, "{wednesday:#?}");
+}
+
 fn digests_in(out: &[(String, String)]) -> Vec<&String> {
     out.iter()
         .filter(|(h, b)| h == "#general" && b.starts_with("Blocker digest"))
