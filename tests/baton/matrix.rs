@@ -525,7 +525,20 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
             .any(|t| t["key"] == "T-2" && t["status"] == "done")
     })
     .await;
-    assert!(service.terminate().status.success());
+    let output = service.terminate();
+    assert!(output.status.success());
+    // Neither the password nor the session's access token reaches the log.
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!log.contains(PASSWORD), "the password reached the log");
+    let session = db
+        .store
+        .adapter_state("matrix.session")
+        .await
+        .unwrap()
+        .unwrap();
+    let session: Value = serde_json::from_str(&session).unwrap();
+    let token = session["access_token"].as_str().unwrap();
+    assert!(!log.contains(token), "the access token reached the log");
 }
 
 /// A per-run tag, so that every run registers fresh users.

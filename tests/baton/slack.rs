@@ -328,8 +328,13 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(fake.calls_of("chat.postMessage"), calls + 1, "tried once");
 
-    // The process stops cleanly.
-    assert!(service.terminate().status.success());
+    // The process stops cleanly, and its log never held a secret.
+    let output = service.terminate();
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr);
+    for secret in [slack_fake::BOT_TOKEN, slack_fake::SIGNING_SECRET] {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
 }
 
 /// A Slack message event (a `message` in the channel, maybe in a thread).
