@@ -1,7 +1,11 @@
 //! Baton's integration tests: one binary, a module per concern.
 
+// matrix-sdk's sync futures are deep: proving them `Send` needs more room.
+#![recursion_limit = "256"]
+
 mod helpers;
 
+mod bench_delivery;
 mod cli;
 mod console;
 mod digests;

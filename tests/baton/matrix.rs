@@ -40,6 +40,17 @@ fn synapse() -> Option<(String, String)> {
     }
 }
 
+/// Registers `localpart` (password [`password`]) through Synapse's shared-secret
+/// admin API; for the benchmarks too.
+pub async fn register_user(url: &str, secret: &str, localpart: &str) -> OwnedUserId {
+    register(url, secret, localpart).await
+}
+
+/// The password every test user has.
+pub fn password() -> secrecy::SecretString {
+    secrecy::SecretString::from(PASSWORD.to_owned())
+}
+
 /// Registers `localpart` through Synapse's shared-secret admin API.
 async fn register(url: &str, secret: &str, localpart: &str) -> OwnedUserId {
     let http = reqwest::Client::new();
