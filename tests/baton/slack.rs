@@ -573,3 +573,64 @@ async fn a_bare_bones_fake_and_bare_bones_commands_are_enough() {
     }
     assert!(service.terminate().status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_leaves_undelivered_dms_pending_and_the_next_start_delivers_them() {
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    let service = start(&db, &fake, false).await;
+    for (i, (user, text)) in STORY[..3].iter().enumerate() {
+        assert_eq!(
+            slash(&service, user, text, &format!("trigger-{i}"))
+                .await
+                .status(),
+            200
+        );
+    }
+    assert!(fake.wait_until(PATIENCE, |f| f.posted().len() >= 3).await);
+    // Bob's DM is rate limited for a few seconds, longer than the 2 s grace.
+    fake.fail_next(
+        "conversations.open",
+        Failure::RateLimited {
+            retry_after_seconds: 4,
+        },
+    );
+    assert_eq!(
+        slash(&service, ALICE, STORY[3].1, "trigger-3")
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.calls_of("conversations.open") >= 1)
+            .await
+    );
+    let stopping = std::time::Instant::now();
+    let output = service.terminate();
+    assert!(output.status.success(), "exit 0 on SIGTERM");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(6),
+        "stopped within the grace period: {:?}",
+        stopping.elapsed()
+    );
+    assert!(fake.dms_to(BOB).is_empty());
+    let outbox = crate::helpers::baton(&["outbox", "--database-url", &db.url], b"");
+    let outbox = String::from_utf8_lossy(&outbox.stdout).into_owned();
+    let to_bob = outbox
+        .lines()
+        .find(|l| l.contains("DM slack:@U0BOB"))
+        .unwrap_or_else(|| panic!("bob's DM is kept: {outbox}"));
+    assert!(to_bob.contains("Pending"), "{to_bob}");
+
+    // The next start delivers it, once.
+    let service = start(&db, &fake, false).await;
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
+            .await,
+        "{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_one_handoff_to_bob(&fake);
+    assert!(service.terminate().status.success());
+}
