@@ -22,11 +22,12 @@ use crate::slack_fake::{self, FakeSlack};
 /// Messages per run.
 const MESSAGES: usize = 1_000;
 
-async fn queue(store: &Arc<dyn Store>, platform: &str, room: &str, count: usize) {
+/// Queues `count` messages for `room`, keyed `{prefix}-{n}`.
+async fn queue(store: &Arc<dyn Store>, platform: &str, room: &str, prefix: &str, count: usize) {
     let mut tx = store.begin().await.unwrap();
     for n in 0..count {
         tx.enqueue(&NewOutboxMessage {
-            idempotency_key: format!("bench-{n}"),
+            idempotency_key: format!("{prefix}-{n}"),
             platform: platform.to_owned(),
             destination: Destination::Room {
                 room: room.to_owned(),
@@ -74,7 +75,7 @@ async fn bench_delivery_to_the_fake_slack() {
         let outlet = Arc::new(baton::chat::slack::SlackOutlet::new(api, db.store.clone()));
         let worker =
             OutboxWorker::new(db.store.clone(), Arc::new(SystemClock)).with_outlet("slack", outlet);
-        queue(&db.store, "slack", "slack:C0BENCH", MESSAGES).await;
+        queue(&db.store, "slack", "slack:C0BENCH", "bench", MESSAGES).await;
         let backend = db.url.split(':').next().unwrap_or_default().to_owned();
         drain(&worker, MESSAGES, &format!("Slack (fake), {backend}")).await;
         assert_eq!(fake.posted().len(), MESSAGES);
@@ -133,26 +134,14 @@ async fn bench_delivery_to_synapse() {
         let worker = OutboxWorker::new(db.store.clone(), Arc::new(SystemClock))
             .with_outlet("matrix", outlet);
         let room_name = format!("matrix:{}", room.room_id());
-        let mut tx = db.store.begin().await.unwrap();
-        for n in 0..count {
-            tx.enqueue(&NewOutboxMessage {
-                idempotency_key: format!("bench-{encrypted}-{n}"),
-                platform: "matrix".to_owned(),
-                destination: Destination::Room {
-                    room: room_name.clone(),
-                    thread_task: None,
-                },
-                card_for: None,
-                kind: OutboxKind::Message,
-                body: format!("T-{n} Implement billing client · after T-1"),
-                only_for: None,
-                not_before: Utc::now(),
-                created_at: Utc::now(),
-            })
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
+        queue(
+            &db.store,
+            "matrix",
+            &room_name,
+            &format!("bench-{encrypted}"),
+            count,
+        )
+        .await;
         let what = if encrypted {
             "Matrix (Synapse), encrypted room"
         } else {

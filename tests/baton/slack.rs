@@ -104,6 +104,18 @@ const STORY: [(&str, &str); 4] = [
     (ALICE, "done T-1 https://github.com/acme/api/pull/1"),
 ];
 
+/// Waits for bob's DM, gives a duplicate time to show up, then checks it.
+async fn expect_one_handoff_to_bob(fake: &FakeSlack, service: &Service) {
+    assert!(
+        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
+            .await,
+        "bob got no DM:\n{}",
+        service.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_one_handoff_to_bob(fake);
+}
+
 fn assert_one_handoff_to_bob(fake: &FakeSlack) {
     let dms = fake.dms_to(BOB);
     assert_eq!(dms.len(), 1, "one DM to bob: {dms:#?}");
@@ -203,14 +215,7 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     // Slack retries a command whose answer it did not see: nothing happens twice.
     let again = slash(&service, ALICE, STORY[3].1, "trigger-3").await;
     assert_eq!(again.status(), 200);
-    assert!(
-        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
-            .await,
-        "bob got no DM:\n{}",
-        service.log()
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_one_handoff_to_bob(&fake);
+    expect_one_handoff_to_bob(&fake, &service).await;
     let bob_dm = &fake.dms_to(BOB)[0].text;
     assert!(
         bob_dm.contains("https://fake.slack.com/archives/C0BILLING/p"),
@@ -624,13 +629,6 @@ async fn sigterm_leaves_undelivered_dms_pending_and_the_next_start_delivers_them
 
     // The next start delivers it, once.
     let service = start(&db, &fake, false).await;
-    assert!(
-        fake.wait_until(PATIENCE, |f| !f.dms_to(BOB).is_empty())
-            .await,
-        "{}",
-        service.log()
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_one_handoff_to_bob(&fake);
+    expect_one_handoff_to_bob(&fake, &service).await;
     assert!(service.terminate().status.success());
 }
