@@ -251,59 +251,22 @@ impl MatrixBot {
         }
     }
 
-    /// Applies one arrival, retrying store failures a few times; `false` when it
-    /// was given up on.
+    /// Applies one arrival, retrying failures a few times; `false` when it was
+    /// given up on.
     async fn apply(&self, arrived: Arrived, shutdown: &CancellationToken) -> bool {
-        let mut wait = Duration::from_millis(200);
-        let mut attempts = 0;
-        // Converted once: the event is moved into its inbound form.
-        let mut pending = Some(arrived);
-        let mut inbound: Option<Inbound> = None;
-        loop {
-            attempts += 1;
-            let result: Result<(), String> = match (&inbound, pending.take()) {
-                (_, Some(Arrived::Checkpoint(token))) => {
-                    match self
-                        .store
-                        .set_adapter_state(CHECKPOINT, &token, Utc::now())
-                        .await
-                    {
-                        Ok(()) => return true,
-                        Err(error) => {
-                            pending = Some(Arrived::Checkpoint(token));
-                            Err(error_chain(&error))
-                        }
-                    }
-                }
-                (_, Some(event)) => match self.inbound(&event).await {
-                    Ok(None) => return true,
-                    Ok(Some(converted)) => {
-                        inbound = Some(converted);
-                        Ok(())
-                    }
-                    Err(error) => {
-                        pending = Some(event);
-                        Err(error_chain(&error))
-                    }
-                },
-                (Some(ready), None) => match self.engine.handle(ready).await {
-                    Ok(_) => return true,
-                    Err(error) => Err(error_chain(&error)),
-                },
-                (None, None) => return true,
-            };
-            if let Err(error) = result {
-                if attempts >= APPLY_ATTEMPTS {
-                    tracing::error!(%error, attempts, "a Matrix event keeps failing; skipped");
-                    return false;
-                }
-                tracing::warn!(%error, attempts, "a Matrix event failed; retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return false,
-                    () = tokio::time::sleep(wait) => {}
-                }
-                wait = (wait * 2).min(Duration::from_secs(30));
-            }
+        if let Arrived::Checkpoint(token) = &arrived {
+            return retried(shutdown, || {
+                self.store.set_adapter_state(CHECKPOINT, token, Utc::now())
+            })
+            .await
+            .is_some();
+        }
+        match retried(shutdown, || self.inbound(&arrived)).await {
+            None => false,
+            Some(None) => true,
+            Some(Some(inbound)) => retried(shutdown, || self.engine.handle(&inbound))
+                .await
+                .is_some(),
         }
     }
 
@@ -432,6 +395,34 @@ impl MatrixBot {
             tracing::warn!(error = %error_chain(&error), "cannot answer an edited command");
         }
     }
+}
+
+/// Runs `step` until it succeeds, waiting longer after each failure; `None` when
+/// it failed [`APPLY_ATTEMPTS`] times (logged) or `shutdown` came first.
+async fn retried<T, E, Step, Attempt>(shutdown: &CancellationToken, mut step: Step) -> Option<T>
+where
+    E: std::error::Error,
+    Step: FnMut() -> Attempt,
+    Attempt: std::future::Future<Output = Result<T, E>>,
+{
+    let mut wait = Duration::from_millis(200);
+    for attempt in 1..=APPLY_ATTEMPTS {
+        match step().await {
+            Ok(value) => return Some(value),
+            Err(error) if attempt == APPLY_ATTEMPTS => {
+                tracing::error!(error = %error_chain(&error), attempt, "a Matrix event keeps failing; skipped");
+            }
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), attempt, "a Matrix event failed; retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => return None,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+    None
 }
 
 /// The room's name as people see it.
