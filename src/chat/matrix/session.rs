@@ -85,6 +85,7 @@ pub async fn connect(settings: &MatrixSettings, store: &Arc<dyn Store>) -> anyho
         None => None,
     };
     let store_exists = has_files(store_dir);
+    let had_session = saved.is_some();
     if let Some(session) = saved.filter(|_| store_exists) {
         let device = session.meta.device_id.clone();
         match restore(homeserver, store_dir, passphrase.as_deref(), session).await? {
@@ -98,7 +99,7 @@ pub async fn connect(settings: &MatrixSettings, store: &Arc<dyn Store>) -> anyho
         }
     } else if store_exists {
         tracing::warn!(store = %store_dir.display(), "no saved Matrix session for this store; logging in as a new device");
-    } else if saved_exists(store).await {
+    } else if had_session {
         tracing::warn!(store = %store_dir.display(), "the Matrix store is gone: logging in as a new device; messages encrypted for the old device cannot be read");
     }
 
@@ -177,15 +178,6 @@ async fn restore(
         Err(error) => Err(anyhow::Error::new(error)
             .context("cannot check the saved Matrix session with the homeserver")),
     }
-}
-
-async fn saved_exists(store: &Arc<dyn Store>) -> bool {
-    store
-        .adapter_state(SESSION_KEY)
-        .await
-        .ok()
-        .flatten()
-        .is_some()
 }
 
 async fn build(
