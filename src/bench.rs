@@ -5,6 +5,8 @@
 //! `baton bench run` imports a workload into a fresh SQLite file and a fresh
 //! Postgres database and measures ingest (against the database's own ceiling),
 //! completion → handoff latency, queries and import, printing a Markdown table.
+//! `baton bench handoff --sizes 1000,10000,...` times completion → handoff on a
+//! fresh database at each size, and how its p99 grows with the size.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -125,11 +127,6 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Vec<Measurement>> {
         drop_database(&admin, &name).await?;
         results.extend(outcome?);
     }
-    results.push(Measurement {
-        backend: "process",
-        what: "peak RSS".to_owned(),
-        value: peak_rss().map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024)),
-    });
     Ok(results)
 }
 
@@ -155,18 +152,17 @@ where
     let n = options.tasks;
 
     // Import.
-    let lines: Vec<String> = workload(n, options.seed)
-        .map(|line| serde_json::to_string(&line))
-        .collect::<Result<_, _>>()?;
-    let input = lines.join("\n");
-    let started = Instant::now();
-    transfer::import(store.as_ref(), input.as_bytes(), Utc::now()).await?;
+    let file = write_workload(n, options.seed)?;
+    reset_peak_rss();
+    let took = import_file(store.as_ref(), &file).await?;
     row(
         format!("import {n} tasks"),
-        format!("{:.2} s", started.elapsed().as_secs_f64()),
+        format!("{:.2} s", took.as_secs_f64()),
     );
+    row(format!("peak RSS, import {n} tasks"), rss_row());
 
     // Ingest: one command, one transaction, as in production.
+    reset_peak_rss();
     let m = options.commands;
     let started = Instant::now();
     for i in 0..m {
@@ -215,21 +211,11 @@ where
         "ingest / ceiling".into(),
         format!("{:.2}", single / ceiling_rate),
     );
+    row("peak RSS, ingest".into(), rss_row());
 
     // Completion → handoff rows committed.
-    let mut latencies = Vec::new();
-    let candidates = workload(n, options.seed)
-        .filter(|t| t.depends_on.is_empty())
-        .take(options.completions);
-    for (i, task) in candidates.enumerate() {
-        let owner = task.owner.unwrap_or_default();
-        let mut inbound = command("#general", i, &format!("!baton done {}", task.key));
-        inbound.author = PersonId::new(console::PLATFORM, &format!("@{owner}"));
-        let started = Instant::now();
-        engine.handle(&inbound).await?;
-        latencies.push(started.elapsed());
-    }
-    latencies.sort();
+    reset_peak_rss();
+    let latencies = time_completions(&engine, n, options.seed, options.completions).await?;
     row(
         format!("done → handoff p50 at {n} tasks"),
         millis(percentile(&latencies, 50)),
@@ -238,8 +224,10 @@ where
         format!("done → handoff p99 at {n} tasks"),
         millis(percentile(&latencies, 99)),
     );
+    row("peak RSS, completions".into(), rss_row());
 
     // Queries in the room holding the workload.
+    reset_peak_rss();
     for (what, text) in [
         ("show", "!baton show T-42".to_owned()),
         ("mine", "!baton mine".to_owned()),
@@ -258,7 +246,173 @@ where
             millis(started.elapsed() / runs as u32),
         );
     }
+    row("peak RSS, queries".into(), rss_row());
     Ok(out)
+}
+
+/// What `baton bench handoff` measures: completion → handoff at several sizes.
+#[derive(Debug, Clone)]
+pub struct HandoffOptions {
+    /// Workload sizes, each imported into a fresh database.
+    pub sizes: Vec<u64>,
+    /// Completions timed at each size.
+    pub completions: usize,
+    /// Where to create fresh Postgres databases; none to measure SQLite only.
+    pub postgres: Option<String>,
+    pub seed: u64,
+}
+
+/// Completion → handoff latency at each size, on a fresh database each time, and
+/// how p99 grows from the smallest size to the largest: the cost must follow the
+/// finished task's dependents, not the size of the graph.
+///
+/// # Errors
+/// When a database cannot be created or a step fails.
+pub async fn handoff(options: &HandoffOptions) -> anyhow::Result<Vec<Measurement>> {
+    let mut results = Vec::new();
+    let dir = tempfile::tempdir()?;
+    for (backend, postgres) in [("sqlite", None), ("postgres", options.postgres.as_deref())] {
+        if backend == "postgres" && postgres.is_none() {
+            continue;
+        }
+        let mut p99s = Vec::new();
+        for &n in &options.sizes {
+            let file = write_workload(n, options.seed)?;
+            reset_peak_rss();
+            let (import, latencies) = match postgres {
+                None => {
+                    let url = format!(
+                        "sqlite://{}",
+                        dir.path().join(format!("handoff-{n}.db")).display()
+                    );
+                    let store = SqliteStore::connect(&url).await?;
+                    store.migrate().await?;
+                    let store: Arc<dyn Store> = Arc::new(store);
+                    let outcome = import_and_complete(store, &file, n, options).await;
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(
+                            dir.path().join(format!("handoff-{n}.db{suffix}")),
+                        );
+                    }
+                    outcome?
+                }
+                Some(base) => {
+                    let name = format!("baton_bench_{}_{n}", std::process::id());
+                    let admin = format!("{base}/postgres");
+                    create_database(&admin, &name).await?;
+                    let outcome = async {
+                        let pg = PgStore::connect(&format!("{base}/{name}")).await?;
+                        pg.migrate().await?;
+                        import_and_complete(Arc::new(pg), &file, n, options).await
+                    }
+                    .await;
+                    drop_database(&admin, &name).await?;
+                    outcome?
+                }
+            };
+            let p99 = percentile(&latencies, 99);
+            p99s.push(p99);
+            for (what, value) in [
+                (
+                    format!("import {n} tasks"),
+                    format!("{:.2} s", import.as_secs_f64()),
+                ),
+                (
+                    format!("done → handoff p50 at {n} tasks"),
+                    millis(percentile(&latencies, 50)),
+                ),
+                (format!("done → handoff p99 at {n} tasks"), millis(p99)),
+                (
+                    format!("peak RSS, import and completions at {n} tasks"),
+                    rss_row(),
+                ),
+            ] {
+                results.push(Measurement {
+                    backend,
+                    what,
+                    value,
+                });
+            }
+        }
+        if let (Some(first), Some(last), Some(small), Some(large)) = (
+            p99s.first(),
+            p99s.last(),
+            options.sizes.first(),
+            options.sizes.last(),
+        ) && !first.is_zero()
+        {
+            results.push(Measurement {
+                backend,
+                what: format!("p99({large}) / p99({small})"),
+                value: format!("{:.2}", last.as_secs_f64() / first.as_secs_f64()),
+            });
+        }
+    }
+    Ok(results)
+}
+
+/// Imports the workload in `file`, then times completions on it.
+async fn import_and_complete(
+    store: Arc<dyn Store>,
+    file: &tempfile::NamedTempFile,
+    n: u64,
+    options: &HandoffOptions,
+) -> anyhow::Result<(Duration, Vec<Duration>)> {
+    let import = import_file(store.as_ref(), file).await?;
+    let engine = Engine::new(store, Arc::new(Notify::new()), Defaults::default());
+    let latencies = time_completions(&engine, n, options.seed, options.completions).await?;
+    Ok((import, latencies))
+}
+
+/// Writes the workload as `baton import` lines to a scratch file, so the import
+/// streams it as `baton import FILE` would.
+fn write_workload(n: u64, seed: u64) -> anyhow::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let mut file = tempfile::NamedTempFile::new()?;
+    {
+        let mut out = std::io::BufWriter::new(file.as_file_mut());
+        for line in workload(n, seed) {
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+    Ok(file)
+}
+
+/// `baton import` of a workload file; how long it took.
+async fn import_file(
+    store: &dyn Store,
+    file: &tempfile::NamedTempFile,
+) -> anyhow::Result<Duration> {
+    let input = std::io::BufReader::new(std::fs::File::open(file.path())?);
+    let started = Instant::now();
+    transfer::import(store, input, Utc::now()).await?;
+    Ok(started.elapsed())
+}
+
+/// Finishes up to `count` tasks that wait on nothing, each by its owner, timing each
+/// `done` from entering the engine to its handoff rows being committed; sorted.
+async fn time_completions(
+    engine: &Engine,
+    n: u64,
+    seed: u64,
+    count: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut latencies = Vec::with_capacity(count);
+    let candidates = workload(n, seed)
+        .filter(|t| t.depends_on.is_empty())
+        .take(count);
+    for (i, task) in candidates.enumerate() {
+        let owner = task.owner.unwrap_or_default();
+        let mut inbound = command("#general", i, &format!("!baton done {}", task.key));
+        inbound.author = PersonId::new(console::PLATFORM, &format!("@{owner}"));
+        let started = Instant::now();
+        engine.handle(&inbound).await?;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    Ok(latencies)
 }
 
 fn command(room: &str, i: usize, text: &str) -> Inbound {
@@ -349,11 +503,22 @@ async fn drop_database(admin: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The process's peak resident set size in KiB (Linux).
+/// The process's peak resident set size in KiB since the last [`reset_peak_rss`]
+/// (Linux).
 fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Starts a new peak-RSS measurement from what the process holds now (Linux 4.0+:
+/// writing 5 to `clear_refs` resets `VmHWM`), so each step reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn rss_row() -> String {
+    peak_rss().map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024))
 }
 
 #[cfg(test)]

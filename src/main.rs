@@ -106,6 +106,27 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Time completion → handoff at several workload sizes, each on a fresh database.
+    Handoff {
+        /// Workload sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<u64>,
+        /// Completions timed at each size.
+        #[arg(long, default_value_t = 500)]
+        completions: usize,
+        /// Where to create scratch Postgres databases.
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "postgres://postgres@127.0.0.1:5432"
+        )]
+        postgres: String,
+        /// Measure SQLite only.
+        #[arg(long)]
+        no_postgres: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -246,10 +267,24 @@ async fn execute(
                 seed,
             };
             let results = baton::bench::run(&options).await?;
-            println!("| backend | measurement | result |\n|---|---|---|");
-            for m in results {
-                println!("| {} | {} | {} |", m.backend, m.what, m.value);
-            }
+            print_table(&results);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Handoff {
+            sizes,
+            completions,
+            postgres,
+            no_postgres,
+            seed,
+        }) => {
+            let options = baton::bench::HandoffOptions {
+                sizes,
+                completions,
+                postgres: (!no_postgres).then_some(postgres),
+                seed,
+            };
+            let results = baton::bench::handoff(&options).await?;
+            print_table(&results);
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { failed, limit } => {
@@ -257,6 +292,13 @@ async fn execute(
             app::print_outbox(store.as_ref(), failed, limit, &mut io::stdout().lock()).await?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn print_table(results: &[baton::bench::Measurement]) {
+    println!("| backend | measurement | result |\n|---|---|---|");
+    for m in results {
+        println!("| {} | {} | {} |", m.backend, m.what, m.value);
     }
 }
 

@@ -15,9 +15,10 @@ use crate::chat::console;
 use crate::domain::{
     DependencyGraph, EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey,
 };
-use crate::store::{ExportedTask, ImportedTask, Store, StoreError};
+use crate::store::{ExportedTask, ImportTx, ImportedTask, Store, StoreError};
 
-/// Tasks per store call while importing: bounds memory per transaction batch.
+/// Tasks per batch while importing: what an import holds besides the keys and the
+/// edges, and what one round of `INSERT`s carries.
 const IMPORT_BATCH: usize = 20_000;
 /// Where imported tasks live when the line does not say.
 const DEFAULT_ROOM: &str = "console:#general";
@@ -98,79 +99,155 @@ fn owner_of(person: &PersonId) -> String {
 
 /// Reads JSON lines and imports them, all or nothing.
 ///
+/// The file streams through in batches of `IMPORT_BATCH` tasks, every batch in
+/// the same transaction ([`ImportTx`]), which commits only once the whole file has
+/// passed every check: a bad line, a duplicate, a key already taken, an unknown
+/// blocker, a cycle or a database failure at any point rolls all of it back. What
+/// stays in memory is one batch plus every key and `(task, blocker)` edge (a few
+/// dozen bytes a task), not the whole file: a million tasks import in well under
+/// the memory the parsed file would take.
+///
 /// # Errors
-/// [`ImportError`] naming the first bad line, duplicate, unknown blocker or cycle;
-/// nothing is imported then.
+/// [`ImportError`] naming the first problem found: bad lines, duplicates and keys
+/// already taken in file order as the file is read, then unknown blockers, then
+/// cycles. Nothing is imported then.
 pub async fn import(
     store: &dyn Store,
     input: impl BufRead,
     now: DateTime<Utc>,
 ) -> Result<usize, ImportError> {
-    let mut lines = Vec::new();
+    let tx = store.begin_import().await?;
+    import_into(tx, input, now, IMPORT_BATCH).await
+}
+
+/// [`import`] into a transaction already begun, `batch` tasks at a time. Every
+/// `return Err` drops `tx` uncommitted, which rolls it back.
+async fn import_into(
+    mut tx: Box<dyn ImportTx>,
+    input: impl BufRead,
+    now: DateTime<Utc>,
+    batch: usize,
+) -> Result<usize, ImportError> {
+    // Every key of the file: to refuse duplicates, and to tell blockers in the file
+    // from blockers that must already be in the database.
+    let mut keys: HashSet<TaskKey> = HashSet::new();
+    // `(task, blocker)` in file order, inserted once every task is: a task may depend
+    // on one further on in the file, and the foreign keys are not deferred.
+    let mut edges: Vec<(TaskKey, TaskKey)> = Vec::new();
+    let mut tasks: Vec<ImportedTask> = Vec::with_capacity(batch);
     for (index, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: TaskLine = serde_json::from_str(&line).map_err(|e| ImportError::BadLine {
-            line: index + 1,
-            message: e.to_string(),
-        })?;
-        if parsed.title.trim().is_empty() {
-            return Err(ImportError::BadLine {
-                line: index + 1,
-                message: "the title is empty".to_owned(),
-            });
+        let parsed = parse_line(index + 1, &line)?;
+        let key = parsed.key;
+        if !keys.insert(key) {
+            return Err(ImportError::DuplicateKey(key));
         }
-        lines.push(parsed);
+        edges.extend(parsed.depends_on.iter().map(|blocker| (key, *blocker)));
+        tasks.push(imported(parsed, now));
+        if tasks.len() >= batch {
+            insert_batch(&mut *tx, &mut tasks).await?;
+        }
     }
-    check(store, &lines).await?;
-    let tasks: Vec<ImportedTask> = lines.into_iter().map(|line| imported(line, now)).collect();
-    for batch in tasks.chunks(IMPORT_BATCH) {
-        store.import(batch).await?;
+    insert_batch(&mut *tx, &mut tasks).await?;
+    check_blockers(&mut *tx, &keys, &edges).await?;
+    let count = keys.len();
+    // Not needed any more; freed before a cycle check may build a graph.
+    drop(keys);
+    check_cycles(&edges)?;
+    for chunk in edges.chunks(batch.max(1)) {
+        tx.insert_dependencies(chunk).await?;
     }
-    Ok(tasks.len())
+    tx.commit().await?;
+    Ok(count)
 }
 
-/// Refuses duplicates, dangling dependencies, cycles and keys already taken.
-async fn check(store: &dyn Store, lines: &[TaskLine]) -> Result<(), ImportError> {
-    let mut keys = HashSet::with_capacity(lines.len());
-    for line in lines {
-        if !keys.insert(line.key) {
-            return Err(ImportError::DuplicateKey(line.key));
-        }
+/// Line `number` (counting from 1) of the input, not blank.
+fn parse_line(number: usize, line: &str) -> Result<TaskLine, ImportError> {
+    let parsed: TaskLine = serde_json::from_str(line).map_err(|e| ImportError::BadLine {
+        line: number,
+        message: e.to_string(),
+    })?;
+    if parsed.title.trim().is_empty() {
+        return Err(ImportError::BadLine {
+            line: number,
+            message: "the title is empty".to_owned(),
+        });
     }
-    let mut tx = store.begin().await?;
-    let mut known_outside = HashSet::new();
-    for line in lines {
-        for blocker in &line.depends_on {
-            if keys.contains(blocker) || known_outside.contains(blocker) {
-                continue;
-            }
-            if tx.task(*blocker).await?.is_none() {
-                return Err(ImportError::UnknownBlocker {
-                    task: line.key,
-                    blocker: *blocker,
-                });
-            }
-            known_outside.insert(*blocker);
-        }
+    Ok(parsed)
+}
+
+/// Inserts a batch, refusing it when one of its keys is taken already, and empties
+/// it. Earlier batches cannot hold its keys (duplicates are refused as the file is
+/// read), so a taken key was in the database before the import.
+async fn insert_batch(
+    tx: &mut dyn ImportTx,
+    tasks: &mut Vec<ImportedTask>,
+) -> Result<(), ImportError> {
+    if tasks.is_empty() {
+        return Ok(());
     }
-    if let Some(first) = lines.first()
-        && tx.task(first.key).await?.is_some()
-    {
-        return Err(ImportError::Exists(first.key));
+    let keys: Vec<TaskKey> = tasks.iter().map(|t| t.task.key).collect();
+    let taken: HashSet<TaskKey> = tx.existing(&keys).await?.into_iter().collect();
+    if let Some(key) = keys.into_iter().find(|key| taken.contains(key)) {
+        return Err(ImportError::Exists(key));
     }
-    drop(tx);
-    let graph = DependencyGraph::from_edges(
-        lines
-            .iter()
-            .flat_map(|l| l.depends_on.iter().map(|b| (l.key, *b))),
-    );
-    if let Some(cycle) = graph.find_cycle() {
-        return Err(ImportError::Cycle(cycle.spelled()));
-    }
+    tx.insert(tasks).await?;
+    tasks.clear();
     Ok(())
+}
+
+/// Refuses a dependency on a task that is neither in the file nor in the database,
+/// naming the first such edge in file order. The blockers outside the file are
+/// looked up together, not a round trip each.
+async fn check_blockers(
+    tx: &mut dyn ImportTx,
+    keys: &HashSet<TaskKey>,
+    edges: &[(TaskKey, TaskKey)],
+) -> Result<(), ImportError> {
+    let mut outside: Vec<TaskKey> = edges
+        .iter()
+        .map(|(_, blocker)| *blocker)
+        .filter(|blocker| !keys.contains(blocker))
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    outside.sort_unstable();
+    outside.dedup();
+    let known: HashSet<TaskKey> = tx.existing(&outside).await?.into_iter().collect();
+    match edges
+        .iter()
+        .find(|(_, blocker)| !keys.contains(blocker) && !known.contains(blocker))
+    {
+        Some(&(task, blocker)) => Err(ImportError::UnknownBlocker { task, blocker }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses dependencies that form a cycle, naming one.
+fn check_cycles(edges: &[(TaskKey, TaskKey)]) -> Result<(), ImportError> {
+    // Going round a cycle ends where it began, so the numbers cannot only go down:
+    // at least one of its edges goes from a task to a blocker numbered as high or
+    // higher (a task depending on itself is such an edge too). When no edge of the
+    // file does — generated workloads, and files whose tasks depend only on earlier
+    // ones — there is no cycle, and the graph, the biggest thing an import would
+    // build, is not built. Edges to tasks already in the database cannot close a
+    // cycle either: those tasks depend only on tasks that were there before them
+    // (the foreign keys saw to that), never on one this import brings.
+    if !edges
+        .iter()
+        .any(|(task, blocker)| blocker.number() >= task.number())
+    {
+        return Ok(());
+    }
+    let graph = DependencyGraph::from_edges(edges.iter().copied());
+    match graph.find_cycle() {
+        Some(cycle) => Err(ImportError::Cycle(cycle.spelled())),
+        None => Ok(()),
+    }
 }
 
 fn imported(line: TaskLine, now: DateTime<Utc>) -> ImportedTask {
@@ -248,7 +325,6 @@ fn imported(line: TaskLine, now: DateTime<Utc>) -> ImportedTask {
             done_at,
             last_activity_at,
         },
-        depends_on: line.depends_on,
         events,
     }
 }
@@ -298,7 +374,78 @@ fn line_of(exported: ExportedTask) -> TaskLine {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+
     use super::*;
+    use crate::store::StoreResult;
+
+    fn t(n: u64) -> TaskKey {
+        TaskKey::new(n)
+    }
+
+    /// What an import did to its transaction.
+    #[derive(Debug, Default)]
+    struct Done {
+        /// The keys of each inserted batch.
+        batches: Vec<Vec<TaskKey>>,
+        /// Each `insert_dependencies` call, with how many tasks were inserted by then.
+        edges: Vec<(usize, Vec<(TaskKey, TaskKey)>)>,
+        committed: bool,
+    }
+
+    /// An import's transaction on a database that holds the tasks `taken`.
+    struct FakeTx {
+        taken: HashSet<TaskKey>,
+        done: Arc<Mutex<Done>>,
+    }
+
+    #[async_trait]
+    impl ImportTx for FakeTx {
+        async fn insert(&mut self, tasks: &[ImportedTask]) -> StoreResult<()> {
+            let keys = tasks.iter().map(|t| t.task.key).collect();
+            self.done.lock().unwrap().batches.push(keys);
+            Ok(())
+        }
+
+        async fn insert_dependencies(&mut self, edges: &[(TaskKey, TaskKey)]) -> StoreResult<()> {
+            let mut done = self.done.lock().unwrap();
+            let inserted: usize = done.batches.iter().map(Vec::len).sum();
+            done.edges.push((inserted, edges.to_vec()));
+            Ok(())
+        }
+
+        async fn existing(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<TaskKey>> {
+            Ok(keys
+                .iter()
+                .copied()
+                .filter(|key| self.taken.contains(key))
+                .collect())
+        }
+
+        async fn commit(self: Box<Self>) -> StoreResult<()> {
+            self.done.lock().unwrap().committed = true;
+            Ok(())
+        }
+    }
+
+    /// Imports `lines`, `batch` tasks at a time, into a database holding `taken`.
+    async fn run(
+        lines: &[&str],
+        taken: &[u64],
+        batch: usize,
+    ) -> (Result<usize, ImportError>, Done) {
+        let done = Arc::new(Mutex::new(Done::default()));
+        let tx = Box::new(FakeTx {
+            taken: taken.iter().copied().map(TaskKey::new).collect(),
+            done: Arc::clone(&done),
+        });
+        let input = lines.join("\n");
+        let result = import_into(tx, input.as_bytes(), Utc::now(), batch).await;
+        let done = std::mem::take(&mut *done.lock().unwrap());
+        (result, done)
+    }
 
     #[test]
     fn owners_without_a_platform_are_console_people() {
@@ -317,7 +464,142 @@ mod tests {
         .unwrap();
         let task = imported(line, Utc::now());
         assert_eq!(task.task.status, Status::Open);
-        assert_eq!(task.depends_on, [TaskKey::new(0)]);
         assert_eq!(task.events.len(), 2, "created + dependency added");
+        assert!(matches!(
+            task.events[1].kind,
+            EventKind::DependencyAdded { blocker } if blocker == TaskKey::new(0)
+        ));
+    }
+
+    #[tokio::test]
+    async fn batches_stream_and_dependencies_follow_every_task() {
+        let (result, done) = run(
+            &[
+                r#"{"key": "T-1", "title": "A", "depends_on": ["T-3"]}"#,
+                r#"{"key": "T-2", "title": "B"}"#,
+                "",
+                r#"{"key": "T-3", "title": "C", "depends_on": ["T-2", "T-9"]}"#,
+            ],
+            &[9],
+            2,
+        )
+        .await;
+        assert_eq!(result.unwrap(), 3);
+        assert_eq!(done.batches, [vec![t(1), t(2)], vec![t(3)]]);
+        assert_eq!(
+            done.edges,
+            [
+                (3, vec![(t(1), t(3)), (t(3), t(2))]),
+                (3, vec![(t(3), t(9))])
+            ],
+            "T-1 waits on T-3 of a later batch: edges go in once every task is in"
+        );
+        assert!(done.committed);
+    }
+
+    #[tokio::test]
+    async fn a_key_already_taken_refuses_the_import() {
+        let (result, done) = run(
+            &[
+                r#"{"key": "T-1", "title": "A"}"#,
+                r#"{"key": "T-2", "title": "B"}"#,
+                r#"{"key": "T-3", "title": "C"}"#,
+                r#"{"key": "T-4", "title": "D"}"#,
+            ],
+            &[4, 3],
+            2,
+        )
+        .await;
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "T-3 already exists in the database; import into a fresh database"
+        );
+        assert_eq!(
+            done.batches,
+            [vec![t(1), t(2)]],
+            "the batch with T-3 is not inserted"
+        );
+        assert!(done.edges.is_empty());
+        assert!(!done.committed, "the first batch rolls back");
+    }
+
+    #[tokio::test]
+    async fn the_first_unknown_blocker_is_named() {
+        let (result, done) = run(
+            &[
+                r#"{"key": "T-1", "title": "A", "depends_on": ["T-7"]}"#,
+                r#"{"key": "T-2", "title": "B", "depends_on": ["T-1", "T-8"]}"#,
+                r#"{"key": "T-3", "title": "C", "depends_on": ["T-6"]}"#,
+            ],
+            &[7],
+            2,
+        )
+        .await;
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "T-2 depends on T-8, which is neither in the file nor in the database"
+        );
+        assert!(done.edges.is_empty());
+        assert!(!done.committed);
+    }
+
+    #[tokio::test]
+    async fn a_cycle_across_batches_is_refused() {
+        let (result, done) = run(
+            &[
+                r#"{"key": "T-1", "title": "A", "depends_on": ["T-2"]}"#,
+                r#"{"key": "T-2", "title": "B", "depends_on": ["T-1"]}"#,
+            ],
+            &[],
+            1,
+        )
+        .await;
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.starts_with("the dependencies form a cycle: ")
+                && message.contains("T-1")
+                && message.contains("T-2"),
+            "{message}"
+        );
+        assert!(done.edges.is_empty());
+        assert!(!done.committed);
+    }
+
+    #[tokio::test]
+    async fn bad_lines_and_duplicates_are_named() {
+        let ok = r#"{"key": "T-1", "title": "A"}"#;
+        let (result, _) = run(&[ok, "", "{not json"], &[], 2).await;
+        assert!(result.unwrap_err().to_string().starts_with("line 3: "));
+        let (result, _) = run(&[ok, r#"{"key": "T-2", "title": " "}"#], &[], 2).await;
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "line 2: the title is empty"
+        );
+        let (result, done) = run(&[ok, r#"{"key": "t-1", "title": "B"}"#], &[], 2).await;
+        assert_eq!(result.unwrap_err().to_string(), "T-1 appears twice");
+        assert!(!done.committed);
+    }
+
+    #[tokio::test]
+    async fn an_empty_input_imports_nothing() {
+        let (result, done) = run(&[], &[], 2).await;
+        assert_eq!(result.unwrap(), 0);
+        assert!(done.batches.is_empty() && done.edges.is_empty());
+        assert!(done.committed);
+    }
+
+    #[test]
+    fn only_an_edge_up_or_to_itself_can_close_a_cycle() {
+        assert!(check_cycles(&[(t(3), t(2)), (t(2), t(1)), (t(3), t(1))]).is_ok());
+        assert!(
+            check_cycles(&[(t(1), t(2)), (t(3), t(1))]).is_ok(),
+            "up, but no cycle"
+        );
+        assert_eq!(
+            check_cycles(&[(t(2), t(1)), (t(4), t(4))])
+                .unwrap_err()
+                .to_string(),
+            "the dependencies form a cycle: T-4 → T-4"
+        );
     }
 }

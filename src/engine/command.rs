@@ -5,6 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use super::presence::{Presence, RecordedPresences};
 use super::render::{self, BlockerContext, HandoffItem, Note};
 use super::{Defaults, Inbound, InboundKind, Outcome};
 use crate::domain::{
@@ -91,6 +92,7 @@ type CommandResult<T> = Result<T, Failure>;
 pub(super) async fn apply(
     store: &dyn Store,
     defaults: &Defaults,
+    presences: &RecordedPresences,
     inbound: &Inbound,
     parsed: &Parsed,
 ) -> Result<Outcome, StoreError> {
@@ -98,13 +100,22 @@ pub(super) async fn apply(
     if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
         return Ok(Outcome::Duplicate);
     }
-    tx.note_presence(
+    let presence = Presence::new(
         &inbound.author,
         &inbound.room,
         &inbound.room_name,
         inbound.room_private,
-    )
-    .await?;
+    );
+    let presence_is_new = !presences.contains(&presence);
+    if presence_is_new {
+        tx.note_presence(
+            &inbound.author,
+            &inbound.room,
+            &inbound.room_name,
+            inbound.room_private,
+        )
+        .await?;
+    }
     let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     match command.run(&parsed.intent).await {
         Ok(reply) => {
@@ -120,6 +131,9 @@ pub(super) async fn apply(
             let notices = std::mem::take(&mut command.notices);
             command.notify(notices).await?;
             command.tx.commit().await?;
+            if presence_is_new {
+                presences.remember(presence);
+            }
         }
         Err(Failure::Refused(refusal)) => {
             metrics::counter!("baton_commands_refused_total").increment(1);
@@ -240,10 +254,10 @@ impl<'a> Command<'a> {
             .into());
         }
         let blocker_tasks = self.load_all(blockers).await?;
-        let key = self.tx.next_task_key().await?;
         let now = self.now();
-        let task = Task {
-            key,
+        let mut task = Task {
+            // The store gives the key as it inserts.
+            key: TaskKey::new(0),
             title: title.to_owned(),
             owner: owner.map(|h| self.person(h)),
             status: Status::Open,
@@ -256,20 +270,21 @@ impl<'a> Command<'a> {
             done_at: None,
             last_activity_at: now,
         };
-        self.tx.insert_task(&task).await?;
-        self.event(
+        let key = self.tx.insert_new_task(&task).await?;
+        task.key = key;
+        let mut events = vec![self.new_event(
             key,
             EventKind::Created {
                 title: task.title.clone(),
                 owner: task.owner.clone(),
             },
-        )
-        .await?;
+        )];
         for blocker in blockers {
             self.tx.add_dependency(key, *blocker).await?;
-            self.event(key, EventKind::DependencyAdded { blocker: *blocker })
-                .await?;
+            events.push(self.new_event(key, EventKind::DependencyAdded { blocker: *blocker }));
         }
+        // One statement for all of them: adding tasks is the busiest path.
+        self.tx.append_events(&events).await?;
         let card = render::card(&task, &blocker_tasks);
         let destination = if self.is_dm() {
             Destination::Dm(self.actor().clone())
@@ -593,32 +608,19 @@ impl<'a> Command<'a> {
         Ok(Some(render::mine(&actor, &with_blockers)))
     }
 
+    /// `blocked`: loads only what the reply shows — the count of the room's blocked
+    /// tasks and the first [`render::LIST_LIMIT`] of them with their open blockers —
+    /// since a room can hold 100,000 open tasks and the reply lists 30.
     async fn blocked(&mut self) -> CommandResult<Option<String>> {
-        // Two queries for the whole room, not one per task: rooms hold thousands.
         let room = self.inbound.room.clone();
-        let tasks = self.tx.active_tasks_in(&room).await?;
-        let edges = self.tx.room_open_edges(&room).await?;
-        let mut known: BTreeMap<TaskKey, Task> = tasks.iter().map(|t| (t.key, t.clone())).collect();
-        let mut waits: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
-        for (task, blocker) in edges {
-            if !known.contains_key(&blocker)
-                && let Some(outside) = self.tx.task(blocker).await?
-            {
-                known.insert(blocker, outside);
-            }
-            if let Some(blocker) = known.get(&blocker) {
-                waits.entry(task).or_default().push(blocker.clone());
-            }
-        }
-        let blocked: Vec<(Task, Vec<Task>)> = tasks
-            .into_iter()
-            .filter_map(|task| {
-                let blockers = waits.remove(&task.key).unwrap_or_default();
-                (!blockers.is_empty() || task.external_blocker.is_some())
-                    .then_some((task, blockers))
-            })
-            .collect();
-        Ok(Some(render::blocked(&self.inbound.room_name, &blocked)))
+        let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
+        let (total, blocked) = self.tx.blocked_in_room(&room, limit).await?;
+        let total = usize::try_from(total).unwrap_or_default();
+        Ok(Some(render::blocked(
+            &self.inbound.room_name,
+            total,
+            &blocked,
+        )))
     }
 
     async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
@@ -855,14 +857,18 @@ impl<'a> Command<'a> {
         }
     }
 
-    async fn event(&mut self, task: TaskKey, kind: EventKind) -> CommandResult<()> {
-        let event = NewEvent {
+    fn new_event(&self, task: TaskKey, kind: EventKind) -> NewEvent {
+        NewEvent {
             task,
             kind,
             actor: self.actor().clone(),
             at: self.now(),
             source: self.source(),
-        };
+        }
+    }
+
+    async fn event(&mut self, task: TaskKey, kind: EventKind) -> CommandResult<()> {
+        let event = self.new_event(task, kind);
         self.tx.append_event(&event).await?;
         Ok(())
     }

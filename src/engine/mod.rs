@@ -7,6 +7,7 @@
 
 mod command;
 mod digest;
+mod presence;
 mod render;
 
 use std::sync::Arc;
@@ -180,6 +181,7 @@ pub struct Engine {
     store: Arc<dyn Store>,
     outbox_ready: Arc<Notify>,
     defaults: Arc<Defaults>,
+    presences: Arc<presence::RecordedPresences>,
 }
 
 impl Engine {
@@ -189,6 +191,7 @@ impl Engine {
             store,
             outbox_ready,
             defaults: Arc::new(defaults),
+            presences: Arc::default(),
         }
     }
 
@@ -216,7 +219,14 @@ impl Engine {
         tracing::debug!(intent = parsed.intent.name(), "applying");
         let mut attempt = 0;
         loop {
-            match command::apply(self.store.as_ref(), &self.defaults, inbound, &parsed).await {
+            match command::apply(
+                self.store.as_ref(),
+                &self.defaults,
+                &self.presences,
+                inbound,
+                &parsed,
+            )
+            .await {
                 Ok(outcome) => {
                     if outcome == Outcome::Handled {
                         self.outbox_ready.notify_one();

@@ -11,7 +11,9 @@ use crate::parser::Intent;
 use crate::store::StoredEvent;
 
 /// Longest list a reply shows before summing up the rest: chat messages have limits.
-const LIST_LIMIT: usize = 30;
+/// Commands that may face long lists (a room can hold 100,000 open tasks) load only
+/// this many rows and count the rest.
+pub(super) const LIST_LIMIT: usize = 30;
 
 /// How many of a task's latest notes `show` and handoffs quote.
 const NOTES_SHOWN: usize = 5;
@@ -254,11 +256,19 @@ pub(super) fn mine(person: &PersonId, tasks: &[(Task, Vec<Task>)]) -> String {
 }
 
 /// `blocked`: a room's blocked tasks and what each waits on.
-pub(super) fn blocked(room_name: &str, tasks: &[(Task, Vec<Task>)]) -> String {
-    if tasks.is_empty() {
+///
+/// `total` is how many tasks are blocked in the room; `tasks` need only be the
+/// first [`LIST_LIMIT`] of them with their open blockers, since that is all the
+/// reply lists (a room can hold 100,000 open tasks). The rest are counted in the
+/// closing "…and N more" line.
+pub(super) fn blocked(room_name: &str, total: usize, tasks: &[(Task, Vec<Task>)]) -> String {
+    // Never fewer than are listed, whatever the caller counted.
+    let total = total.max(tasks.len());
+    if total == 0 {
         return format!("Nothing is blocked in {room_name}.");
     }
-    let mut lines = vec![format!("Blocked in {room_name} ({}):", tasks.len())];
+    let mut lines = vec![format!("Blocked in {room_name} ({total}):")];
+    let shown = tasks.len().min(LIST_LIMIT);
     for (task, blockers) in tasks.iter().take(LIST_LIMIT) {
         lines.push(format!(
             "- {} ({}) — waits on {}",
@@ -267,10 +277,10 @@ pub(super) fn blocked(room_name: &str, tasks: &[(Task, Vec<Task>)]) -> String {
             waits_on(task, blockers)
         ));
     }
-    if tasks.len() > LIST_LIMIT {
+    if total > shown {
         lines.push(format!(
             "…and {} more; `!baton digest` shows what holds most of them up.",
-            tasks.len() - LIST_LIMIT
+            total - shown
         ));
     }
     lines.join("\n")

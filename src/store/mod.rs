@@ -79,12 +79,36 @@ pub async fn open(url: &str) -> StoreResult<Box<dyn Store>> {
     Ok(store)
 }
 
-/// A task to import with its key kept (`baton import`).
+/// A task to import with its key kept (`baton import`). Its dependencies travel
+/// apart, in [`ImportTx::insert_dependencies`]: a task may depend on one further on
+/// in the file, which is not in the database yet when the task is inserted.
 #[derive(Debug, Clone)]
 pub struct ImportedTask {
     pub task: Task,
-    pub depends_on: Vec<TaskKey>,
     pub events: Vec<NewEvent>,
+}
+
+/// A whole import's one transaction (`baton import`): every batch of the file goes
+/// into it, so the import is all or nothing even when the database fails midway.
+/// Dropped without [`ImportTx::commit`], it rolls back.
+#[async_trait]
+pub trait ImportTx: Send {
+    /// Inserts a batch of tasks with their events.
+    async fn insert(&mut self, tasks: &[ImportedTask]) -> StoreResult<()>;
+
+    /// Inserts `(task, blocker)` edges, once every task of the import is inserted:
+    /// the foreign keys are checked statement by statement, and a task may depend
+    /// on one further on in the file.
+    async fn insert_dependencies(&mut self, edges: &[(TaskKey, TaskKey)]) -> StoreResult<()>;
+
+    /// Which of `keys` are taken: before this import's own inserts, those that were
+    /// in the database already. Any number of keys; the backend splits them to stay
+    /// within its limit on query parameters.
+    async fn existing(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<TaskKey>>;
+
+    /// Finishes the import (on Postgres, moves the task number sequence past the
+    /// imported keys, so new tasks do not collide with them) and commits.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
 /// A task with its dependencies and history (`baton export`).
@@ -150,8 +174,9 @@ pub trait Store: Send + Sync + 'static {
     /// When the oldest of those was queued: how far behind delivery is.
     async fn oldest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
-    /// Imports tasks with their keys, in one transaction per call (callers batch).
-    async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()>;
+    /// Starts an import: one transaction for the whole file, held while it is read
+    /// in batches, so a failure at any point leaves nothing imported.
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportTx>>;
 
     /// Every task with its dependencies and events, in key order.
     async fn export(&self) -> StoreResult<Vec<ExportedTask>>;
@@ -225,6 +250,11 @@ pub trait StoreTx: Send {
 
     async fn insert_task(&mut self, task: &Task) -> StoreResult<()>;
 
+    /// Inserts a new task under the next free key (`task.key` is ignored) and
+    /// returns that key: one round trip where taking the key first would be two,
+    /// and a command's time goes mostly to round trips.
+    async fn insert_new_task(&mut self, task: &Task) -> StoreResult<TaskKey>;
+
     /// Writes a task's projection row back.
     async fn update_task(&mut self, task: &Task) -> StoreResult<()>;
 
@@ -247,6 +277,9 @@ pub trait StoreTx: Send {
 
     async fn append_event(&mut self, event: &NewEvent) -> StoreResult<()>;
 
+    /// Appends events in one statement, in order.
+    async fn append_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;
+
     /// A task's events, oldest first.
     async fn events_of(&mut self, key: TaskKey) -> StoreResult<Vec<StoredEvent>>;
 
@@ -265,6 +298,20 @@ pub trait StoreTx: Send {
 
     /// Open and in-progress tasks whose home is `room`, oldest first.
     async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
+
+    /// The room's blocked tasks for `blocked`: how many there are, and the first
+    /// `limit` of them (oldest first) each with its open blockers (from any room),
+    /// blocker by blocker number. A task is blocked when it is open or in progress,
+    /// its home is `room`, and it waits on an open or in-progress task or on
+    /// something outside Baton.
+    ///
+    /// Only the page is loaded: a room can hold 100,000 open tasks, and the reply
+    /// lists 30 of them and counts the rest.
+    async fn blocked_in_room(
+        &mut self,
+        room: &str,
+        limit: i64,
+    ) -> StoreResult<(i64, Vec<(Task, Vec<Task>)>)>;
 
     /// Remembers that `person` was seen in `room` (named `room_name`, private or not).
     /// A room once seen private stays private: a platform event that cannot tell

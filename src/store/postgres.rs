@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::rows::{millis, number_of, task_columns};
+use super::rows::{key_of, millis, number_of, task_columns};
 use super::sql::impl_sql_store;
-use super::{ImportedTask, StoreResult};
-use crate::domain::{NewEvent, Task};
+use super::{ImportTx, ImportedTask, StoreResult};
+use crate::domain::{NewEvent, Task, TaskKey};
 
 /// The store on a Postgres database.
 pub struct PgStore {
@@ -35,11 +36,34 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// Imports with one `INSERT ... SELECT FROM UNNEST(...)` per table: a column per
-    /// array parameter, so the statement stays small however many rows there are
-    /// (multi-row `VALUES` with thousands of parameters planned slowly).
-    async fn import_batch(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+    /// Starts an import's one transaction. Plain isolation: an import only inserts
+    /// new rows, and a serializable transaction's predicate locks would triple its
+    /// cost.
+    async fn import_tx(&self) -> StoreResult<Box<dyn ImportTx>> {
+        let tx = self.pool.begin().await?;
+        Ok(Box::new(PgImport {
+            tx,
+            inserted: false,
+        }))
+    }
+}
+
+/// An import's transaction on Postgres: one `INSERT ... SELECT FROM UNNEST(...)` per
+/// table and batch, a column per array parameter, so the statement stays small
+/// however many rows there are (multi-row `VALUES` with thousands of parameters
+/// planned slowly).
+struct PgImport {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    /// Whether any task was inserted: only then does the sequence need moving.
+    inserted: bool,
+}
+
+#[async_trait]
+impl ImportTx for PgImport {
+    async fn insert(&mut self, tasks: &[ImportedTask]) -> StoreResult<()> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
         let column =
             |f: &dyn Fn(&Task) -> i64| tasks.iter().map(|t| f(&t.task)).collect::<Vec<i64>>();
         let text = |f: &dyn Fn(&Task) -> Option<String>| {
@@ -63,25 +87,9 @@ impl PgStore {
         .bind(column(&|t| millis(t.updated_at)))
         .bind(tasks.iter().map(|t| t.task.done_at.map(millis)).collect::<Vec<Option<i64>>>())
         .bind(column(&|t| millis(t.last_activity_at)))
-        .execute(&mut *tx)
+        .execute(&mut *self.tx)
         .await?;
-
-        let (dependents, blockers): (Vec<i64>, Vec<i64>) = tasks
-            .iter()
-            .flat_map(|t| {
-                t.depends_on
-                    .iter()
-                    .map(|b| (number_of(t.task.key), number_of(*b)))
-            })
-            .unzip();
-        sqlx::query(
-            "INSERT INTO dependencies (task, blocker) SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(dependents)
-        .bind(blockers)
-        .execute(&mut *tx)
-        .await?;
+        self.inserted = true;
 
         let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
         let each = |f: &dyn Fn(&NewEvent) -> Option<String>| {
@@ -102,12 +110,51 @@ impl PgStore {
         .bind(each(&|e| e.source.message_id.clone()))
         .bind(each(&|e| e.source.permalink.clone()))
         .bind(each(&|e| e.source.event_id.clone()))
-        .execute(&mut *tx)
+        .execute(&mut *self.tx)
         .await?;
-        // New tasks are numbered after the imported ones.
-        sqlx::query("SELECT setval('task_numbers', (SELECT MAX(number) FROM tasks) + 1, false)")
+        Ok(())
+    }
+
+    async fn insert_dependencies(&mut self, edges: &[(TaskKey, TaskKey)]) -> StoreResult<()> {
+        if edges.is_empty() {
+            return Ok(());
+        }
+        let (dependents, blockers): (Vec<i64>, Vec<i64>) = edges
+            .iter()
+            .map(|(task, blocker)| (number_of(*task), number_of(*blocker)))
+            .unzip();
+        // A line may name the same blocker twice.
+        sqlx::query(
+            "INSERT INTO dependencies (task, blocker) SELECT * FROM UNNEST($1::bigint[], $2::bigint[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(dependents)
+        .bind(blockers)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn existing(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<TaskKey>> {
+        // One array parameter, however many keys.
+        let numbers: Vec<i64> = keys.iter().map(|k| number_of(*k)).collect();
+        let found: Vec<i64> = sqlx::query_scalar("SELECT number FROM tasks WHERE number = ANY($1)")
+            .bind(numbers)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        found.into_iter().map(key_of).collect()
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        let PgImport { mut tx, inserted } = *self;
+        if inserted {
+            // New tasks are numbered after the imported ones.
+            sqlx::query(
+                "SELECT setval('task_numbers', (SELECT MAX(number) FROM tasks) + 1, false)",
+            )
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

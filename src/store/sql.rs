@@ -6,6 +6,22 @@
 //! are concrete per database, so the shared code is a macro that each backend expands
 //! over its own types rather than a generic with a wall of higher-ranked bounds.
 
+/// What makes task `t` one of room `$1`'s blocked tasks (`StoreTx::blocked_in_room`):
+/// open or in progress, at home in the room, and waiting on something outside Baton
+/// or on a task (of any room) that is still open or in progress. One text for the
+/// count and the page, so the two cannot disagree. `tasks_by_room` finds the room's
+/// open tasks; the `EXISTS` probes the `dependencies` primary key `(task, blocker)`
+/// and the blocker's row by number (the cheap external-blocker test comes first).
+/// A macro so `concat!` can build `'static` query text.
+macro_rules! blocked_task_filter {
+    () => {
+        "t.home_room = $1 AND t.status IN ('open', 'in_progress') \
+         AND (t.external_blocker IS NOT NULL OR EXISTS (SELECT 1 FROM dependencies d \
+           JOIN tasks b ON b.number = d.blocker \
+           WHERE d.task = t.number AND b.status IN ('open', 'in_progress')))"
+    };
+}
+
 macro_rules! impl_sql_store {
     (
         store: $store:ident,
@@ -28,8 +44,9 @@ macro_rules! impl_sql_store {
             self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
+        use crate::store::sql::blocked_task_filter;
         use crate::store::{
-            Destination, ExportedTask, ImportedTask, NewOutboxMessage, OutboxMessage,
+            Destination, ExportedTask, ImportTx, NewOutboxMessage, OutboxMessage,
             OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
         };
 
@@ -333,9 +350,9 @@ macro_rules! impl_sql_store {
                     .await?)
             }
 
-            async fn import(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
+            async fn begin_import(&self) -> StoreResult<Box<dyn ImportTx>> {
                 // Bulk inserts are where the two databases differ most.
-                self.import_batch(tasks).await
+                self.import_tx().await
             }
 
             async fn export(&self) -> StoreResult<Vec<ExportedTask>> {
@@ -432,6 +449,30 @@ macro_rules! impl_sql_store {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
+            }
+
+            async fn insert_new_task(&mut self, t: &Task) -> StoreResult<TaskKey> {
+                let number: i64 = sqlx::query_scalar(concat!(
+                    "INSERT INTO tasks (",
+                    task_columns!(),
+                    ") VALUES ((",
+                    $next_task_number,
+                    "), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING number"
+                ))
+                .bind(&t.title)
+                .bind(t.owner.as_ref().map(PersonId::as_str))
+                .bind(t.status.as_str())
+                .bind(&t.external_blocker)
+                .bind(&t.home_room)
+                .bind(&t.home_thread)
+                .bind(t.created_by.as_str())
+                .bind(millis(t.created_at))
+                .bind(millis(t.updated_at))
+                .bind(t.done_at.map(millis))
+                .bind(millis(t.last_activity_at))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                key_of(number)
             }
 
             async fn update_task(&mut self, t: &Task) -> StoreResult<()> {
@@ -547,6 +588,36 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn append_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let mut rows = Vec::with_capacity(events.len());
+                for e in events {
+                    let payload = serde_json::to_string(&e.kind)
+                        .map_err(|err| crate::store::StoreError::Corrupt(err.to_string()))?;
+                    rows.push((e, payload));
+                }
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
+                     message_id, permalink, platform_event_id) ",
+                );
+                insert.push_values(rows, |mut row, (e, payload)| {
+                    row.push_bind(number_of(e.task))
+                        .push_bind(e.kind.name())
+                        .push_bind(payload)
+                        .push_bind(e.actor.as_str().to_owned())
+                        .push_bind(millis(e.at))
+                        .push_bind(e.source.platform.clone())
+                        .push_bind(e.source.room.clone())
+                        .push_bind(e.source.message_id.clone())
+                        .push_bind(e.source.permalink.clone())
+                        .push_bind(e.source.event_id.clone());
+                });
+                insert.build().execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
             async fn events_of(&mut self, key: TaskKey) -> StoreResult<Vec<StoredEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(concat!(
                     "SELECT ",
@@ -628,6 +699,73 @@ macro_rules! impl_sql_store {
                 .fetch_all(&mut *self.tx)
                 .await?;
                 rows::tasks(rows)
+            }
+
+            async fn blocked_in_room(
+                &mut self,
+                room: &str,
+                limit: i64,
+            ) -> StoreResult<(i64, Vec<(Task, Vec<Task>)>)> {
+                // Three queries whatever the room's size (it can hold 100,000 open
+                // tasks): the count, the page, and the page's blockers. Only the page's
+                // rows leave the database.
+                let total: i64 = sqlx::query_scalar(concat!(
+                    "SELECT COUNT(*) FROM tasks t WHERE ",
+                    blocked_task_filter!()
+                ))
+                .bind(room)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                // Postgres rejects a negative LIMIT, where SQLite reads it as none.
+                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks t WHERE ",
+                    blocked_task_filter!(),
+                    " ORDER BY t.number LIMIT $2"
+                ))
+                .bind(room)
+                .bind(limit.max(0))
+                .fetch_all(&mut *self.tx)
+                .await?;
+                let page = rows::tasks(rows)?;
+                if page.is_empty() {
+                    return Ok((total, Vec::new()));
+                }
+                // The page's keys as parameters (at most `limit` of them): primary-key
+                // lookups in `dependencies`, rather than the page's query run again.
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.task AS waiting, b.number, b.title, b.owner, b.status, \
+                     b.external_blocker, b.home_room, b.home_thread, b.created_by, \
+                     b.created_at, b.updated_at, b.done_at, b.last_activity_at \
+                     FROM dependencies d JOIN tasks b ON b.number = d.blocker \
+                     WHERE b.status IN ('open', 'in_progress') AND d.task IN (",
+                );
+                {
+                    let mut list = select.separated(", ");
+                    for task in &page {
+                        list.push_bind(number_of(task.key));
+                    }
+                    list.push_unseparated(")");
+                }
+                select.push(" ORDER BY d.task, d.blocker");
+                let blockers: Vec<BlockerRow> =
+                    select.build_query_as().fetch_all(&mut *self.tx).await?;
+                let mut waits: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
+                for row in blockers {
+                    waits
+                        .entry(key_of(row.waiting)?)
+                        .or_default()
+                        .push(Task::try_from(row.blocker)?);
+                }
+                let page: Vec<(Task, Vec<Task>)> = page
+                    .into_iter()
+                    .map(|task| {
+                        let blockers = waits.remove(&task.key).unwrap_or_default();
+                        (task, blockers)
+                    })
+                    .collect();
+                Ok((total, page))
             }
 
             async fn note_presence(
@@ -838,4 +976,5 @@ macro_rules! impl_sql_store {
     };
 }
 
+pub(super) use blocked_task_filter;
 pub(super) use impl_sql_store;

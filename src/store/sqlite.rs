@@ -3,19 +3,23 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use sqlx::QueryBuilder;
 
-use super::rows::{millis, number_of, task_columns};
+use super::rows::{key_of, millis, number_of, task_columns};
 use super::sql::impl_sql_store;
-use super::{ImportedTask, StoreResult};
-use crate::domain::NewEvent;
+use super::{ImportTx, ImportedTask, StoreResult};
+use crate::domain::{NewEvent, TaskKey};
 
 /// Rows per multi-row `INSERT` in imports; well under SQLite's bind limit.
 const IMPORT_CHUNK: usize = 1000;
+/// Keys per `IN (...)` lookup in imports: a few thousand bound parameters a query,
+/// well under SQLite's limit (32,766 since 3.32, 999 before).
+const LOOKUP_CHUNK: usize = 5000;
 
 /// The store on a SQLite file.
 pub struct SqliteStore {
@@ -35,9 +39,11 @@ impl SqliteStore {
             // the last transactions.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(1)
             .connect_with(options)
             .await?;
         Ok(Self { pool })
@@ -50,11 +56,24 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// Imports with multi-row `INSERT`s, a thousand rows each, in one transaction.
-    async fn import_batch(&self, tasks: &[ImportedTask]) -> StoreResult<()> {
-        // Plain isolation: an import only inserts new rows, and on Postgres a
-        // serializable transaction's predicate locks would triple its cost.
-        let mut tx = self.pool.begin().await?;
+    /// Starts an import's one transaction. `BEGIN IMMEDIATE`, like every write here:
+    /// the import reads (which keys are taken) before it writes, and a transaction
+    /// that upgrades to writing later can fail with SQLITE_BUSY. Other writers wait
+    /// (up to the busy timeout) until the import ends.
+    async fn import_tx(&self) -> StoreResult<Box<dyn ImportTx>> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(SqliteImport { tx }))
+    }
+}
+
+/// An import's transaction on SQLite: multi-row `INSERT`s, a thousand rows each.
+struct SqliteImport {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+#[async_trait]
+impl ImportTx for SqliteImport {
+    async fn insert(&mut self, tasks: &[ImportedTask]) -> StoreResult<()> {
         for chunk in tasks.chunks(IMPORT_CHUNK) {
             let mut insert = QueryBuilder::<sqlx::Sqlite>::new(concat!(
                 "INSERT INTO tasks (",
@@ -76,24 +95,7 @@ impl SqliteStore {
                     .push_bind(t.done_at.map(millis))
                     .push_bind(millis(t.last_activity_at));
             });
-            insert.build().execute(&mut *tx).await?;
-        }
-        let edges: Vec<(i64, i64)> = tasks
-            .iter()
-            .flat_map(|t| {
-                t.depends_on
-                    .iter()
-                    .map(|b| (number_of(t.task.key), number_of(*b)))
-            })
-            .collect();
-        for chunk in edges.chunks(IMPORT_CHUNK) {
-            let mut insert =
-                QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO dependencies (task, blocker) ");
-            insert.push_values(chunk, |mut row, (task, blocker)| {
-                row.push_bind(*task).push_bind(*blocker);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *tx).await?;
+            insert.build().execute(&mut *self.tx).await?;
         }
         let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
         for chunk in events.chunks(IMPORT_CHUNK) {
@@ -113,9 +115,48 @@ impl SqliteStore {
                     .push_bind(e.source.permalink.clone())
                     .push_bind(e.source.event_id.clone());
             });
-            insert.build().execute(&mut *tx).await?;
+            insert.build().execute(&mut *self.tx).await?;
         }
-        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_dependencies(&mut self, edges: &[(TaskKey, TaskKey)]) -> StoreResult<()> {
+        for chunk in edges.chunks(IMPORT_CHUNK) {
+            let mut insert =
+                QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO dependencies (task, blocker) ");
+            insert.push_values(chunk, |mut row, (task, blocker)| {
+                row.push_bind(number_of(*task))
+                    .push_bind(number_of(*blocker));
+            });
+            // A line may name the same blocker twice.
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn existing(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<TaskKey>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(LOOKUP_CHUNK) {
+            let mut select =
+                QueryBuilder::<sqlx::Sqlite>::new("SELECT number FROM tasks WHERE number IN (");
+            {
+                let mut list = select.separated(", ");
+                for key in chunk {
+                    list.push_bind(number_of(*key));
+                }
+                list.push_unseparated(")");
+            }
+            let numbers: Vec<i64> = select.build_query_scalar().fetch_all(&mut *self.tx).await?;
+            for number in numbers {
+                found.push(key_of(number)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
         Ok(())
     }
 }
