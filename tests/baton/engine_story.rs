@@ -166,6 +166,7 @@ on_both_backends!(
     assigning_a_ready_task_hands_it_off,
     cancelled_blockers_resolve_and_are_named,
     notes_from_private_rooms_stay_there,
+    blocked_lists_thirty_and_counts_the_rest,
 );
 
 async fn finishing_the_last_blocker_hands_off_with_context(db: TestDb) {
@@ -346,4 +347,43 @@ async fn notes_from_private_rooms_stay_there(db: TestDb) {
         "public notes still travel:\n{}",
         dm.body
     );
+}
+
+/// `blocked` shows 30 tasks and counts the rest exactly; finished, cancelled and
+/// externally blocked tasks are told apart.
+async fn blocked_lists_thirty_and_counts_the_rest(db: TestDb) {
+    let mut bot = Bot::new(db);
+    bot.say("@carol", "!baton add Cut the release for @alice")
+        .await;
+    for i in 2..=34 {
+        bot.say(
+            "@carol",
+            &format!("!baton add Waiter {i} for @bob after T-1"),
+        )
+        .await;
+    }
+    bot.say("@carol", "!baton add Loose end for @dan").await;
+    bot.say("@carol", "!baton cancel T-34").await;
+    bot.say("@dan", "!baton T-35 blocked on legal review").await;
+
+    let reply = bot.reply("@carol", "!baton blocked").await;
+
+    // T-2..T-33 wait on T-1 (T-34 is cancelled), and T-35 waits on legal: 33.
+    assert!(reply.starts_with("Blocked in #general (33):"), "{reply}");
+    let listed: Vec<&str> = reply.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(listed.len(), 30, "{reply}");
+    assert!(
+        listed[0].contains("T-2") && listed[0].contains("T-1"),
+        "{reply}"
+    );
+    assert!(
+        !reply.contains("T-34"),
+        "cancelled tasks are not blocked: {reply}"
+    );
+    assert!(reply.contains("…and 3 more"), "{reply}");
+
+    bot.say("@alice", "!baton done T-1").await;
+    bot.say("@dan", "!baton T-35 unblocked").await;
+    let reply = bot.reply("@carol", "!baton blocked").await;
+    assert_eq!(reply, "Nothing is blocked in #general.");
 }
