@@ -136,6 +136,60 @@ fn a_bad_import_names_the_problem_and_imports_nothing() {
     assert!(exported.stdout.is_empty(), "nothing was imported");
 }
 
+/// More tasks than one import batch (20,000), the first depending on the last: all
+/// of them land with the dependency; a second file whose last task is taken
+/// already imports none of its tasks, not even the batches before it.
+#[test]
+fn an_import_larger_than_a_batch_lands_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.db").display());
+    let lines = |keys: std::ops::RangeInclusive<u64>, first_waits_on: Option<u64>| {
+        keys.map(|n| {
+            let depends_on = match first_waits_on {
+                Some(blocker) if n == 1 => vec![format!("T-{blocker}")],
+                _ => Vec::new(),
+            };
+            serde_json::json!({"key": format!("T-{n}"), "title": format!("Task {n}"), "depends_on": depends_on})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+    };
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, lines(1..=20_005, Some(20_005)).join("\n")).unwrap();
+
+    let output = baton(
+        &["import", first.to_str().unwrap(), "--database-url", &url],
+        b"",
+    );
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let exported =
+        String::from_utf8(baton(&["export", "--database-url", &url], b"").stdout).unwrap();
+    assert_eq!(exported.lines().count(), 20_005);
+    let t1: serde_json::Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(t1["depends_on"], serde_json::json!(["T-20005"]));
+
+    let mut second = lines(30_001..=50_010, None);
+    second.push(r#"{"key": "T-7", "title": "Taken already"}"#.to_owned());
+    let file = dir.path().join("second.jsonl");
+    std::fs::write(&file, second.join("\n")).unwrap();
+
+    let output = baton(
+        &["import", file.to_str().unwrap(), "--database-url", &url],
+        b"",
+    );
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("T-7 already exists"), "{stderr}");
+    let exported = baton(&["export", "--database-url", &url], b"").stdout;
+    assert_eq!(String::from_utf8(exported).unwrap().lines().count(), 20_005);
+}
+
 #[test]
 fn the_outbox_command_lists_messages() {
     let dir = tempfile::tempdir().unwrap();
