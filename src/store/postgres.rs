@@ -154,6 +154,12 @@ impl ImportTx for PgImport {
             )
             .execute(&mut *tx)
             .await?;
+            // Fresh statistics: after a bulk load the planner would otherwise plan
+            // the next commands for the tables as they were (often empty) and scan
+            // where an index lookup is due, until autovacuum gets round to them.
+            sqlx::query("ANALYZE tasks, dependencies, events")
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
