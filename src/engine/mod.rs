@@ -226,7 +226,8 @@ impl Engine {
                 inbound,
                 &parsed,
             )
-            .await {
+            .await
+            {
                 Ok(outcome) => {
                     if outcome == Outcome::Handled {
                         self.outbox_ready.notify_one();
