@@ -93,18 +93,8 @@ enum BenchCommand {
         /// Completions timed for the handoff latency.
         #[arg(long, default_value_t = 200)]
         completions: usize,
-        /// Where to create a scratch Postgres database.
-        #[arg(
-            long,
-            value_name = "URL",
-            default_value = "postgres://postgres@127.0.0.1:5432"
-        )]
-        postgres: String,
-        /// Measure SQLite only.
-        #[arg(long)]
-        no_postgres: bool,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        scratch: BenchScratch,
     },
     /// Time completion → handoff at several workload sizes, each on a fresh database.
     Handoff {
@@ -114,19 +104,33 @@ enum BenchCommand {
         /// Completions timed at each size.
         #[arg(long, default_value_t = 500)]
         completions: usize,
-        /// Where to create scratch Postgres databases.
-        #[arg(
-            long,
-            value_name = "URL",
-            default_value = "postgres://postgres@127.0.0.1:5432"
-        )]
-        postgres: String,
-        /// Measure SQLite only.
-        #[arg(long)]
-        no_postgres: bool,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        scratch: BenchScratch,
     },
+}
+
+/// What every measuring benchmark takes: where its databases go, and the workload's seed.
+#[derive(Debug, clap::Args)]
+struct BenchScratch {
+    /// Where to create scratch Postgres databases (dropped afterwards).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "postgres://postgres@127.0.0.1:5432"
+    )]
+    postgres: String,
+    /// Measure SQLite only.
+    #[arg(long)]
+    no_postgres: bool,
+    /// The same seed gives the same workload.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl BenchScratch {
+    fn postgres(&self) -> Option<String> {
+        (!self.no_postgres).then(|| self.postgres.clone())
+    }
 }
 
 fn main() -> ExitCode {
@@ -255,16 +259,14 @@ async fn execute(
             tasks,
             commands,
             completions,
-            postgres,
-            no_postgres,
-            seed,
+            scratch,
         }) => {
             let options = baton::bench::BenchOptions {
                 tasks,
                 commands,
                 completions,
-                postgres: (!no_postgres).then_some(postgres),
-                seed,
+                postgres: scratch.postgres(),
+                seed: scratch.seed,
             };
             let results = baton::bench::run(&options).await?;
             print_table(&results);
@@ -273,15 +275,13 @@ async fn execute(
         Command::Bench(BenchCommand::Handoff {
             sizes,
             completions,
-            postgres,
-            no_postgres,
-            seed,
+            scratch,
         }) => {
             let options = baton::bench::HandoffOptions {
                 sizes,
                 completions,
-                postgres: (!no_postgres).then_some(postgres),
-                seed,
+                postgres: scratch.postgres(),
+                seed: scratch.seed,
             };
             let results = baton::bench::handoff(&options).await?;
             print_table(&results);
