@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use super::{Readiness, Status, Task, TaskKey};
+use super::{Status, Task, TaskKey};
 
 /// How many root blockers a digest ranks and explains.
 pub const ROOTS_SHOWN: usize = 10;
@@ -20,12 +20,55 @@ pub const STALE_AFTER_WORKING_DAYS: i64 = 3;
 /// A room's open work as the digest sees it.
 #[derive(Debug, Clone, Default)]
 pub struct RoomWork {
-    /// The room's open and in-progress tasks, and open blockers of them elsewhere.
-    pub tasks: HashMap<TaskKey, Task>,
-    /// `(task, blocker)` for every dependency whose blocker is still open.
+    /// The room's own open and in-progress tasks, by key.
+    pub tasks: Vec<OpenTask>,
+    /// `(task, blocker)` for every dependency of those tasks whose blocker (in this
+    /// room or another) is still open.
     pub open_edges: Vec<(TaskKey, TaskKey)>,
-    /// The room's own open tasks (the others in `tasks` live elsewhere).
-    pub in_room: BTreeSet<TaskKey>,
+}
+
+impl RoomWork {
+    /// `tasks` in any order.
+    pub fn new(mut tasks: Vec<OpenTask>, open_edges: Vec<(TaskKey, TaskKey)>) -> Self {
+        tasks.sort_unstable_by_key(|t| t.key);
+        tasks.dedup_by_key(|t| t.key);
+        RoomWork { tasks, open_edges }
+    }
+
+    /// The room's open task `key`; `None` for a task of another room or a closed one.
+    pub fn task(&self, key: TaskKey) -> Option<&OpenTask> {
+        let at = self.tasks.binary_search_by_key(&key, |t| t.key).ok()?;
+        self.tasks.get(at)
+    }
+
+    pub fn is_in_room(&self, key: TaskKey) -> bool {
+        self.task(key).is_some()
+    }
+}
+
+/// What the digest needs to know of one open task to sort it into its lists. Not
+/// the task itself: a room can hold 100,000 open tasks and the digest names a few
+/// dozen, whose full rows are loaded once they are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenTask {
+    pub key: TaskKey,
+    pub owned: bool,
+    /// Something outside Baton holds it up.
+    pub blocked_externally: bool,
+    /// Its last activity when it is in progress: in progress too long without any
+    /// is stale. `None` when it is open.
+    pub in_progress: Option<DateTime<Utc>>,
+}
+
+impl From<&Task> for OpenTask {
+    fn from(task: &Task) -> Self {
+        OpenTask {
+            key: task.key,
+            owned: task.owner.is_some(),
+            blocked_externally: task.external_blocker.is_some(),
+            in_progress: (task.status == Status::InProgress).then_some(task.last_activity_at),
+        }
+    }
 }
 
 /// A task that holds others up without waiting on another open task itself.
@@ -128,20 +171,16 @@ pub fn digest(work: &RoomWork, changes: Changes, now: DateTime<Utc>) -> Digest {
     let mut external = Vec::new();
     let mut stale = Vec::new();
     let mut unowned_ready = Vec::new();
-    for t in work.in_room.iter().filter_map(|key| work.tasks.get(key)) {
-        if t.external_blocker.is_some() {
+    for t in &work.tasks {
+        if t.blocked_externally {
             external.push(t.key);
         }
-        if t.status == Status::InProgress
-            && working_days_between(t.last_activity_at, now) >= STALE_AFTER_WORKING_DAYS
+        if t.in_progress
+            .is_some_and(|last| working_days_between(last, now) >= STALE_AFTER_WORKING_DAYS)
         {
             stale.push(t.key);
         }
-        if t.owner.is_none()
-            && !is_blocked(&t.key)
-            && t.external_blocker.is_none()
-            && t.readiness([]) == Readiness::Ready
-        {
+        if !t.owned && !t.blocked_externally && !is_blocked(&t.key) {
             unowned_ready.push(t.key);
         }
     }
@@ -158,7 +197,7 @@ pub fn digest(work: &RoomWork, changes: Changes, now: DateTime<Utc>) -> Digest {
 /// Whether a root holds up at least one task of the room (roots elsewhere that only
 /// block other rooms' work belong in those rooms' digests).
 fn touches_room(work: &RoomWork, root: TaskKey, waiters: &BTreeMap<TaskKey, Vec<TaskKey>>) -> bool {
-    work.in_room.contains(&root) || downstream(root, waiters).any(|k| work.in_room.contains(&k))
+    work.is_in_room(root) || downstream(root, waiters).any(|k| work.is_in_room(k))
 }
 
 fn downstream<'a>(
@@ -641,11 +680,14 @@ mod tests {
     }
 
     fn work(edges: &[(u64, u64)], tasks: &[Task]) -> RoomWork {
-        RoomWork {
-            tasks: tasks.iter().map(|t| (t.key, t.clone())).collect(),
-            open_edges: edges.iter().map(|(a, b)| (t(*a), t(*b))).collect(),
-            in_room: tasks.iter().map(|t| t.key).collect(),
-        }
+        RoomWork::new(
+            tasks
+                .iter()
+                .filter(|t| !t.status.is_resolved())
+                .map(OpenTask::from)
+                .collect(),
+            edges.iter().map(|(a, b)| (t(*a), t(*b))).collect(),
+        )
     }
 
     #[test]
@@ -958,12 +1000,15 @@ mod tests {
         for i in (1..open_edges.len()).rev() {
             open_edges.swap(i, rng.below(i as u64 + 1) as usize);
         }
-        let work = RoomWork {
-            tasks: HashMap::new(),
-            open_edges,
-            in_room: waiters.values().flatten().copied().collect(),
-        };
-        let digest = digest(&work, Changes::default(), Utc::now());
+        let now = Utc::now();
+        let in_room = waiters.values().flatten().map(|key| OpenTask {
+            key: *key,
+            owned: true,
+            blocked_externally: false,
+            in_progress: None,
+        });
+        let work = RoomWork::new(in_room.collect(), open_edges);
+        let digest = digest(&work, Changes::default(), now);
 
         let mut ranked: Vec<(usize, TaskKey)> = roots_of(&waiters)
             .into_iter()

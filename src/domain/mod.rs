@@ -12,7 +12,8 @@ mod schedule;
 mod task;
 
 pub use digest::{
-    Changes, Digest, RoomWork, RootBlocker, STALE_AFTER_WORKING_DAYS, digest, working_days_between,
+    Changes, Digest, OpenTask, RoomWork, RootBlocker, STALE_AFTER_WORKING_DAYS, digest,
+    working_days_between,
 };
 pub use event::{EventKind, NewEvent, Source};
 pub use graph::{Cycle, DependencyGraph};

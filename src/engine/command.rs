@@ -593,19 +593,9 @@ impl<'a> Command<'a> {
 
     async fn mine(&mut self) -> CommandResult<Option<String>> {
         let actor = self.actor().clone();
-        let tasks = self.tx.active_tasks_of(&actor).await?;
-        let mut open_blockers: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
-        for (waiting, blocker) in self.tx.open_blockers_of_owner(&actor).await? {
-            open_blockers.entry(waiting).or_default().push(blocker);
-        }
-        let with_blockers: Vec<(Task, Vec<Task>)> = tasks
-            .into_iter()
-            .map(|task| {
-                let blockers = open_blockers.remove(&task.key).unwrap_or_default();
-                (task, blockers)
-            })
-            .collect();
-        Ok(Some(render::mine(&actor, &with_blockers)))
+        let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
+        let work = self.tx.owned_work(&actor, limit).await?;
+        Ok(Some(render::mine(&actor, &work)))
     }
 
     /// `blocked`: loads only what the reply shows — the count of the room's blocked

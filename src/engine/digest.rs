@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::render;
-use crate::domain::{self, Changes, EventKind, Readiness, RoomWork, Task, TaskKey};
+use crate::domain::{self, Changes, EventKind, RoomWork, Task, TaskKey};
 use crate::store::{StoreResult, StoreTx};
 
 /// The digest of `room` at `now`, with the changes since `since` (the last digest).
@@ -22,7 +22,9 @@ pub async fn compose(
     now: DateTime<Utc>,
     post_quiet: bool,
 ) -> StoreResult<Option<String>> {
-    let work = room_work(tx, room).await?;
+    // Lean facts for every open task and the open edges, to rank and sort; full
+    // rows only for the few dozen tasks the message names.
+    let work = tx.open_work_in(room).await?;
     let changes = match since {
         Some(since) => changes_since(tx, room, &work, since).await?,
         None => Changes::default(),
@@ -31,22 +33,15 @@ pub async fn compose(
     if digest.is_quiet() && !post_quiet {
         return Ok(None);
     }
-    // Tasks the changes name that are no longer open (done ones) are not loaded yet.
-    let mut tasks = work.tasks;
-    for key in digest
-        .changes
-        .done
-        .iter()
-        .chain(&digest.changes.newly_ready)
-    {
-        if !tasks.contains_key(key)
-            && let Some(task) = tx.task(*key).await?
-        {
-            tasks.insert(*key, task);
-        }
-    }
+    let named = render::digest_names(&digest);
+    let tasks: HashMap<TaskKey, Task> = tx
+        .tasks(&named)
+        .await?
+        .into_iter()
+        .map(|t| (t.key, t))
+        .collect();
     let mut blocked_since = HashMap::new();
-    for key in &digest.external {
+    for key in digest.external.iter().filter(|key| tasks.contains_key(key)) {
         let events = tx.events_of(*key).await?;
         if let Some(at) = events
             .iter()
@@ -66,26 +61,6 @@ pub async fn compose(
     )))
 }
 
-/// The room's open tasks, the open edges among them, and open blockers elsewhere.
-async fn room_work(tx: &mut dyn StoreTx, room: &str) -> StoreResult<RoomWork> {
-    let tasks = tx.active_tasks_in(room).await?;
-    let in_room: BTreeSet<TaskKey> = tasks.iter().map(|t| t.key).collect();
-    let mut tasks: HashMap<TaskKey, Task> = tasks.into_iter().map(|t| (t.key, t)).collect();
-    let open_edges = tx.room_open_edges(room).await?;
-    for (_, blocker) in &open_edges {
-        if !tasks.contains_key(blocker)
-            && let Some(task) = tx.task(*blocker).await?
-        {
-            tasks.insert(*blocker, task);
-        }
-    }
-    Ok(RoomWork {
-        tasks,
-        open_edges,
-        in_room,
-    })
-}
-
 /// Done, newly ready and newly blocked since `since`, from the room's events.
 async fn changes_since(
     tx: &mut dyn StoreTx,
@@ -93,21 +68,15 @@ async fn changes_since(
     work: &RoomWork,
     since: DateTime<Utc>,
 ) -> StoreResult<Changes> {
-    let blocked: BTreeSet<TaskKey> = work.open_edges.iter().map(|(task, _)| *task).collect();
+    let mut blocked: Vec<TaskKey> = work.open_edges.iter().map(|(task, _)| *task).collect();
+    blocked.sort_unstable();
+    blocked.dedup();
+    let waits_on_a_task = |key: &TaskKey| blocked.binary_search(key).is_ok();
     let is_blocked_now = |key: &TaskKey| {
-        blocked.contains(key)
-            || work
-                .tasks
-                .get(key)
-                .is_some_and(|t| t.external_blocker.is_some())
+        waits_on_a_task(key) || work.task(*key).is_some_and(|t| t.blocked_externally)
     };
     let is_ready_now = |key: &TaskKey| {
-        work.in_room.contains(key)
-            && !blocked.contains(key)
-            && work
-                .tasks
-                .get(key)
-                .is_some_and(|t| t.readiness([]) == Readiness::Ready)
+        !waits_on_a_task(key) && work.task(*key).is_some_and(|t| !t.blocked_externally)
     };
     let mut done = BTreeSet::new();
     let mut newly_blocked = BTreeSet::new();

@@ -286,10 +286,7 @@ fn understand(inbound: &Inbound) -> Parsed {
 /// When the store fails.
 pub async fn my_work(store: &dyn Store, person: &PersonId) -> Result<String, StoreError> {
     let mut tx = store.begin().await?;
-    let mut tasks = Vec::new();
-    for task in tx.active_tasks_of(person).await? {
-        let blockers = tx.blockers_of(task.key).await?;
-        tasks.push((task, blockers));
-    }
-    Ok(render::mine(person, &tasks))
+    let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
+    let work = tx.owned_work(person, limit).await?;
+    Ok(render::mine(person, &work))
 }

@@ -8,7 +8,7 @@ use strum::IntoEnumIterator;
 
 use crate::domain::{EventKind, PersonId, Readiness, Status, Task, TaskKey};
 use crate::parser::Intent;
-use crate::store::StoredEvent;
+use crate::store::{OwnedWork, Page, StoredEvent};
 
 /// Longest list a reply shows before summing up the rest: chat messages have limits.
 /// Commands that may face long lists (a room can hold 100,000 open tasks) load only
@@ -218,38 +218,46 @@ fn waits_on(task: &Task, blockers: &[Task]) -> String {
     join_and(waits)
 }
 
-/// `mine`: a person's ready, in-progress and blocked tasks.
-pub(super) fn mine(person: &PersonId, tasks: &[(Task, Vec<Task>)]) -> String {
-    if tasks.is_empty() {
+/// `mine`: a person's ready, in-progress and blocked tasks, each section listing
+/// its first [`LIST_LIMIT`] tasks (all `work` holds) and counting the rest.
+pub(super) fn mine(person: &PersonId, work: &OwnedWork) -> String {
+    if work.ready.total + work.in_progress.total + work.blocked.total == 0 {
         return format!(
             "{person}, you have no open tasks. Capture one with `!baton add <title> for me`."
         );
     }
-    let mut ready = Vec::new();
-    let mut in_progress = Vec::new();
-    let mut blocked = Vec::new();
-    for (task, blockers) in tasks {
-        match task.readiness(blockers) {
-            Readiness::Blocked { .. } => blocked.push(format!(
-                "- {} — waits on {}",
-                named(task),
-                waits_on(task, blockers)
-            )),
-            _ if task.status == Status::InProgress => {
-                in_progress.push(format!("- {}", named(task)))
-            }
-            _ => ready.push(format!("- {}", named(task))),
-        }
-    }
+    let listed = |page: &Page<Task>| -> (Vec<String>, usize) {
+        let lines = page
+            .items
+            .iter()
+            .map(|t| format!("- {}", named(t)))
+            .collect();
+        (lines, page.total)
+    };
+    let blocked = (
+        work.blocked
+            .items
+            .iter()
+            .map(|(task, blockers)| {
+                format!("- {} — waits on {}", named(task), waits_on(task, blockers))
+            })
+            .collect(),
+        work.blocked.total,
+    );
     let mut lines = vec![format!("Your tasks, {person}:")];
-    for (heading, items) in [
-        ("Ready", ready),
-        ("In progress", in_progress),
+    for (heading, (items, total)) in [
+        ("Ready", listed(&work.ready)),
+        ("In progress", listed(&work.in_progress)),
         ("Blocked", blocked),
     ] {
-        if !items.is_empty() {
-            lines.push(format!("{heading}:"));
-            lines.extend(items);
+        if total == 0 {
+            continue;
+        }
+        lines.push(format!("{heading}:"));
+        let left = total.saturating_sub(items.len());
+        lines.extend(items);
+        if left > 0 {
+            lines.push(format!("- …and {left} more"));
         }
     }
     lines.join("\n")
@@ -510,7 +518,52 @@ fn aged(task: &Task, now: DateTime<Utc>) -> String {
     )
 }
 
-/// The daily digest of a room.
+/// How many tasks each of the digest's lists names before counting the rest: a
+/// room of 100,000 open tasks must still fit one chat message.
+const DIGEST_LIST_LIMIT: usize = 10;
+
+/// A chain longer than twice this (plus one) is shown by its two ends.
+const CHAIN_ENDS: usize = 3;
+
+/// The first [`DIGEST_LIST_LIMIT`] keys of a digest list, and how many are left.
+fn digest_page(keys: &[TaskKey]) -> (&[TaskKey], usize) {
+    let shown = keys.len().min(DIGEST_LIST_LIMIT);
+    (&keys[..shown], keys.len() - shown)
+}
+
+/// A chain's head and tail, and how many tasks between them are left out.
+fn chain_ends(chain: &[TaskKey]) -> (&[TaskKey], usize, &[TaskKey]) {
+    if chain.len() <= 2 * CHAIN_ENDS + 1 {
+        return (chain, 0, &[]);
+    }
+    let tail = chain.len() - CHAIN_ENDS;
+    (&chain[..CHAIN_ENDS], tail - CHAIN_ENDS, &chain[tail..])
+}
+
+/// Every task the digest message names: the engine loads only these rows.
+pub(super) fn digest_names(digest: &crate::domain::Digest) -> Vec<TaskKey> {
+    let mut keys = std::collections::BTreeSet::new();
+    for root in &digest.roots {
+        keys.insert(root.key);
+        let (head, _, tail) = chain_ends(&root.chain);
+        keys.extend(head.iter().chain(tail));
+    }
+    let changes = &digest.changes;
+    for list in [
+        &digest.external,
+        &digest.stale,
+        &digest.unowned_ready,
+        &changes.done,
+        &changes.newly_ready,
+        &changes.newly_blocked,
+    ] {
+        keys.extend(digest_page(list).0);
+    }
+    keys.into_iter().collect()
+}
+
+/// A room's blocker digest. `tasks` holds the rows of [`digest_names`]; a task
+/// missing from it is named by its key alone.
 pub(super) fn digest(
     room_name: &str,
     digest: &crate::domain::Digest,
@@ -533,6 +586,11 @@ pub(super) fn digest(
             };
             format!(" ({}, {} {})", owner_of(t), t.status, age(since, now))
         })
+    };
+    let and_more = |lines: &mut Vec<String>, left: usize| {
+        if left > 0 {
+            lines.push(format!("- …and {left} more"));
+        }
     };
     let mut lines = vec![format!(
         "Blocker digest for {room_name}, {}",
@@ -558,7 +616,12 @@ pub(super) fn digest(
                 .get(&root.key)
                 .and_then(|t| t.external_blocker.as_ref());
             if root.chain.len() > 2 || (root.chain.len() > 1 && external.is_some()) {
-                let mut chain: Vec<String> = root.chain.iter().map(&brief_aged).collect();
+                let (head, left_out, tail) = chain_ends(&root.chain);
+                let mut chain: Vec<String> = head.iter().map(&brief_aged).collect();
+                if left_out > 0 {
+                    chain.push(format!("{left_out} more"));
+                }
+                chain.extend(tail.iter().map(&brief_aged));
                 chain.extend(external.map(|reason| format!("\"{reason}\" (outside Baton)")));
                 lines.push(format!(
                     "   {}",
@@ -577,7 +640,8 @@ pub(super) fn digest(
     }
     if !digest.external.is_empty() {
         lines.push("Blocked outside Baton:".to_owned());
-        for key in &digest.external {
+        let (shown, left) = digest_page(&digest.external);
+        for key in shown {
             let reason = tasks
                 .get(key)
                 .and_then(|t| t.external_blocker.clone())
@@ -587,22 +651,22 @@ pub(super) fn digest(
                 .map_or_else(String::new, |at| format!(", {}", age(*at, now)));
             lines.push(format!("- {} — \"{reason}\"{since}", title(key)));
         }
+        and_more(&mut lines, left);
     }
     if !digest.stale.is_empty() {
         lines.push(format!(
             "In progress with no activity for {} working days:",
             crate::domain::STALE_AFTER_WORKING_DAYS
         ));
-        lines.extend(digest.stale.iter().map(|k| format!("- {}", brief_aged(k))));
+        let (shown, left) = digest_page(&digest.stale);
+        lines.extend(shown.iter().map(|k| format!("- {}", brief_aged(k))));
+        and_more(&mut lines, left);
     }
     if !digest.unowned_ready.is_empty() {
         lines.push("Ready, and nobody owns them:".to_owned());
-        lines.extend(
-            digest
-                .unowned_ready
-                .iter()
-                .map(|k| format!("- {}", title(k))),
-        );
+        let (shown, left) = digest_page(&digest.unowned_ready);
+        lines.extend(shown.iter().map(|k| format!("- {}", title(k))));
+        and_more(&mut lines, left);
     }
     let changes = &digest.changes;
     if !changes.is_empty() {
@@ -613,10 +677,12 @@ pub(super) fn digest(
             ("newly blocked", &changes.newly_blocked),
         ] {
             if !list.is_empty() {
-                lines.push(format!(
-                    "- {label}: {}",
-                    list.iter().map(&title).collect::<Vec<_>>().join("; ")
-                ));
+                let (shown, left) = digest_page(list);
+                let mut named: Vec<String> = shown.iter().map(&title).collect();
+                if left > 0 {
+                    named.push(format!("and {left} more"));
+                }
+                lines.push(format!("- {label}: {}", named.join("; ")));
             }
         }
     }

@@ -12,7 +12,7 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{NewEvent, PersonId, Task, TaskKey};
+use crate::domain::{NewEvent, PersonId, RoomWork, Task, TaskKey};
 
 pub use postgres::PgStore;
 pub use rows::{
@@ -77,6 +77,30 @@ pub async fn open(url: &str) -> StoreResult<Box<dyn Store>> {
         return Err(StoreError::UnsupportedUrl(url.to_owned()));
     };
     Ok(store)
+}
+
+/// The first items of a longer list, and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub total: usize,
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page {
+            total: 0,
+            items: Vec::new(),
+        }
+    }
+}
+
+/// A person's open tasks by `mine`'s sections (see `StoreTx::owned_work`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedWork {
+    pub ready: Page<Task>,
+    pub in_progress: Page<Task>,
+    pub blocked: Page<(Task, Vec<Task>)>,
 }
 
 /// A task to import with its key kept (`baton import`). Its dependencies travel
@@ -286,15 +310,12 @@ pub trait StoreTx: Send {
     /// Queues a message; a second message with the same idempotency key is dropped.
     async fn enqueue(&mut self, message: &NewOutboxMessage) -> StoreResult<()>;
 
-    /// Open and in-progress tasks owned by `person`, oldest first.
-    async fn active_tasks_of(&mut self, person: &PersonId) -> StoreResult<Vec<Task>>;
-
-    /// `(task, blocker)` for every open blocker of `person`'s open tasks: what
-    /// `mine` says each waits on, in one query.
-    async fn open_blockers_of_owner(
-        &mut self,
-        person: &PersonId,
-    ) -> StoreResult<Vec<(TaskKey, Task)>>;
+    /// `person`'s open and in-progress tasks as `mine` lists them: ready, in
+    /// progress, and blocked (waiting on an open task or something outside Baton),
+    /// each section counted in full with its first `limit` tasks, oldest first; the
+    /// blocked ones with their open blockers. A person can own thousands of tasks;
+    /// only what the reply shows is loaded.
+    async fn owned_work(&mut self, person: &PersonId, limit: i64) -> StoreResult<OwnedWork>;
 
     /// Open and in-progress tasks whose home is `room`, oldest first.
     async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>>;
@@ -358,8 +379,14 @@ pub trait StoreTx: Send {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredEvent>>;
 
-    /// `(task, blocker)` for the room's open tasks whose blocker is still open.
-    async fn room_open_edges(&mut self, room: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>>;
+    /// The room's open and in-progress tasks as the digest sorts them (only what
+    /// decides their lists, not their titles), with every dependency of theirs
+    /// whose blocker, in this room or another, is still open.
+    async fn open_work_in(&mut self, room: &str) -> StoreResult<RoomWork>;
+
+    /// The tasks among `keys` that exist, by number. Keep `keys` to a page: each
+    /// is a query parameter.
+    async fn tasks(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<Task>>;
 
     /// `(task, blocker)` for the room's open tasks whose blocker was finished or
     /// cancelled after `since`.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{StoreError, StoreResult};
-use crate::domain::{EventKind, PersonId, Source, Task, TaskKey};
+use crate::domain::{EventKind, OpenTask, PersonId, Source, Task, TaskKey};
 
 pub(super) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -87,6 +87,83 @@ impl TryFrom<TaskRow> for Task {
 
 pub(super) fn tasks(rows: Vec<TaskRow>) -> StoreResult<Vec<Task>> {
     rows.into_iter().map(Task::try_from).collect()
+}
+
+/// Keys per `IN (...)` lookup: a few thousand bound parameters a query, well under
+/// SQLite's limit (32,766) and Postgres's (65,535).
+pub(super) const LOOKUP_CHUNK: usize = 5000;
+
+/// Edges packed as two aggregates over the same rows: the waiting tasks' numbers
+/// and their blockers' numbers, each joined by commas, pair by pair.
+pub(super) fn packed_edges(waiting: &str, blockers: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
+    let waiting = packed_keys(waiting)?;
+    let blockers = packed_keys(blockers)?;
+    if waiting.len() != blockers.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} waiting tasks for {} blockers",
+            waiting.len(),
+            blockers.len()
+        )));
+    }
+    Ok(waiting.into_iter().zip(blockers).collect())
+}
+
+/// Open tasks packed by `string_agg`, comma-separated. A task that is open, owned
+/// and not blocked outside Baton is its number alone (`"42"`); any other is
+/// `number flags last_activity_ms`, the flags being `o` (owned) or `-`, `x`
+/// (blocked outside Baton) or `-`, and `p` (in progress) or `-`:
+/// `"42 -xp 1700000000000"`.
+pub(super) fn packed_open_tasks(packed: &str) -> StoreResult<Vec<OpenTask>> {
+    packed
+        .split(',')
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let mut fields = entry.split(' ');
+            let key = packed_key(fields.next().unwrap_or_default())?;
+            let Some(flags) = fields.next() else {
+                return Ok(OpenTask {
+                    key,
+                    owned: true,
+                    blocked_externally: false,
+                    in_progress: None,
+                });
+            };
+            let last_activity = fields.next().ok_or_else(|| corrupt_pack(entry))?;
+            let last_activity =
+                from_millis(last_activity.parse().map_err(|_| corrupt_pack(entry))?)?;
+            let [owned, external, progress] = flags.as_bytes() else {
+                return Err(corrupt_pack(entry));
+            };
+            let flag = |byte: &u8, set: u8| match *byte {
+                b'-' => Ok(false),
+                b if b == set => Ok(true),
+                _ => Err(corrupt_pack(entry)),
+            };
+            Ok(OpenTask {
+                key,
+                owned: flag(owned, b'o')?,
+                blocked_externally: flag(external, b'x')?,
+                in_progress: flag(progress, b'p')?.then_some(last_activity),
+            })
+        })
+        .collect()
+}
+
+/// Task numbers joined by commas (`"3,12,7"`), as `string_agg` packs them.
+pub(super) fn packed_keys(packed: &str) -> StoreResult<Vec<TaskKey>> {
+    packed
+        .split(',')
+        .filter(|number| !number.is_empty())
+        .map(packed_key)
+        .collect()
+}
+
+fn packed_key(number: &str) -> StoreResult<TaskKey> {
+    key_of(number.parse().map_err(|_| corrupt_pack(number))?)
+}
+
+fn corrupt_pack(entry: &str) -> StoreError {
+    StoreError::Corrupt(format!("packed row {entry:?}"))
 }
 
 /// An event read back from the store.
@@ -309,5 +386,60 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             last_error: row.last_error,
             created_at: from_millis(row.created_at)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_parse_and_nothing_parses_as_nothing() {
+        assert_eq!(packed_edges("", "").unwrap(), []);
+        assert_eq!(
+            packed_edges("12,13", "7,12").unwrap(),
+            [
+                (TaskKey::new(12), TaskKey::new(7)),
+                (TaskKey::new(13), TaskKey::new(12))
+            ]
+        );
+        assert_eq!(
+            packed_keys("3,1").unwrap(),
+            [TaskKey::new(3), TaskKey::new(1)]
+        );
+        let tasks = packed_open_tasks("42 o-p 1700000000000,7 -x- 0,9").unwrap();
+        assert_eq!(
+            tasks,
+            [
+                OpenTask {
+                    key: TaskKey::new(42),
+                    owned: true,
+                    blocked_externally: false,
+                    in_progress: Some(from_millis(1_700_000_000_000).unwrap()),
+                },
+                OpenTask {
+                    key: TaskKey::new(7),
+                    owned: false,
+                    blocked_externally: true,
+                    in_progress: None,
+                },
+                OpenTask {
+                    key: TaskKey::new(9),
+                    owned: true,
+                    blocked_externally: false,
+                    in_progress: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_damaged_pack_is_an_error_not_a_guess() {
+        assert!(packed_edges("12,13", "7").is_err());
+        assert!(packed_edges("12", "x").is_err());
+        assert!(packed_open_tasks("42 o--").is_err());
+        assert!(packed_open_tasks("42 o- 1").is_err());
+        assert!(packed_open_tasks("42 yes 1").is_err());
+        assert!(packed_open_tasks("T-42").is_err());
     }
 }

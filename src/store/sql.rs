@@ -6,19 +6,29 @@
 //! are concrete per database, so the shared code is a macro that each backend expands
 //! over its own types rather than a generic with a wall of higher-ranked bounds.
 
-/// What makes task `t` one of room `$1`'s blocked tasks (`StoreTx::blocked_in_room`):
-/// open or in progress, at home in the room, and waiting on something outside Baton
-/// or on a task (of any room) that is still open or in progress. One text for the
-/// count and the page, so the two cannot disagree. `tasks_by_room` finds the room's
-/// open tasks; the `EXISTS` probes the `dependencies` primary key `(task, blocker)`
-/// and the blocker's row by number (the cheap external-blocker test comes first).
-/// A macro so `concat!` can build `'static` query text.
-macro_rules! blocked_task_filter {
+/// What makes open task `t` blocked: it waits on something outside Baton or on a
+/// task (of any room) that is still open or in progress. The `EXISTS` probes the
+/// `dependencies` primary key `(task, blocker)` and the blocker's row by number (the
+/// cheap external-blocker test comes first). A macro so `concat!` can build
+/// `'static` query text.
+macro_rules! task_waits {
     () => {
-        "t.home_room = $1 AND t.status IN ('open', 'in_progress') \
-         AND (t.external_blocker IS NOT NULL OR EXISTS (SELECT 1 FROM dependencies d \
+        "(t.external_blocker IS NOT NULL OR EXISTS (SELECT 1 FROM dependencies d \
            JOIN tasks b ON b.number = d.blocker \
            WHERE d.task = t.number AND b.status IN ('open', 'in_progress')))"
+    };
+}
+
+/// What makes task `t` one of room `$1`'s blocked tasks (`StoreTx::blocked_in_room`):
+/// open or in progress, at home in the room, and [`task_waits`]. One text for the
+/// count and the page, so the two cannot disagree; `tasks_by_room` finds the
+/// room's open tasks.
+macro_rules! blocked_task_filter {
+    () => {
+        concat!(
+            "t.home_room = $1 AND t.status IN ('open', 'in_progress') AND ",
+            task_waits!()
+        )
     };
 }
 
@@ -39,14 +49,14 @@ macro_rules! impl_sql_store {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
 
-        use crate::domain::{NewEvent, PersonId, Task, TaskKey};
+        use crate::domain::{NewEvent, PersonId, RoomWork, Task, TaskKey};
         use crate::store::rows::{
             self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
-        use crate::store::sql::blocked_task_filter;
+        use crate::store::sql::{blocked_task_filter, task_waits};
         use crate::store::{
-            Destination, ExportedTask, ImportTx, NewOutboxMessage, OutboxMessage,
+            Destination, ExportedTask, ImportTx, NewOutboxMessage, OutboxMessage, OwnedWork, Page,
             OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
         };
 
@@ -407,6 +417,51 @@ macro_rules! impl_sql_store {
             }
         }
 
+        impl $tx {
+            /// Each task of `page` with its open blockers (from any room), blocker
+            /// by blocker number, in one query: the page's keys as parameters (keep
+            /// it to a page), primary-key lookups in `dependencies`.
+            async fn with_open_blockers(
+                &mut self,
+                page: Vec<Task>,
+            ) -> StoreResult<Vec<(Task, Vec<Task>)>> {
+                if page.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.task AS waiting, b.number, b.title, b.owner, b.status, \
+                     b.external_blocker, b.home_room, b.home_thread, b.created_by, \
+                     b.created_at, b.updated_at, b.done_at, b.last_activity_at \
+                     FROM dependencies d JOIN tasks b ON b.number = d.blocker \
+                     WHERE b.status IN ('open', 'in_progress') AND d.task IN (",
+                );
+                {
+                    let mut list = select.separated(", ");
+                    for task in &page {
+                        list.push_bind(number_of(task.key));
+                    }
+                    list.push_unseparated(")");
+                }
+                select.push(" ORDER BY d.task, d.blocker");
+                let blockers: Vec<BlockerRow> =
+                    select.build_query_as().fetch_all(&mut *self.tx).await?;
+                let mut waits: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
+                for row in blockers {
+                    waits
+                        .entry(key_of(row.waiting)?)
+                        .or_default()
+                        .push(Task::try_from(row.blocker)?);
+                }
+                Ok(page
+                    .into_iter()
+                    .map(|task| {
+                        let blockers = waits.remove(&task.key).unwrap_or_default();
+                        (task, blockers)
+                    })
+                    .collect())
+            }
+        }
+
         #[async_trait]
         impl StoreTx for $tx {
             async fn record_inbound(&mut self, event_id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
@@ -659,33 +714,41 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
-            async fn active_tasks_of(&mut self, person: &PersonId) -> StoreResult<Vec<Task>> {
-                let rows: Vec<TaskRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    task_columns!(),
-                    " FROM tasks WHERE owner = $1 AND status IN ('open', 'in_progress') ORDER BY number"
+            async fn owned_work(&mut self, person: &PersonId, limit: i64) -> StoreResult<OwnedWork> {
+                // One query sorts the person's open tasks into `mine`'s sections and
+                // packs each section's numbers into one value (someone can own
+                // thousands); then full rows for the first `limit` of each, and the
+                // open blockers of the blocked ones shown.
+                let sections: Vec<(String, Option<String>)> = sqlx::query_as(concat!(
+                    "SELECT section, string_agg(CAST(task AS TEXT), ',') FROM \
+                       (SELECT t.number AS task, CASE WHEN ",
+                    task_waits!(),
+                    " THEN 'blocked' WHEN t.status = 'in_progress' THEN 'in_progress' \
+                         ELSE 'ready' END AS section \
+                       FROM tasks t WHERE t.owner = $1 AND t.status IN ('open', 'in_progress')) owned \
+                     GROUP BY section"
                 ))
                 .bind(person.as_str())
                 .fetch_all(&mut *self.tx)
                 .await?;
-                rows::tasks(rows)
-            }
-
-            async fn open_blockers_of_owner(&mut self, person: &PersonId) -> StoreResult<Vec<(TaskKey, Task)>> {
-                let rows: Vec<BlockerRow> = sqlx::query_as(
-                    "SELECT d.task AS waiting, b.number, b.title, b.owner, b.status, b.external_blocker, \
-                     b.home_room, b.home_thread, b.created_by, b.created_at, b.updated_at, b.done_at, \
-                     b.last_activity_at \
-                     FROM tasks t JOIN dependencies d ON d.task = t.number JOIN tasks b ON b.number = d.blocker \
-                     WHERE t.owner = $1 AND t.status IN ('open', 'in_progress') \
-                       AND b.status IN ('open', 'in_progress') ORDER BY d.task, d.blocker",
-                )
-                .bind(person.as_str())
-                .fetch_all(&mut *self.tx)
-                .await?;
-                rows.into_iter()
-                    .map(|row| Ok((key_of(row.waiting)?, Task::try_from(row.blocker)?)))
-                    .collect()
+                let limit = usize::try_from(limit).unwrap_or_default();
+                let mut work = OwnedWork::default();
+                for (section, packed) in sections {
+                    let mut keys = rows::packed_keys(packed.as_deref().unwrap_or_default())?;
+                    keys.sort_unstable();
+                    let total = keys.len();
+                    keys.truncate(limit);
+                    let page = self.tasks(&keys).await?;
+                    match section.as_str() {
+                        "ready" => work.ready = Page { total, items: page },
+                        "in_progress" => work.in_progress = Page { total, items: page },
+                        _ => {
+                            let items = self.with_open_blockers(page).await?;
+                            work.blocked = Page { total, items };
+                        }
+                    }
+                }
+                Ok(work)
             }
 
             async fn active_tasks_in(&mut self, room: &str) -> StoreResult<Vec<Task>> {
@@ -732,40 +795,7 @@ macro_rules! impl_sql_store {
                 if page.is_empty() {
                     return Ok((total, Vec::new()));
                 }
-                // The page's keys as parameters (at most `limit` of them): primary-key
-                // lookups in `dependencies`, rather than the page's query run again.
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT d.task AS waiting, b.number, b.title, b.owner, b.status, \
-                     b.external_blocker, b.home_room, b.home_thread, b.created_by, \
-                     b.created_at, b.updated_at, b.done_at, b.last_activity_at \
-                     FROM dependencies d JOIN tasks b ON b.number = d.blocker \
-                     WHERE b.status IN ('open', 'in_progress') AND d.task IN (",
-                );
-                {
-                    let mut list = select.separated(", ");
-                    for task in &page {
-                        list.push_bind(number_of(task.key));
-                    }
-                    list.push_unseparated(")");
-                }
-                select.push(" ORDER BY d.task, d.blocker");
-                let blockers: Vec<BlockerRow> =
-                    select.build_query_as().fetch_all(&mut *self.tx).await?;
-                let mut waits: BTreeMap<TaskKey, Vec<Task>> = BTreeMap::new();
-                for row in blockers {
-                    waits
-                        .entry(key_of(row.waiting)?)
-                        .or_default()
-                        .push(Task::try_from(row.blocker)?);
-                }
-                let page: Vec<(Task, Vec<Task>)> = page
-                    .into_iter()
-                    .map(|task| {
-                        let blockers = waits.remove(&task.key).unwrap_or_default();
-                        (task, blockers)
-                    })
-                    .collect();
-                Ok((total, page))
+                Ok((total, self.with_open_blockers(page).await?))
             }
 
             async fn note_presence(
@@ -917,17 +947,100 @@ macro_rules! impl_sql_store {
                 rows.into_iter().map(StoredEvent::try_from).collect()
             }
 
-            async fn room_open_edges(&mut self, room: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
-                let rows: Vec<(i64, i64)> = sqlx::query_as(
-                    "SELECT d.task, d.blocker FROM dependencies d \
-                     JOIN tasks t ON t.number = d.task JOIN tasks b ON b.number = d.blocker \
-                     WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress') \
-                       AND b.status IN ('open', 'in_progress')",
+            async fn open_work_in(&mut self, room: &str) -> StoreResult<RoomWork> {
+                // A room can hold 100,000 open tasks and 150,000 open edges: each
+                // query packs its answer into text values (`rows::packed_*`), since a
+                // row costs far more to hand over than its numbers cost to print and
+                // parse, and building text costs the database little only when there
+                // is little of it. So a task that is open, owned and not blocked
+                // outside Baton (most of them) is just its number.
+                let packed: Option<String> = sqlx::query_scalar(
+                    "SELECT string_agg(CASE \
+                       WHEN owner IS NULL OR external_blocker IS NOT NULL OR status = 'in_progress' \
+                       THEN CAST(number AS TEXT) || ' ' \
+                         || CASE WHEN owner IS NULL THEN '-' ELSE 'o' END \
+                         || CASE WHEN external_blocker IS NULL THEN '-' ELSE 'x' END \
+                         || CASE WHEN status = 'in_progress' THEN 'p' ELSE '-' END \
+                         || ' ' || CAST(last_activity_at AS TEXT) \
+                       ELSE CAST(number AS TEXT) END, ',') \
+                     FROM tasks WHERE home_room = $1 AND status IN ('open', 'in_progress')",
                 )
                 .bind(room)
-                .fetch_all(&mut *self.tx)
+                .fetch_one(&mut *self.tx)
                 .await?;
-                rows.into_iter().map(|(t, b)| Ok((key_of(t)?, key_of(b)?))).collect()
+                let tasks = rows::packed_open_tasks(packed.as_deref().unwrap_or_default())?;
+                // Two aggregates over the same rows step in the same order, so the
+                // n-th waiting task and the n-th blocker are one edge.
+                let (waiting, blockers): (Option<String>, Option<String>) = sqlx::query_as(
+                    "SELECT string_agg(CAST(d.task AS TEXT), ','), \
+                       string_agg(CAST(d.blocker AS TEXT), ',') \
+                     FROM tasks t JOIN dependencies d ON d.task = t.number \
+                     WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress')",
+                )
+                .bind(room)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                let edges = rows::packed_edges(
+                    waiting.as_deref().unwrap_or_default(),
+                    blockers.as_deref().unwrap_or_default(),
+                )?;
+                let mut work = RoomWork::new(tasks, Vec::new());
+                // A blocker among the room's open tasks is open. Only the others
+                // (finished ones, other rooms') are looked up, rather than joining
+                // every edge to its blocker's row.
+                let mut elsewhere: Vec<TaskKey> = edges
+                    .iter()
+                    .map(|(_, blocker)| *blocker)
+                    .filter(|blocker| !work.is_in_room(*blocker))
+                    .collect();
+                elsewhere.sort_unstable();
+                elsewhere.dedup();
+                let mut open_elsewhere = Vec::new();
+                for chunk in elsewhere.chunks(rows::LOOKUP_CHUNK) {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT string_agg(CAST(number AS TEXT), ',') FROM tasks \
+                         WHERE status IN ('open', 'in_progress') AND number IN (",
+                    );
+                    {
+                        let mut list = select.separated(", ");
+                        for key in chunk {
+                            list.push_bind(number_of(*key));
+                        }
+                        list.push_unseparated(")");
+                    }
+                    let packed: Option<String> =
+                        select.build_query_scalar().fetch_one(&mut *self.tx).await?;
+                    open_elsewhere.extend(rows::packed_keys(packed.as_deref().unwrap_or_default())?);
+                }
+                open_elsewhere.sort_unstable();
+                work.open_edges = edges
+                    .into_iter()
+                    .filter(|(_, blocker)| {
+                        work.is_in_room(*blocker) || open_elsewhere.binary_search(blocker).is_ok()
+                    })
+                    .collect();
+                Ok(work)
+            }
+
+            async fn tasks(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<Task>> {
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE number IN ("
+                ));
+                {
+                    let mut list = select.separated(", ");
+                    for key in keys {
+                        list.push_bind(number_of(*key));
+                    }
+                    list.push_unseparated(")");
+                }
+                select.push(" ORDER BY number");
+                let rows: Vec<TaskRow> = select.build_query_as().fetch_all(&mut *self.tx).await?;
+                rows::tasks(rows)
             }
 
             async fn room_resolved_edges_since(
@@ -978,3 +1091,4 @@ macro_rules! impl_sql_store {
 
 pub(super) use blocked_task_filter;
 pub(super) use impl_sql_store;
+pub(super) use task_waits;

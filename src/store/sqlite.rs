@@ -10,16 +10,13 @@ use sqlx::sqlite::{
 
 use sqlx::QueryBuilder;
 
-use super::rows::{key_of, millis, number_of, task_columns};
+use super::rows::{LOOKUP_CHUNK, key_of, millis, number_of, task_columns};
 use super::sql::impl_sql_store;
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, TaskKey};
 
 /// Rows per multi-row `INSERT` in imports; well under SQLite's bind limit.
 const IMPORT_CHUNK: usize = 1000;
-/// Keys per `IN (...)` lookup in imports: a few thousand bound parameters a query,
-/// well under SQLite's limit (32,766 since 3.32, 999 before).
-const LOOKUP_CHUNK: usize = 5000;
 
 /// The store on a SQLite file.
 pub struct SqliteStore {

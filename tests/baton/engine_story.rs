@@ -167,6 +167,7 @@ on_both_backends!(
     cancelled_blockers_resolve_and_are_named,
     notes_from_private_rooms_stay_there,
     blocked_lists_thirty_and_counts_the_rest,
+    mine_and_the_digest_list_a_page_and_count_the_rest,
 );
 
 async fn finishing_the_last_blocker_hands_off_with_context(db: TestDb) {
@@ -386,4 +387,73 @@ async fn blocked_lists_thirty_and_counts_the_rest(db: TestDb) {
     bot.say("@dan", "!baton T-35 unblocked").await;
     let reply = bot.reply("@carol", "!baton blocked").await;
     assert_eq!(reply, "Nothing is blocked in #general.");
+}
+
+async fn mine_and_the_digest_list_a_page_and_count_the_rest(db: TestDb) {
+    let mut bot = Bot::new(db);
+    bot.say("@carol", "!baton add Cut the release for @alice")
+        .await;
+    // @bob: T-2..T-34 wait on T-1, T-35..T-66 are ready.
+    for i in 2..=34 {
+        let text = format!("!baton add Waiter {i} for @bob after T-1");
+        bot.say("@carol", &text).await;
+    }
+    for i in 35..=66 {
+        bot.say("@carol", &format!("!baton add Chore {i} for @bob"))
+            .await;
+    }
+    // Twelve tasks nobody owns, T-67..T-78.
+    for i in 67..=78 {
+        bot.say("@carol", &format!("!baton add Spare {i}")).await;
+    }
+    // A chain of ten for @dan: T-79 ← T-80 ← … ← T-88.
+    bot.say("@carol", "!baton add Step 79 for @dan").await;
+    for i in 80..=88 {
+        let text = format!("!baton add Step {i} for @dan after T-{}", i - 1);
+        bot.say("@carol", &text).await;
+    }
+
+    let mine = bot.reply("@bob", "!baton mine").await;
+
+    let sections: Vec<&str> = mine.lines().filter(|l| l.ends_with(':')).collect();
+    assert_eq!(
+        sections,
+        ["Your tasks, @bob:", "Ready:", "Blocked:"],
+        "{mine}"
+    );
+    let listed: Vec<&str> = mine.lines().filter(|l| l.starts_with("- T-")).collect();
+    assert_eq!(listed.len(), 60, "thirty a section:\n{mine}");
+    assert!(listed[0].starts_with("- T-35 Chore 35"), "{mine}");
+    assert!(
+        listed[30].starts_with("- T-2 Waiter 2 — waits on T-1"),
+        "{mine}"
+    );
+    let more: Vec<&str> = mine.lines().filter(|l| l.starts_with("- …and")).collect();
+    assert_eq!(more, ["- …and 2 more", "- …and 3 more"], "{mine}");
+
+    let digest = bot.reply("@carol", "!baton digest").await;
+
+    assert!(
+        digest.contains("T-1 Cut the release (@alice, open") && digest.contains("33 tasks wait"),
+        "{digest}"
+    );
+    let unowned = digest
+        .split("Ready, and nobody owns them:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no unowned list:\n{digest}"));
+    let unowned: Vec<&str> = unowned
+        .lines()
+        .take_while(|l| l.starts_with("- "))
+        .collect();
+    assert_eq!(unowned.len(), 11, "ten and a count:\n{digest}");
+    assert!(unowned[0].starts_with("- T-67 Spare 67"), "{digest}");
+    assert_eq!(unowned[10], "- …and 2 more", "{digest}");
+    let chain = digest
+        .lines()
+        .find(|l| l.contains("which waits on 4 more"))
+        .unwrap_or_else(|| panic!("the long chain is not shortened:\n{digest}"));
+    for shown in ["T-88", "T-87", "T-86", "T-81", "T-80", "T-79"] {
+        assert!(chain.contains(shown), "{shown} missing: {chain}");
+    }
+    assert!(!chain.contains("T-84"), "{chain}");
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use baton::domain::{EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey};
-use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus};
+use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus, OwnedWork};
 
 use crate::helpers::{TestDb, on_both_backends};
 
@@ -69,10 +69,11 @@ on_both_backends!(
     dependencies_are_walked_in_both_directions,
     the_outbox_delivers_retries_and_keeps_failures,
     migrations_run_twice_without_harm,
-    an_owners_open_blockers_come_in_one_query,
+    an_owners_work_comes_by_section_a_page_each,
+    a_rooms_open_work_loads_lean_and_whole,
 );
 
-async fn an_owners_open_blockers_come_in_one_query(db: TestDb) {
+async fn an_owners_work_comes_by_section_a_page_each(db: TestDb) {
     let mut tx = db.store.begin().await.unwrap();
     let mut done = task(1, Some("@alice"));
     done.status = Status::Done;
@@ -80,24 +81,109 @@ async fn an_owners_open_blockers_come_in_one_query(db: TestDb) {
     tx.insert_task(&task(2, Some("@alice"))).await.unwrap();
     tx.insert_task(&task(3, Some("@bob"))).await.unwrap();
     tx.insert_task(&task(4, Some("@carol"))).await.unwrap();
-    // @bob's T-3 waits on T-1 (done) and T-2 (open); @carol's T-4 waits on T-2.
-    for (t, b) in [(3, 1), (3, 2), (4, 2)] {
+    let mut started = task(5, Some("@bob"));
+    started.status = Status::InProgress;
+    tx.insert_task(&started).await.unwrap();
+    let mut vendor = task(6, Some("@bob"));
+    vendor.external_blocker = Some("vendor quote".into());
+    tx.insert_task(&vendor).await.unwrap();
+    for n in 7..=10 {
+        tx.insert_task(&task(n, Some("@bob"))).await.unwrap();
+    }
+    // @bob's T-3 waits on T-1 (done) and T-2 (open); T-10 only on T-1; @carol's
+    // T-4 waits on T-2.
+    for (t, b) in [(3, 1), (3, 2), (10, 1), (4, 2)] {
         tx.add_dependency(TaskKey::new(t), TaskKey::new(b))
             .await
             .unwrap();
     }
 
     let bob = tx
-        .open_blockers_of_owner(&PersonId::new("console", "@bob"))
+        .owned_work(&PersonId::new("console", "@bob"), 2)
         .await
         .unwrap();
 
-    let pairs: Vec<(u64, u64)> = bob
+    let numbers = |tasks: &[Task]| tasks.iter().map(|t| t.key.number()).collect::<Vec<_>>();
+    assert_eq!(
+        bob.ready.total, 4,
+        "T-7..T-10: a done blocker holds nothing up"
+    );
+    assert_eq!(numbers(&bob.ready.items), [7, 8], "the oldest two");
+    assert_eq!(bob.in_progress.total, 1);
+    assert_eq!(numbers(&bob.in_progress.items), [5]);
+    assert_eq!(bob.blocked.total, 2, "T-3 on T-2, T-6 outside Baton");
+    let blocked: Vec<(u64, Vec<u64>)> = bob
+        .blocked
+        .items
         .iter()
-        .map(|(w, b)| (w.number(), b.key.number()))
+        .map(|(t, blockers)| (t.key.number(), numbers(blockers)))
         .collect();
-    assert_eq!(pairs, [(3, 2)], "only open blockers, only of @bob's tasks");
-    assert_eq!(bob[0].1, task(2, Some("@alice")));
+    assert_eq!(blocked, [(3, vec![2]), (6, vec![])], "only open blockers");
+    assert_eq!(bob.blocked.items[0].1[0], task(2, Some("@alice")));
+
+    let nobody = tx
+        .owned_work(&PersonId::new("console", "@dave"), 2)
+        .await
+        .unwrap();
+    assert_eq!(nobody, OwnedWork::default());
+}
+
+async fn a_rooms_open_work_loads_lean_and_whole(db: TestDb) {
+    let mut tx = db.store.begin().await.unwrap();
+    let mut done = task(1, Some("@alice"));
+    done.status = Status::Done;
+    tx.insert_task(&done).await.unwrap();
+    let mut started = task(2, None);
+    started.status = Status::InProgress;
+    started.last_activity_at = at(7_000);
+    tx.insert_task(&started).await.unwrap();
+    let mut vendor = task(3, Some("@bob"));
+    vendor.external_blocker = Some("vendor quote".into());
+    tx.insert_task(&vendor).await.unwrap();
+    let mut elsewhere = task(4, Some("@bob"));
+    elsewhere.home_room = "console:#ops".into();
+    tx.insert_task(&elsewhere).await.unwrap();
+    tx.insert_task(&task(5, Some("@bob"))).await.unwrap();
+    // T-5 waits on T-1 (done), T-2 and T-4 (another room's); T-4 waits on T-3.
+    for (t, b) in [(5, 1), (5, 2), (5, 4), (4, 3)] {
+        tx.add_dependency(TaskKey::new(t), TaskKey::new(b))
+            .await
+            .unwrap();
+    }
+
+    let work = tx.open_work_in("console:#general").await.unwrap();
+
+    let facts: Vec<_> = work
+        .tasks
+        .iter()
+        .map(|t| (t.key.number(), t.owned, t.blocked_externally, t.in_progress))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (2, false, false, Some(at(7_000))),
+            (3, true, true, None),
+            (5, true, false, None),
+        ]
+    );
+    let mut edges: Vec<(u64, u64)> = work
+        .open_edges
+        .iter()
+        .map(|(t, b)| (t.number(), b.number()))
+        .collect();
+    edges.sort();
+    assert_eq!(
+        edges,
+        [(5, 2), (5, 4)],
+        "open blockers of the room's tasks, from any room"
+    );
+    let empty = tx.open_work_in("console:#empty").await.unwrap();
+    assert!(empty.tasks.is_empty() && empty.open_edges.is_empty());
+
+    let keys = [TaskKey::new(4), TaskKey::new(1), TaskKey::new(99)];
+    let loaded = tx.tasks(&keys).await.unwrap();
+    assert_eq!(loaded, [done, elsewhere], "the ones that exist, by number");
+    assert!(tx.tasks(&[]).await.unwrap().is_empty());
 }
 
 async fn a_command_commits_all_or_nothing_and_redeliveries_are_recognised(db: TestDb) {
