@@ -19,6 +19,18 @@ macro_rules! task_waits {
     };
 }
 
+/// [`task_waits`] written as a scalar subquery with `LIMIT 1`, which Postgres runs
+/// per task through the indexes. It hashes every open edge in the database for
+/// the `EXISTS` form instead: right for a room's 100,000 tasks, but 165 ms where
+/// this takes 18 for one person's 2,000. SQLite probes per task either way.
+macro_rules! task_waits_probed {
+    () => {
+        "(t.external_blocker IS NOT NULL OR (SELECT 1 FROM dependencies d \
+           JOIN tasks b ON b.number = d.blocker \
+           WHERE d.task = t.number AND b.status IN ('open', 'in_progress') LIMIT 1) IS NOT NULL)"
+    };
+}
+
 /// What makes task `t` one of room `$1`'s blocked tasks (`StoreTx::blocked_in_room`):
 /// open or in progress, at home in the room, and [`task_waits`]. One text for the
 /// count and the page, so the two cannot disagree; `tasks_by_room` finds the
@@ -54,7 +66,7 @@ macro_rules! impl_sql_store {
             self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
-        use crate::store::sql::{blocked_task_filter, task_waits};
+        use crate::store::sql::{blocked_task_filter, task_waits, task_waits_probed};
         use crate::store::{
             Destination, ExportedTask, ImportTx, NewOutboxMessage, OutboxMessage, OwnedWork, Page,
             OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
@@ -722,7 +734,7 @@ macro_rules! impl_sql_store {
                 let sections: Vec<(String, Option<String>)> = sqlx::query_as(concat!(
                     "SELECT section, string_agg(CAST(task AS TEXT), ',') FROM \
                        (SELECT t.number AS task, CASE WHEN ",
-                    task_waits!(),
+                    task_waits_probed!(),
                     " THEN 'blocked' WHEN t.status = 'in_progress' THEN 'in_progress' \
                          ELSE 'ready' END AS section \
                        FROM tasks t WHERE t.owner = $1 AND t.status IN ('open', 'in_progress')) owned \
@@ -1092,3 +1104,4 @@ macro_rules! impl_sql_store {
 pub(super) use blocked_task_filter;
 pub(super) use impl_sql_store;
 pub(super) use task_waits;
+pub(super) use task_waits_probed;
