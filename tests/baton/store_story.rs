@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use baton::domain::{EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey};
-use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus, OwnedWork};
+use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus, OwnedWork, Store};
 
 use crate::helpers::{TestDb, on_both_backends};
 
@@ -386,4 +386,38 @@ async fn migrations_run_twice_without_harm(db: TestDb) {
     db.store.migrate().await.unwrap();
     let again = baton::store::connect(&db.url).await.unwrap();
     again.migrate().await.unwrap();
+}
+
+/// Commands never checkpoint SQLite's WAL themselves (that was the tail of their
+/// latency); a task of the store does it beside them. Without it the database
+/// file would never receive what was committed, and the WAL would grow forever.
+#[tokio::test]
+async fn sqlite_commits_reach_the_database_file_without_a_command_checkpointing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal.db");
+    let store = baton::store::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    let mut tx = store.begin().await.unwrap();
+    for n in 1..=2000 {
+        tx.insert_task(&task(n, Some("@alice"))).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // Polled, not timed: the checkpointer runs every half second.
+    let mut size = before;
+    for _ in 0..200 {
+        size = std::fs::metadata(&path).unwrap().len();
+        if size > before + 100_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        size > before + 100_000,
+        "2,000 tasks never left the WAL: the database file stayed at {size} bytes"
+    );
+    drop(store);
 }
