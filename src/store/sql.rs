@@ -429,7 +429,65 @@ macro_rules! impl_sql_store {
             }
         }
 
+        /// One multi-row `INSERT` of `events`, in order (keep them to a few
+        /// thousand: ten parameters each). Also the SQLite import's.
+        pub(super) fn insert_events<'e>(
+            events: impl IntoIterator<Item = &'e NewEvent>,
+        ) -> StoreResult<sqlx::QueryBuilder<$db>> {
+            let mut rows = Vec::new();
+            for e in events {
+                let payload = serde_json::to_string(&e.kind)
+                    .map_err(|err| crate::store::StoreError::Corrupt(err.to_string()))?;
+                rows.push((e, payload));
+            }
+            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
+                 message_id, permalink, platform_event_id) ",
+            );
+            insert.push_values(rows, |mut row, (e, payload)| {
+                row.push_bind(number_of(e.task))
+                    .push_bind(e.kind.name())
+                    .push_bind(payload)
+                    .push_bind(e.actor.as_str().to_owned())
+                    .push_bind(millis(e.at))
+                    .push_bind(e.source.platform.clone())
+                    .push_bind(e.source.room.clone())
+                    .push_bind(e.source.message_id.clone())
+                    .push_bind(e.source.permalink.clone())
+                    .push_bind(e.source.event_id.clone());
+            });
+            Ok(insert)
+        }
+
         impl $tx {
+            /// Inserts `t` under `key`, or under the next task number when `key` is
+            /// `None` (taken in the same statement: `COALESCE` evaluates the
+            /// numbering subquery only when it is needed), and returns its key.
+            async fn insert_task_row(&mut self, key: Option<TaskKey>, t: &Task) -> StoreResult<TaskKey> {
+                let number: i64 = sqlx::query_scalar(concat!(
+                    "INSERT INTO tasks (",
+                    task_columns!(),
+                    ") VALUES (COALESCE($1, (",
+                    $next_task_number,
+                    ")), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number"
+                ))
+                .bind(key.map(number_of))
+                .bind(&t.title)
+                .bind(t.owner.as_ref().map(PersonId::as_str))
+                .bind(t.status.as_str())
+                .bind(&t.external_blocker)
+                .bind(&t.home_room)
+                .bind(&t.home_thread)
+                .bind(t.created_by.as_str())
+                .bind(millis(t.created_at))
+                .bind(millis(t.updated_at))
+                .bind(t.done_at.map(millis))
+                .bind(millis(t.last_activity_at))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                key_of(number)
+            }
+
             /// Each task of `page` with its open blockers (from any room), blocker
             /// by blocker number, in one query: the page's keys as parameters (keep
             /// it to a page), primary-key lookups in `dependencies`.
@@ -496,50 +554,11 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_task(&mut self, t: &Task) -> StoreResult<()> {
-                sqlx::query(concat!(
-                    "INSERT INTO tasks (",
-                    task_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                ))
-                .bind(number_of(t.key))
-                .bind(&t.title)
-                .bind(t.owner.as_ref().map(PersonId::as_str))
-                .bind(t.status.as_str())
-                .bind(&t.external_blocker)
-                .bind(&t.home_room)
-                .bind(&t.home_thread)
-                .bind(t.created_by.as_str())
-                .bind(millis(t.created_at))
-                .bind(millis(t.updated_at))
-                .bind(t.done_at.map(millis))
-                .bind(millis(t.last_activity_at))
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                self.insert_task_row(Some(t.key), t).await.map(drop)
             }
 
             async fn insert_new_task(&mut self, t: &Task) -> StoreResult<TaskKey> {
-                let number: i64 = sqlx::query_scalar(concat!(
-                    "INSERT INTO tasks (",
-                    task_columns!(),
-                    ") VALUES ((",
-                    $next_task_number,
-                    "), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING number"
-                ))
-                .bind(&t.title)
-                .bind(t.owner.as_ref().map(PersonId::as_str))
-                .bind(t.status.as_str())
-                .bind(&t.external_blocker)
-                .bind(&t.home_room)
-                .bind(&t.home_thread)
-                .bind(t.created_by.as_str())
-                .bind(millis(t.created_at))
-                .bind(millis(t.updated_at))
-                .bind(t.done_at.map(millis))
-                .bind(millis(t.last_activity_at))
-                .fetch_one(&mut *self.tx)
-                .await?;
-                key_of(number)
+                self.insert_task_row(None, t).await
             }
 
             async fn update_task(&mut self, t: &Task) -> StoreResult<()> {
@@ -633,55 +652,14 @@ macro_rules! impl_sql_store {
             }
 
             async fn append_event(&mut self, e: &NewEvent) -> StoreResult<()> {
-                let payload = serde_json::to_string(&e.kind)
-                    .map_err(|err| crate::store::StoreError::Corrupt(err.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
-                     message_id, permalink, platform_event_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(number_of(e.task))
-                .bind(e.kind.name())
-                .bind(payload)
-                .bind(e.actor.as_str())
-                .bind(millis(e.at))
-                .bind(&e.source.platform)
-                .bind(&e.source.room)
-                .bind(&e.source.message_id)
-                .bind(&e.source.permalink)
-                .bind(&e.source.event_id)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                self.append_events(std::slice::from_ref(e)).await
             }
 
             async fn append_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut rows = Vec::with_capacity(events.len());
-                for e in events {
-                    let payload = serde_json::to_string(&e.kind)
-                        .map_err(|err| crate::store::StoreError::Corrupt(err.to_string()))?;
-                    rows.push((e, payload));
-                }
-                let mut insert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
-                     message_id, permalink, platform_event_id) ",
-                );
-                insert.push_values(rows, |mut row, (e, payload)| {
-                    row.push_bind(number_of(e.task))
-                        .push_bind(e.kind.name())
-                        .push_bind(payload)
-                        .push_bind(e.actor.as_str().to_owned())
-                        .push_bind(millis(e.at))
-                        .push_bind(e.source.platform.clone())
-                        .push_bind(e.source.room.clone())
-                        .push_bind(e.source.message_id.clone())
-                        .push_bind(e.source.permalink.clone())
-                        .push_bind(e.source.event_id.clone());
-                });
-                insert.build().execute(&mut *self.tx).await?;
+                insert_events(events)?.build().execute(&mut *self.tx).await?;
                 Ok(())
             }
 

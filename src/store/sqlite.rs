@@ -143,23 +143,10 @@ impl ImportTx for SqliteImport {
         }
         let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
         for chunk in events.chunks(IMPORT_CHUNK) {
-            let mut insert = QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO events (task, kind, payload, actor, at, platform, room, \
-                 message_id, permalink, platform_event_id) ",
-            );
-            insert.push_values(chunk, |mut row, e| {
-                row.push_bind(number_of(e.task))
-                    .push_bind(e.kind.name())
-                    .push_bind(serde_json::to_string(&e.kind).unwrap_or_default())
-                    .push_bind(e.actor.as_str().to_owned())
-                    .push_bind(millis(e.at))
-                    .push_bind(e.source.platform.clone())
-                    .push_bind(e.source.room.clone())
-                    .push_bind(e.source.message_id.clone())
-                    .push_bind(e.source.permalink.clone())
-                    .push_bind(e.source.event_id.clone());
-            });
-            insert.build().execute(&mut *self.tx).await?;
+            shared_sql::insert_events(chunk.iter().copied())?
+                .build()
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
