@@ -40,7 +40,13 @@ impl PgStore {
     /// new rows, and a serializable transaction's predicate locks would triple its
     /// cost.
     async fn import_tx(&self) -> StoreResult<Box<dyn ImportTx>> {
-        let tx = self.pool.begin().await?;
+        // Serializable like every command: the dependency triggers count a
+        // blocker's status as they read it, and a command finishing that blocker
+        // meanwhile must conflict rather than leave a count off by one.
+        let tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .await?;
         Ok(Box::new(PgImport {
             tx,
             inserted: false,

@@ -7,27 +7,14 @@
 //! over its own types rather than a generic with a wall of higher-ranked bounds.
 
 /// What makes open task `t` blocked: it waits on something outside Baton or on a
-/// task (of any room) that is still open or in progress. The `EXISTS` probes the
-/// `dependencies` primary key `(task, blocker)` and the blocker's row by number (the
-/// cheap external-blocker test comes first). A macro so `concat!` can build
+/// task (of any room) that is still open or in progress. `open_blockers` counts
+/// the latter, kept by the database's triggers (migration 0006), so the test reads
+/// only the task's own row: sorting someone's thousands of tasks, or counting a
+/// room's blocked ones, probes no dependencies. A macro so `concat!` can build
 /// `'static` query text.
 macro_rules! task_waits {
     () => {
-        "(t.external_blocker IS NOT NULL OR EXISTS (SELECT 1 FROM dependencies d \
-           JOIN tasks b ON b.number = d.blocker \
-           WHERE d.task = t.number AND b.status IN ('open', 'in_progress')))"
-    };
-}
-
-/// [`task_waits`] written as a scalar subquery with `LIMIT 1`, which Postgres runs
-/// per task through the indexes. It hashes every open edge in the database for
-/// the `EXISTS` form instead: right for a room's 100,000 tasks, but 165 ms where
-/// this takes 18 for one person's 2,000. SQLite probes per task either way.
-macro_rules! task_waits_probed {
-    () => {
-        "(t.external_blocker IS NOT NULL OR (SELECT 1 FROM dependencies d \
-           JOIN tasks b ON b.number = d.blocker \
-           WHERE d.task = t.number AND b.status IN ('open', 'in_progress') LIMIT 1) IS NOT NULL)"
+        "(t.external_blocker IS NOT NULL OR t.open_blockers > 0)"
     };
 }
 
@@ -66,7 +53,7 @@ macro_rules! impl_sql_store {
             self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
         };
-        use crate::store::sql::{blocked_task_filter, task_waits, task_waits_probed};
+        use crate::store::sql::{blocked_task_filter, task_waits};
         use crate::store::{
             Destination, ExportedTask, ImportTx, NewOutboxMessage, OutboxMessage, OwnedWork, Page,
             OutboxStatus, PersonSettings, RoomInfo, Store, StoreResult, StoreTx, StoredEvent,
@@ -712,7 +699,7 @@ macro_rules! impl_sql_store {
                 let sections: Vec<(String, Option<String>)> = sqlx::query_as(concat!(
                     "SELECT section, string_agg(CAST(task AS TEXT), ',') FROM \
                        (SELECT t.number AS task, CASE WHEN ",
-                    task_waits_probed!(),
+                    task_waits!(),
                     " THEN 'blocked' WHEN t.status = 'in_progress' THEN 'in_progress' \
                          ELSE 'ready' END AS section \
                        FROM tasks t WHERE t.owner = $1 AND t.status IN ('open', 'in_progress')) owned \
@@ -1082,4 +1069,3 @@ macro_rules! impl_sql_store {
 pub(super) use blocked_task_filter;
 pub(super) use impl_sql_store;
 pub(super) use task_waits;
-pub(super) use task_waits_probed;

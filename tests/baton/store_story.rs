@@ -3,7 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use baton::domain::{EventKind, NewEvent, PersonId, Source, Status, Task, TaskKey};
-use baton::store::{Destination, NewOutboxMessage, OutboxKind, OutboxStatus, OwnedWork, Store};
+use baton::store::{
+    Destination, ImportedTask, NewOutboxMessage, OutboxKind, OutboxStatus, OwnedWork, Store,
+    StoreTx,
+};
 
 use crate::helpers::{TestDb, on_both_backends};
 
@@ -71,6 +74,7 @@ on_both_backends!(
     migrations_run_twice_without_harm,
     an_owners_work_comes_by_section_a_page_each,
     a_rooms_open_work_loads_lean_and_whole,
+    a_task_waits_exactly_while_a_blocker_is_open,
 );
 
 async fn an_owners_work_comes_by_section_a_page_each(db: TestDb) {
@@ -184,6 +188,108 @@ async fn a_rooms_open_work_loads_lean_and_whole(db: TestDb) {
     let loaded = tx.tasks(&keys).await.unwrap();
     assert_eq!(loaded, [done, elsewhere], "the ones that exist, by number");
     assert!(tx.tasks(&[]).await.unwrap().is_empty());
+}
+
+/// The tasks `mine` lists as blocked for @alice, and how many `blocked` counts in
+/// the room: the two read the same stored count of open blockers.
+async fn alices_blocked(tx: &mut dyn StoreTx) -> Vec<u64> {
+    let work = tx
+        .owned_work(&PersonId::new("console", "@alice"), 100)
+        .await
+        .unwrap();
+    let mine: Vec<u64> = work
+        .blocked
+        .items
+        .iter()
+        .map(|(t, _)| t.key.number())
+        .collect();
+    let (total, page) = tx.blocked_in_room("console:#general", 100).await.unwrap();
+    let room: Vec<u64> = page.iter().map(|(t, _)| t.key.number()).collect();
+    assert_eq!(mine, room, "mine and blocked agree");
+    assert_eq!(usize::try_from(total).unwrap(), room.len());
+    mine
+}
+
+async fn set_status(tx: &mut dyn StoreTx, n: u64, status: Status) {
+    let mut task = tx.task(TaskKey::new(n)).await.unwrap().unwrap();
+    task.status = status;
+    tx.update_task(&task).await.unwrap();
+}
+
+/// Whether a task waits is a count the database keeps as blockers are added,
+/// removed, finished, cancelled, reopened and imported: each step here changes it,
+/// and `mine` and `blocked` must follow.
+async fn a_task_waits_exactly_while_a_blocker_is_open(db: TestDb) {
+    let mut tx = db.store.begin().await.unwrap();
+    for n in 1..=4 {
+        tx.insert_task(&task(n, Some("@alice"))).await.unwrap();
+    }
+    let edge = |t: u64, b: u64| (TaskKey::new(t), TaskKey::new(b));
+    for (t, b) in [edge(4, 1), edge(4, 2)] {
+        tx.add_dependency(t, b).await.unwrap();
+    }
+    assert_eq!(alices_blocked(tx.as_mut()).await, [4]);
+    set_status(tx.as_mut(), 1, Status::Done).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, [4], "T-2 is still open");
+    set_status(tx.as_mut(), 2, Status::InProgress).await;
+    assert_eq!(
+        alices_blocked(tx.as_mut()).await,
+        [4],
+        "in progress is not done"
+    );
+    set_status(tx.as_mut(), 2, Status::Cancelled).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, Vec::<u64>::new());
+    set_status(tx.as_mut(), 1, Status::Open).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, [4], "T-1 reopened");
+    assert!(
+        tx.remove_dependency(edge(4, 1).0, edge(4, 1).1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(alices_blocked(tx.as_mut()).await, Vec::<u64>::new());
+    // Added twice, counted once.
+    tx.add_dependency(TaskKey::new(4), TaskKey::new(3))
+        .await
+        .unwrap();
+    tx.add_dependency(TaskKey::new(4), TaskKey::new(3))
+        .await
+        .unwrap();
+    assert_eq!(alices_blocked(tx.as_mut()).await, [4]);
+    set_status(tx.as_mut(), 3, Status::Done).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, Vec::<u64>::new());
+    // A finished blocker added later holds nothing up.
+    tx.add_dependency(TaskKey::new(3), TaskKey::new(2))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // An import: T-12 waits on T-10 (open) and T-11 (done), T-13 only on T-11,
+    // T-14 on T-3 (done before the import) and T-1 (open).
+    let mut import = db.store.begin_import().await.unwrap();
+    let mut imported: Vec<ImportedTask> = (10..=14)
+        .map(|n| ImportedTask {
+            task: task(n, Some("@alice")),
+            events: vec![created(n)],
+        })
+        .collect();
+    imported[1].task.status = Status::Done;
+    import.insert(&imported).await.unwrap();
+    import
+        .insert_dependencies(&[
+            edge(12, 10),
+            edge(12, 11),
+            edge(13, 11),
+            edge(14, 3),
+            edge(14, 1),
+        ])
+        .await
+        .unwrap();
+    import.commit().await.unwrap();
+    let mut tx = db.store.begin().await.unwrap();
+    assert_eq!(alices_blocked(tx.as_mut()).await, [12, 14]);
+    set_status(tx.as_mut(), 10, Status::Done).await;
+    set_status(tx.as_mut(), 1, Status::Cancelled).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, Vec::<u64>::new());
 }
 
 async fn a_command_commits_all_or_nothing_and_redeliveries_are_recognised(db: TestDb) {
@@ -420,4 +526,76 @@ async fn sqlite_commits_reach_the_database_file_without_a_command_checkpointing(
         "2,000 tasks never left the WAL: the database file stayed at {size} bytes"
     );
     drop(store);
+}
+
+/// A database from before the stored counts of open blockers (migration 6) gets
+/// them from the dependencies it already holds when it upgrades: its blocked tasks
+/// stay blocked.
+async fn an_upgrade_counts_the_open_blockers_already_there(url: &str, dialect: &str) {
+    let earlier = tempfile::tempdir().unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    for entry in std::fs::read_dir(&migrations).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0006" {
+            std::fs::copy(&path, earlier.path().join(&name)).unwrap();
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(earlier.path()).await.unwrap();
+    if dialect == "sqlite" {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .unwrap()
+            .create_if_missing(true);
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .unwrap();
+        migrator.run(&mut conn).await.unwrap();
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+            .await
+            .unwrap();
+        migrator.run(&mut conn).await.unwrap();
+    }
+    // Written as Baton wrote before: the store's writes name no column of 0006.
+    let store = baton::store::open(url).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for n in 1..=4 {
+        tx.insert_task(&task(n, Some("@alice"))).await.unwrap();
+    }
+    let mut done = task(5, Some("@alice"));
+    done.status = Status::Done;
+    tx.insert_task(&done).await.unwrap();
+    // T-2 waits on T-1, T-3 on the done T-5, T-4 on T-1 and T-5.
+    for (t, b) in [(2, 1), (3, 5), (4, 1), (4, 5)] {
+        tx.add_dependency(TaskKey::new(t), TaskKey::new(b))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    drop(store);
+
+    let store = baton::store::connect(url).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(alices_blocked(tx.as_mut()).await, [2, 4]);
+    set_status(tx.as_mut(), 1, Status::Done).await;
+    assert_eq!(alices_blocked(tx.as_mut()).await, Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn an_upgraded_sqlite_database_counts_the_open_blockers_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    an_upgrade_counts_the_open_blockers_already_there(&url, "sqlite").await;
+}
+
+#[tokio::test]
+async fn an_upgraded_postgres_database_counts_the_open_blockers_already_there() {
+    let Some(url) = crate::helpers::fresh_postgres_database().await else {
+        return;
+    };
+    an_upgrade_counts_the_open_blockers_already_there(&url, "postgres").await;
+    crate::helpers::drop_postgres_database(url.rsplit('/').next().unwrap().to_owned());
 }
