@@ -225,20 +225,90 @@ fn top_roots(
     k: usize,
 ) -> Vec<RootBlocker> {
     let graph = WaitGraph::new(waiters);
-    let counts = waiting_counts(candidates, &graph, PASS_BYTES);
     let longest = graph.longest_chains();
-    let mut ranked: Vec<(usize, TaskKey)> =
-        counts.into_iter().zip(candidates.iter().copied()).collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked
+    rank_roots(candidates, &graph, &longest, k, PASS_BYTES)
         .into_iter()
-        .take(k)
         .map(|(waiting, key)| RootBlocker {
             key,
             waiting,
             chain: graph.chain(key, &longest),
         })
         .collect()
+}
+
+/// The `k` of `roots` with the most tasks waiting on them, most first (the smaller
+/// key on a tie), with their counts.
+///
+/// Counting is what costs, so not every root is counted. Everything waiting on a
+/// task has a shorter longest chain than the task itself, so a root whose longest
+/// chain is `h` long has at most as many tasks waiting on it as there are tasks
+/// whose chains are shorter than `h`. Roots are counted a pass at a time in order
+/// of that bound, highest first, and counting stops once the bound of the next is
+/// below the `k`-th best count so far: none left can make the list. In a room
+/// where work piles up behind a few old blockers, those have the longest chains,
+/// and the thousands of small roots are never counted.
+fn rank_roots(
+    roots: &[TaskKey],
+    graph: &WaitGraph,
+    longest: &[(usize, Next)],
+    k: usize,
+    pass_bytes: usize,
+) -> Vec<(usize, TaskKey)> {
+    if k == 0 || roots.is_empty() {
+        return Vec::new();
+    }
+    // `shorter[h]`: how many tasks have a longest chain shorter than `h`.
+    let tallest = longest.iter().map(|(h, _)| *h).max().unwrap_or(0);
+    let mut shorter = vec![0usize; tallest + 2];
+    for (h, _) in longest {
+        if let Some(slot) = shorter.get_mut(h + 1) {
+            *slot += 1;
+        }
+    }
+    let mut so_far = 0;
+    for slot in &mut shorter {
+        so_far += *slot;
+        *slot = so_far;
+    }
+    let bound = |key: &TaskKey| {
+        graph
+            .row(key)
+            .and_then(|row| longest.get(row))
+            .and_then(|(h, _)| shorter.get(*h))
+            .copied()
+            .unwrap_or(0)
+    };
+    let mut by_bound: Vec<(usize, TaskKey)> = roots.iter().map(|key| (bound(key), *key)).collect();
+    by_bound.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+
+    let most_first = |a: &(usize, TaskKey), b: &(usize, TaskKey)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let mut counter = WaitingCounter::new(graph, pass_bytes, roots.len());
+    let mut best: Vec<(usize, TaskKey)> = Vec::with_capacity(k + counter.roots_per_pass());
+    let mut left = by_bound.as_slice();
+    loop {
+        // A root bounded below the k-th best count cannot make the list; one
+        // bounded at it could still tie and win on its key.
+        let least = if best.len() == k {
+            best.last().map(|(count, _)| *count)
+        } else {
+            None
+        };
+        let can_make_it = |(bound, _): &(usize, TaskKey)| least.is_none_or(|least| *bound >= least);
+        let pass: Vec<TaskKey> = left
+            .iter()
+            .take(counter.roots_per_pass())
+            .take_while(|root| can_make_it(*root))
+            .map(|(_, key)| *key)
+            .collect();
+        if pass.is_empty() {
+            break;
+        }
+        left = left.get(pass.len()..).unwrap_or_default();
+        best.extend(counter.count(&pass).into_iter().zip(pass));
+        best.sort_unstable_by(most_first);
+        best.truncate(k);
+    }
+    best
 }
 
 /// Hashes a task key with a rotation and a multiplication (as rustc's FxHash
@@ -269,7 +339,7 @@ type KeyMap<V> = HashMap<TaskKey, V, BuildHasherDefault<KeyHasher>>;
 const NO_ROW: u32 = u32::MAX;
 
 /// The waiting relation with tasks numbered by their place in the topological
-/// order (a task's *row*), built once so the passes of [`waiting_counts`] and the
+/// order (a task's *row*), built once so the passes of [`WaitingCounter`] and the
 /// longest chains index vectors instead of looking keys up in maps for every edge.
 /// Rows are `u32` to keep the adjacency small: a room has far fewer tasks.
 struct WaitGraph {
@@ -473,97 +543,127 @@ fn topological_order<'a>(tasks: usize, waiting: impl Fn(u32) -> &'a [u32]) -> Ve
     order
 }
 
-/// Memory for one pass of [`waiting_counts`]: bounds the bits a task gets. Small
+/// Memory for one pass of a [`WaitingCounter`]: bounds the bits a task gets. Small
 /// enough for a pass's bits to stay in a server's last-level cache while they are
 /// ORed along the edges (passes of 64 MiB were slower, not faster).
 const PASS_BYTES: usize = 16 << 20;
 
-/// Tasks [`waiting_counts`] counts at once: what [`Counters::add`] takes.
+/// Tasks a [`WaitingCounter`] adds up at once: what [`Counters::add`] takes.
 const BLOCK: usize = 16;
 
-/// How many tasks wait on each of `roots` (in the same order), directly or not,
+/// Counts how many tasks wait on each of a list of roots, directly or not,
 /// counting a task reached along several paths once.
 ///
 /// Each task gets a bit per root; walking the tasks in topological order, every
 /// task passes its bits on to the tasks waiting on it, so a task ends up with the
-/// bits of every root above it. Roots are taken `64 × words` at a time, with words
-/// as `pass_bytes` allows, up to 64 (4,096 roots). A root's count is then how many
-/// tasks hold its bit, and where tasks wait on thousands of roots each, those bits
-/// number hundreds of millions: rather than visit every set bit, each block of
-/// [`BLOCK`] tasks is added into bit-sliced counters ([`Counters`]), a few bitwise
-/// operations per word for 64 roots at once. The cost is a pass's words ORed
-/// along the edges of the tasks it reaches, plus those tasks' words added up,
-/// where one breadth-first search per root would revisit shared descendants for
-/// every root.
+/// bits of every root above it. Roots are taken `64 × words` at a time (a pass),
+/// with words as `pass_bytes` allows, up to 64 (4,096 roots). A root's count is
+/// then how many tasks hold its bit, and where tasks wait on thousands of roots
+/// each, those bits number hundreds of millions: rather than visit every set bit,
+/// each block of [`BLOCK`] tasks is added into bit-sliced counters ([`Counters`]),
+/// a few bitwise operations per word for 64 roots at once. The cost is a pass's
+/// words ORed along the edges of the tasks it reaches, plus those tasks' words
+/// added up, where one breadth-first search per root would revisit shared
+/// descendants for every root.
 ///
-/// One buffer serves every pass: a task's bits are cleared once it has passed them
-/// on and been counted, and blocks of tasks no root of the pass reaches are
-/// skipped.
-fn waiting_counts(roots: &[TaskKey], graph: &WaitGraph, pass_bytes: usize) -> Vec<usize> {
-    let rows = graph.len();
-    let mut counts = vec![0; roots.len()];
-    if rows == 0 || roots.is_empty() {
-        return counts;
-    }
-    let words = (pass_bytes / (rows * 8))
-        .clamp(1, 64)
-        .min(roots.len().div_ceil(64));
-    let mut bits = vec![0u64; rows * words];
-    // Whether a root of the pass reaches the row: exactly the rows with bits set.
-    let mut reached = vec![false; rows];
-    for (pass, counts) in roots.chunks(64 * words).zip(counts.chunks_mut(64 * words)) {
-        // The last pass may need fewer words a row.
-        let stride = pass.len().div_ceil(64);
-        let mut counters = Counters::new(stride, rows);
-        for (bit, root) in pass.iter().enumerate() {
-            if let Some(row) = graph.row(root) {
-                bits[row * stride + bit / 64] |= 1 << (bit % 64);
-                reached[row] = true;
-            }
+/// One buffer serves every pass, and every call, so that [`rank_roots`] can count
+/// a pass at a time: a task's bits are cleared once it has passed them on and been
+/// counted, and blocks of tasks no root of the pass reaches are skipped.
+struct WaitingCounter<'g> {
+    graph: &'g WaitGraph,
+    /// Words of bits a task gets in a pass: 64 roots each.
+    words: usize,
+    /// `words` a row; all zero between passes.
+    bits: Vec<u64>,
+    /// Whether a root of the pass reaches the row: exactly the rows with bits set.
+    reached: Vec<bool>,
+}
+
+impl<'g> WaitingCounter<'g> {
+    /// A counter for up to `most` roots at a time, with passes of at most
+    /// `pass_bytes` of bits.
+    fn new(graph: &'g WaitGraph, pass_bytes: usize, most: usize) -> Self {
+        let rows = graph.len();
+        let words = (pass_bytes / (rows.max(1) * 8))
+            .clamp(1, 64)
+            .min(most.div_ceil(64).max(1));
+        Self {
+            graph,
+            words,
+            bits: vec![0; rows * words],
+            reached: vec![false; rows],
         }
-        for start in (0..rows).step_by(BLOCK) {
-            let end = (start + BLOCK).min(rows);
-            if !reached[start..end].contains(&true) {
-                continue;
+    }
+
+    /// How many roots one pass counts.
+    fn roots_per_pass(&self) -> usize {
+        64 * self.words
+    }
+
+    /// How many tasks wait on each of `roots`, in the same order.
+    fn count(&mut self, roots: &[TaskKey]) -> Vec<usize> {
+        let graph = self.graph;
+        let rows = graph.len();
+        let mut counts = vec![0; roots.len()];
+        if rows == 0 {
+            return counts;
+        }
+        let (bits, reached) = (&mut self.bits, &mut self.reached);
+        let per_pass = 64 * self.words;
+        for (pass, counts) in roots.chunks(per_pass).zip(counts.chunks_mut(per_pass)) {
+            // The last pass may need fewer words a row.
+            let stride = pass.len().div_ceil(64);
+            let mut counters = Counters::new(stride, rows);
+            for (bit, root) in pass.iter().enumerate() {
+                if let Some(row) = graph.row(root) {
+                    bits[row * stride + bit / 64] |= 1 << (bit % 64);
+                    reached[row] = true;
+                }
             }
-            for row in start..end {
-                if !reached[row] {
+            for start in (0..rows).step_by(BLOCK) {
+                let end = (start + BLOCK).min(rows);
+                if !reached[start..end].contains(&true) {
                     continue;
                 }
-                // Topological order puts every waiter after what it waits on, so a
-                // row's bits are complete when the walk gets to it.
-                let (done, rest) = bits.split_at_mut((row + 1) * stride);
-                let from = &done[row * stride..];
-                for to in graph.waiters_of(row) {
-                    let to = *to as usize;
-                    let Some(into) = to
-                        .checked_sub(row + 1)
-                        .and_then(|skip| rest.get_mut(skip * stride..(skip + 1) * stride))
-                    else {
+                for row in start..end {
+                    if !reached[row] {
                         continue;
-                    };
-                    for (into, word) in into.iter_mut().zip(from) {
-                        *into |= *word;
                     }
-                    reached[to] = true;
+                    // Topological order puts every waiter after what it waits on, so
+                    // a row's bits are complete when the walk gets to it.
+                    let (done, rest) = bits.split_at_mut((row + 1) * stride);
+                    let from = &done[row * stride..];
+                    for to in graph.waiters_of(row) {
+                        let to = *to as usize;
+                        let Some(into) = to
+                            .checked_sub(row + 1)
+                            .and_then(|skip| rest.get_mut(skip * stride..(skip + 1) * stride))
+                        else {
+                            continue;
+                        };
+                        for (into, word) in into.iter_mut().zip(from) {
+                            *into |= *word;
+                        }
+                        reached[to] = true;
+                    }
                 }
+                // Only earlier rows write to a row, so the block's bits are final.
+                let block = &mut bits[start * stride..end * stride];
+                counters.add(block);
+                block.fill(0);
+                reached[start..end].fill(false);
             }
-            // Only earlier rows write to a row, so the block's bits are final.
-            let block = &mut bits[start * stride..end * stride];
-            counters.add(block);
-            block.fill(0);
-            reached[start..end].fill(false);
+            debug_assert!(
+                bits.iter().all(|word| *word == 0),
+                "every pass clears its bits"
+            );
+            for (bit, count) in counts.iter_mut().enumerate() {
+                // A root's own bit is set on itself.
+                *count = counters.count(bit / 64, bit % 64).saturating_sub(1);
+            }
         }
-        debug_assert!(
-            bits.iter().all(|word| *word == 0),
-            "every pass clears its bits"
-        );
-        for (bit, count) in counts.iter_mut().enumerate() {
-            // A root's own bit is set on itself.
-            *count = counters.count(bit / 64, bit % 64).saturating_sub(1);
-        }
+        counts
     }
-    counts
 }
 
 /// One counter per bit of `columns` words, kept bit-sliced: bit `b` of plane `p`
@@ -677,6 +777,11 @@ mod tests {
 
     fn t(n: u64) -> TaskKey {
         TaskKey::new(n)
+    }
+
+    /// Every root counted, in passes of at most `pass_bytes`.
+    fn waiting_counts(roots: &[TaskKey], graph: &WaitGraph, pass_bytes: usize) -> Vec<usize> {
+        WaitingCounter::new(graph, pass_bytes, roots.len()).count(roots)
     }
 
     fn work(edges: &[(u64, u64)], tasks: &[Task]) -> RoomWork {
@@ -1027,6 +1132,43 @@ mod tests {
             })
             .collect();
         assert_eq!(digest.roots, expected);
+    }
+
+    /// Ranking counts roots a pass at a time, highest bound first, and stops when
+    /// none left can make the list: with passes of 64 roots, and graphs of many
+    /// roots (and, in the lone chains, many ties), it must still agree with a
+    /// search from every root.
+    #[test]
+    fn ranking_by_bounds_agrees_with_counting_every_root() {
+        let mut lone_chains: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
+        for chain in 0..300 {
+            let length = 1 + chain % 4;
+            for step in 0..length {
+                let at = 1000 + chain * 10 + step;
+                lone_chains.insert(t(at), vec![t(at + 1)]);
+            }
+        }
+        for waiters in [
+            random_waiters(11, 3000, 40, &[0, 0, 1, 2, 3]),
+            random_waiters(12, 3000, 3000, &[0, 0, 0, 1]),
+            lone_chains,
+        ] {
+            let roots = roots_of(&waiters);
+            assert!(roots.len() > 200, "several passes: {}", roots.len());
+            let mut expected: Vec<(usize, TaskKey)> = roots
+                .iter()
+                .map(|root| (reached_from(*root, &waiters), *root))
+                .collect();
+            expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            expected.truncate(ROOTS_SHOWN);
+            let graph = WaitGraph::new(&waiters);
+            let longest = graph.longest_chains();
+            let one_word_a_task = graph.len() * 8;
+            assert_eq!(
+                rank_roots(&roots, &graph, &longest, ROOTS_SHOWN, one_word_a_task),
+                expected
+            );
+        }
     }
 
     #[test]
