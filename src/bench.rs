@@ -109,7 +109,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Vec<Measurement>> {
     let sqlite = SqliteStore::connect(&url).await?;
     sqlite.migrate().await?;
     let ceiling_pool = sqlite.pool().clone();
-    let ceiling = |n| sqlite_ceiling(ceiling_pool.clone(), n);
+    let ceiling = |n, statements| sqlite_ceiling(ceiling_pool.clone(), n, statements);
     results.extend(measure("sqlite", Arc::new(sqlite), options, ceiling).await?);
 
     if let Some(base) = &options.postgres {
@@ -120,7 +120,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Vec<Measurement>> {
             let pg = PgStore::connect(&format!("{base}/{name}")).await?;
             pg.migrate().await?;
             let pool = pg.pool().clone();
-            let ceiling = |n| pg_ceiling(pool.clone(), n);
+            let ceiling = |n, statements| pg_ceiling(pool.clone(), n, statements);
             measure("postgres", Arc::new(pg), options, ceiling).await
         }
         .await;
@@ -137,7 +137,7 @@ async fn measure<C, F>(
     ceiling: C,
 ) -> anyhow::Result<Vec<Measurement>>
 where
-    C: Fn(usize) -> F,
+    C: Fn(usize, usize) -> F,
     F: Future<Output = anyhow::Result<Duration>>,
 {
     let mut out = Vec::new();
@@ -197,7 +197,9 @@ where
         room.await??;
     }
     let concurrent = (m / 4 * 4) as f64 / started.elapsed().as_secs_f64();
-    let ceiling_rate = m as f64 / ceiling(m).await?.as_secs_f64();
+    let ceiling_rate = m as f64 / ceiling(m, 1).await?.as_secs_f64();
+    // Not a target: how much of the gap is the count of statements alone.
+    let statements_rate = m as f64 / ceiling(m, COMMAND_STATEMENTS).await?.as_secs_f64();
     row("ingest, 1 room (commands/s)".into(), format!("{single:.0}"));
     row(
         "ingest, 4 rooms at once (commands/s)".into(),
@@ -210,6 +212,16 @@ where
     row(
         "ingest / ceiling".into(),
         format!("{:.2}", single / ceiling_rate),
+    );
+    row(
+        format!(
+            "{COMMAND_STATEMENTS} 1-row INSERTs per transaction, as many statements as an add (/s)"
+        ),
+        format!("{statements_rate:.0}"),
+    );
+    row(
+        format!("ingest / {COMMAND_STATEMENTS}-INSERT transactions"),
+        format!("{:.2}", single / statements_rate),
     );
     row("peak RSS, ingest".into(), rss_row());
 
@@ -448,8 +460,18 @@ fn millis(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// The least a durable command needs: one single-row INSERT per transaction.
-async fn sqlite_ceiling(pool: sqlx::SqlitePool, n: usize) -> anyhow::Result<Duration> {
+/// Statements inside the transaction of the ingest's `add ... after T-n`: its dedup
+/// record, the blocker's row, the task, the dependency, the events and the card.
+const COMMAND_STATEMENTS: usize = 6;
+
+/// The least a durable command needs: one single-row INSERT per transaction. With
+/// `statements` above one, as many INSERTs in each transaction: what the count of
+/// statements costs by itself.
+async fn sqlite_ceiling(
+    pool: sqlx::SqlitePool,
+    n: usize,
+    statements: usize,
+) -> anyhow::Result<Duration> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS bench_ceiling (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)",
     )
@@ -458,26 +480,30 @@ async fn sqlite_ceiling(pool: sqlx::SqlitePool, n: usize) -> anyhow::Result<Dura
     let started = Instant::now();
     for i in 0..n {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
-            .bind(format!("row {i}"))
-            .execute(&mut *tx)
-            .await?;
+        for _ in 0..statements {
+            sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
+                .bind(format!("row {i}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
     }
     Ok(started.elapsed())
 }
 
-async fn pg_ceiling(pool: sqlx::PgPool, n: usize) -> anyhow::Result<Duration> {
+async fn pg_ceiling(pool: sqlx::PgPool, n: usize, statements: usize) -> anyhow::Result<Duration> {
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
         .execute(&pool)
         .await?;
     let started = Instant::now();
     for i in 0..n {
         let mut tx = pool.begin().await?;
-        sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
-            .bind(format!("row {i}"))
-            .execute(&mut *tx)
-            .await?;
+        for _ in 0..statements {
+            sqlx::query("INSERT INTO bench_ceiling (payload) VALUES ($1)")
+                .bind(format!("row {i}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
     }
     Ok(started.elapsed())
