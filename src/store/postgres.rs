@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::rows::{self, key_of, millis, number_of, task_columns};
+use super::rows::{key_of, millis, number_of, task_columns};
 use super::sql::impl_sql_store;
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, Task, TaskKey};
@@ -52,25 +52,6 @@ impl PgStore {
             inserted: false,
         }))
     }
-}
-
-/// The edges from `room`'s open tasks to their blockers, for the digest: two arrays
-/// aggregated over the same rows, so the n-th waiting task and the n-th blocker are
-/// one edge. Postgres sends them in binary; printing a room's 300,000 numbers as
-/// text (as SQLite must) took it longer than the join.
-async fn room_edges(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    room: &str,
-) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
-    let (waiting, blockers): (Option<Vec<i64>>, Option<Vec<i64>>) = sqlx::query_as(
-        "SELECT array_agg(d.task), array_agg(d.blocker) \
-         FROM tasks t JOIN dependencies d ON d.task = t.number \
-         WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress')",
-    )
-    .bind(room)
-    .fetch_one(&mut **tx)
-    .await?;
-    rows::edges_of(waiting.unwrap_or_default(), blockers.unwrap_or_default())
 }
 
 /// An import's transaction on Postgres: one `INSERT ... SELECT FROM UNNEST(...)` per

@@ -96,27 +96,8 @@ pub(super) const LOOKUP_CHUNK: usize = 5000;
 /// Edges packed as two aggregates over the same rows: the waiting tasks' numbers
 /// and their blockers' numbers, each joined by commas, pair by pair.
 pub(super) fn packed_edges(waiting: &str, blockers: &str) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
-    pair_up(packed_keys(waiting)?, packed_keys(blockers)?)
-}
-
-/// Edges as two arrays over the same rows (Postgres's `array_agg`): the waiting
-/// tasks' numbers and their blockers' numbers, pair by pair.
-pub(super) fn edges_of(
-    waiting: Vec<i64>,
-    blockers: Vec<i64>,
-) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
-    let keys = |numbers: Vec<i64>| {
-        numbers
-            .into_iter()
-            .map(key_of)
-            .collect::<StoreResult<Vec<_>>>()
-    };
-    pair_up(keys(waiting)?, keys(blockers)?)
-}
-
-/// The n-th waiting task with the n-th blocker; lists of different lengths are a
-/// damaged answer, not something to guess at.
-fn pair_up(waiting: Vec<TaskKey>, blockers: Vec<TaskKey>) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
+    let waiting = packed_keys(waiting)?;
+    let blockers = packed_keys(blockers)?;
     if waiting.len() != blockers.len() {
         return Err(StoreError::Corrupt(format!(
             "{} waiting tasks for {} blockers",
@@ -456,15 +437,6 @@ mod tests {
     fn a_damaged_pack_is_an_error_not_a_guess() {
         assert!(packed_edges("12,13", "7").is_err());
         assert!(packed_edges("12", "x").is_err());
-        assert_eq!(
-            edges_of(vec![12, 13], vec![7, 12]).unwrap(),
-            [
-                (TaskKey::new(12), TaskKey::new(7)),
-                (TaskKey::new(13), TaskKey::new(12))
-            ]
-        );
-        assert!(edges_of(vec![12, 13], vec![7]).is_err());
-        assert!(edges_of(vec![12], vec![-1]).is_err());
         assert!(packed_open_tasks("42 o--").is_err());
         assert!(packed_open_tasks("42 o- 1").is_err());
         assert!(packed_open_tasks("42 yes 1").is_err());

@@ -946,8 +946,21 @@ macro_rules! impl_sql_store {
                 .fetch_one(&mut *self.tx)
                 .await?;
                 let tasks = rows::packed_open_tasks(packed.as_deref().unwrap_or_default())?;
-                // Each backend hands the edges over its cheapest way (`room_edges`).
-                let edges = super::room_edges(&mut self.tx, room).await?;
+                // Two aggregates over the same rows step in the same order, so the
+                // n-th waiting task and the n-th blocker are one edge.
+                let (waiting, blockers): (Option<String>, Option<String>) = sqlx::query_as(
+                    "SELECT string_agg(CAST(d.task AS TEXT), ','), \
+                       string_agg(CAST(d.blocker AS TEXT), ',') \
+                     FROM tasks t JOIN dependencies d ON d.task = t.number \
+                     WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress')",
+                )
+                .bind(room)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                let edges = rows::packed_edges(
+                    waiting.as_deref().unwrap_or_default(),
+                    blockers.as_deref().unwrap_or_default(),
+                )?;
                 let mut work = RoomWork::new(tasks, Vec::new());
                 // A blocker among the room's open tasks is open. Only the others
                 // (finished ones, other rooms') are looked up, rather than joining

@@ -12,7 +12,7 @@ use sqlx::sqlite::{
 
 use sqlx::QueryBuilder;
 
-use super::rows::{self, LOOKUP_CHUNK, key_of, millis, number_of, task_columns};
+use super::rows::{LOOKUP_CHUNK, key_of, millis, number_of, task_columns};
 use super::sql::impl_sql_store;
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, TaskKey};
@@ -66,29 +66,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-}
-
-/// The edges from `room`'s open tasks to their blockers, for the digest: two text
-/// aggregates over the same rows (SQLite has no arrays), which step in the same
-/// order, so the n-th waiting task and the n-th blocker are one edge. A room can
-/// have 150,000 of them, and handing over a row costs far more than printing and
-/// parsing its two numbers.
-async fn room_edges(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    room: &str,
-) -> StoreResult<Vec<(TaskKey, TaskKey)>> {
-    let (waiting, blockers): (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT string_agg(CAST(d.task AS TEXT), ','), string_agg(CAST(d.blocker AS TEXT), ',') \
-         FROM tasks t JOIN dependencies d ON d.task = t.number \
-         WHERE t.home_room = $1 AND t.status IN ('open', 'in_progress')",
-    )
-    .bind(room)
-    .fetch_one(&mut **tx)
-    .await?;
-    rows::packed_edges(
-        waiting.as_deref().unwrap_or_default(),
-        blockers.as_deref().unwrap_or_default(),
-    )
 }
 
 /// Copies the WAL back into the database every [`CHECKPOINT_EVERY`], on its own
