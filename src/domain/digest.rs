@@ -278,10 +278,11 @@ fn rank_roots(
             .copied()
             .unwrap_or(0)
     };
-    let mut by_bound: Vec<(usize, TaskKey)> = roots.iter().map(|key| (bound(key), *key)).collect();
-    by_bound.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-
+    // Highest first, and the smaller key on a tie: for bounds and for counts.
     let most_first = |a: &(usize, TaskKey), b: &(usize, TaskKey)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let mut by_bound: Vec<(usize, TaskKey)> = roots.iter().map(|key| (bound(key), *key)).collect();
+    by_bound.sort_unstable_by(most_first);
+
     let mut counter = WaitingCounter::new(graph, pass_bytes, roots.len());
     let mut best: Vec<(usize, TaskKey)> = Vec::with_capacity(k + counter.roots_per_pass());
     let mut left = by_bound.as_slice();
