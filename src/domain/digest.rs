@@ -21,10 +21,13 @@ pub const STALE_AFTER_WORKING_DAYS: i64 = 3;
 #[derive(Debug, Clone, Default)]
 pub struct RoomWork {
     /// The room's own open and in-progress tasks, by key.
-    pub tasks: Vec<OpenTask>,
+    tasks: Vec<OpenTask>,
     /// `(task, blocker)` for every dependency of those tasks whose blocker (in this
     /// room or another) is still open.
-    pub open_edges: Vec<(TaskKey, TaskKey)>,
+    open_edges: Vec<(TaskKey, TaskKey)>,
+    /// The tasks of `open_edges` that wait, sorted and once each: derived here
+    /// once, since the digest and its changes both ask of thousands of tasks.
+    waiting: Vec<TaskKey>,
 }
 
 impl RoomWork {
@@ -32,7 +35,38 @@ impl RoomWork {
     pub fn new(mut tasks: Vec<OpenTask>, open_edges: Vec<(TaskKey, TaskKey)>) -> Self {
         tasks.sort_unstable_by_key(|t| t.key);
         tasks.dedup_by_key(|t| t.key);
-        RoomWork { tasks, open_edges }
+        RoomWork {
+            tasks,
+            ..RoomWork::default()
+        }
+        .with_open_edges(open_edges)
+    }
+
+    /// The same tasks with these open edges instead: for a store that needs the
+    /// room's tasks to tell which edges are open.
+    pub fn with_open_edges(mut self, open_edges: Vec<(TaskKey, TaskKey)>) -> Self {
+        let mut waiting: Vec<TaskKey> = open_edges.iter().map(|(task, _)| *task).collect();
+        waiting.sort_unstable();
+        waiting.dedup();
+        self.open_edges = open_edges;
+        self.waiting = waiting;
+        self
+    }
+
+    /// The room's open tasks, by key.
+    pub fn tasks(&self) -> &[OpenTask] {
+        &self.tasks
+    }
+
+    /// `(task, blocker)` for every dependency of the room's tasks whose blocker is
+    /// still open.
+    pub fn open_edges(&self) -> &[(TaskKey, TaskKey)] {
+        &self.open_edges
+    }
+
+    /// Whether `key` waits on an open task.
+    pub fn waits_on_a_task(&self, key: TaskKey) -> bool {
+        self.waiting.binary_search(&key).is_ok()
     }
 
     /// The room's open task `key`; `None` for a task of another room or a closed one.
@@ -154,10 +188,7 @@ pub fn digest(work: &RoomWork, changes: Changes, now: DateTime<Utc>) -> Digest {
             Some((*blocker, edges.iter().map(|(_, task)| *task).collect()))
         })
         .collect();
-    let mut blocked: Vec<TaskKey> = work.open_edges.iter().map(|(task, _)| *task).collect();
-    blocked.sort_unstable();
-    blocked.dedup();
-    let is_blocked = |key: &TaskKey| blocked.binary_search(key).is_ok();
+    let is_blocked = |key: &TaskKey| work.waits_on_a_task(*key);
     let candidates: Vec<TaskKey> = waiters
         .keys()
         .filter(|key| !is_blocked(key))

@@ -593,9 +593,7 @@ impl<'a> Command<'a> {
 
     async fn mine(&mut self) -> CommandResult<Option<String>> {
         let actor = self.actor().clone();
-        let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
-        let work = self.tx.owned_work(&actor, limit).await?;
-        Ok(Some(render::mine(&actor, &work)))
+        Ok(Some(super::mine(self.tx.as_mut(), &actor).await?))
     }
 
     /// `blocked`: loads only what the reply shows — the count of the room's blocked

@@ -68,10 +68,7 @@ async fn changes_since(
     work: &RoomWork,
     since: DateTime<Utc>,
 ) -> StoreResult<Changes> {
-    let mut blocked: Vec<TaskKey> = work.open_edges.iter().map(|(task, _)| *task).collect();
-    blocked.sort_unstable();
-    blocked.dedup();
-    let waits_on_a_task = |key: &TaskKey| blocked.binary_search(key).is_ok();
+    let waits_on_a_task = |key: &TaskKey| work.waits_on_a_task(*key);
     let is_blocked_now = |key: &TaskKey| {
         waits_on_a_task(key) || work.task(*key).is_some_and(|t| t.blocked_externally)
     };

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use crate::domain::{PersonId, TaskKey};
 use crate::parser::{self, Intent, Message, Parsed};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreTx};
 
 pub use digest::compose as compose_digest;
 pub use render::help_text;
@@ -286,6 +286,11 @@ fn understand(inbound: &Inbound) -> Parsed {
 /// When the store fails.
 pub async fn my_work(store: &dyn Store, person: &PersonId) -> Result<String, StoreError> {
     let mut tx = store.begin().await?;
+    mine(tx.as_mut(), person).await
+}
+
+/// `mine`'s text for `person`, read in `tx`: a page of each section.
+async fn mine(tx: &mut dyn StoreTx, person: &PersonId) -> Result<String, StoreError> {
     let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
     let work = tx.owned_work(person, limit).await?;
     Ok(render::mine(person, &work))

@@ -961,7 +961,7 @@ macro_rules! impl_sql_store {
                     waiting.as_deref().unwrap_or_default(),
                     blockers.as_deref().unwrap_or_default(),
                 )?;
-                let mut work = RoomWork::new(tasks, Vec::new());
+                let work = RoomWork::new(tasks, Vec::new());
                 // A blocker among the room's open tasks is open. Only the others
                 // (finished ones, other rooms') are looked up, rather than joining
                 // every edge to its blocker's row.
@@ -990,13 +990,13 @@ macro_rules! impl_sql_store {
                     open_elsewhere.extend(rows::packed_keys(packed.as_deref().unwrap_or_default())?);
                 }
                 open_elsewhere.sort_unstable();
-                work.open_edges = edges
+                let open_edges = edges
                     .into_iter()
                     .filter(|(_, blocker)| {
                         work.is_in_room(*blocker) || open_elsewhere.binary_search(blocker).is_ok()
                     })
                     .collect();
-                Ok(work)
+                Ok(work.with_open_edges(open_edges))
             }
 
             async fn tasks(&mut self, keys: &[TaskKey]) -> StoreResult<Vec<Task>> {

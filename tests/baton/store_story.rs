@@ -158,7 +158,7 @@ async fn a_rooms_open_work_loads_lean_and_whole(db: TestDb) {
     let work = tx.open_work_in("console:#general").await.unwrap();
 
     let facts: Vec<_> = work
-        .tasks
+        .tasks()
         .iter()
         .map(|t| (t.key.number(), t.owned, t.blocked_externally, t.in_progress))
         .collect();
@@ -171,7 +171,7 @@ async fn a_rooms_open_work_loads_lean_and_whole(db: TestDb) {
         ]
     );
     let mut edges: Vec<(u64, u64)> = work
-        .open_edges
+        .open_edges()
         .iter()
         .map(|(t, b)| (t.number(), b.number()))
         .collect();
@@ -182,7 +182,7 @@ async fn a_rooms_open_work_loads_lean_and_whole(db: TestDb) {
         "open blockers of the room's tasks, from any room"
     );
     let empty = tx.open_work_in("console:#empty").await.unwrap();
-    assert!(empty.tasks.is_empty() && empty.open_edges.is_empty());
+    assert!(empty.tasks().is_empty() && empty.open_edges().is_empty());
 
     let keys = [TaskKey::new(4), TaskKey::new(1), TaskKey::new(99)];
     let loaded = tx.tasks(&keys).await.unwrap();
