@@ -213,7 +213,13 @@ async fn start_slack(
     tracing::info!(team = %me.team, team_id = %me.team_id, bot_user = %me.user_id, "connected to Slack");
     let outlet: Arc<dyn Outlet> =
         Arc::new(chat::slack::SlackOutlet::new(api.clone(), store.clone()));
-    let bot = Arc::new(chat::slack::SlackBot::new(api, engine, store, me));
+    let bot = Arc::new(chat::slack::SlackBot::new(
+        api,
+        engine,
+        store,
+        me,
+        config.membership_max_age,
+    ));
     let routes = config
         .signing_secret
         .as_ref()

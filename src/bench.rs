@@ -436,7 +436,7 @@ fn command(room: &str, i: usize, text: &str) -> Inbound {
         platform: console::PLATFORM.to_owned(),
         room: format!("{}:{room}", console::PLATFORM),
         room_name: room.to_owned(),
-        room_private: false,
+        room_privacy: crate::domain::RoomPrivacy::Public,
         author: PersonId::new(console::PLATFORM, "@bench"),
         kind: InboundKind::Message {
             text: text.to_owned(),

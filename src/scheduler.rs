@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::domain::Reader;
 use crate::engine::{Defaults, compose_digest};
 use crate::store::{Destination, NewOutboxMessage, OutboxKind, RoomInfo, Store, StoreError};
 use crate::telemetry::error_chain;
@@ -78,6 +79,7 @@ impl Scheduler {
         }
         let body = compose_digest(
             tx.as_mut(),
+            &Reader::Room(room.id.clone()),
             &room.id,
             &room.name,
             since,

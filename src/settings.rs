@@ -151,6 +151,11 @@ pub struct SlackSettings {
     pub signing_secret: Option<SecretString>,
     /// Slack's Web API base URL; tests point it at a local fake.
     pub api_url: String,
+    /// How long a private channel's member list (`conversations.members`) is
+    /// trusted before it is read again; join and leave events keep it current in
+    /// between. `30m`, `1h`, `1day`.
+    #[serde(with = "humantime_serde")]
+    pub membership_max_age: std::time::Duration,
 }
 
 impl Default for SlackSettings {
@@ -160,6 +165,7 @@ impl Default for SlackSettings {
             app_token: None,
             signing_secret: None,
             api_url: "https://slack.com/api/".to_owned(),
+            membership_max_age: std::time::Duration::from_secs(60 * 60),
         }
     }
 }

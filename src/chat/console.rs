@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, ManualClock};
-use crate::domain::{PersonId, TaskKey};
+use crate::domain::{PersonId, RoomPrivacy, TaskKey};
 use crate::engine::{Defaults, Engine, Inbound, InboundKind};
 use crate::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
 use crate::scheduler::Scheduler;
@@ -36,6 +36,7 @@ const META_HELP: &str = "console commands:
   :react ✅ T-4      react to T-4's card (✅ marks it done)
   :tick 2026-11-24T09:30   move the console's clock (UTC)
   :private           make the current room private (its notes stay in it)
+  :join @bob         make @bob a member of the current room (as speaking there does)
   :help              this list
 Anything else is a chat message; try `!baton help`.";
 
@@ -83,6 +84,7 @@ enum Meta {
     React { emoji: String, task: TaskKey },
     Tick(DateTime<Utc>),
     Private,
+    Join(String),
     Help,
 }
 
@@ -111,6 +113,7 @@ fn parse_meta(line: &str) -> Result<Meta, String> {
         },
         ":tick" => parse_time(&args.join(" ")).map(Meta::Tick),
         ":private" => Ok(Meta::Private),
+        ":join" => one(":join @bob").map(|who| Meta::Join(with_prefix(&who, '@'))),
         ":help" => Ok(Meta::Help),
         other => Err(format!("unknown console command {other}; :help lists them")),
     }
@@ -217,6 +220,7 @@ pub async fn run(store: Arc<dyn Store>, defaults: Defaults) -> anyhow::Result<()
         scheduler,
         clock,
         position: Position::default(),
+        checked_rooms: Vec::new(),
         run_id: Utc::now().timestamp_nanos_opt().unwrap_or_default(),
         line_number: 0,
         runtime: Handle::current(),
@@ -231,6 +235,8 @@ struct Session {
     scheduler: Scheduler,
     clock: Arc<ManualClock>,
     position: Position,
+    /// Rooms whose recorded privacy this run has read.
+    checked_rooms: Vec<String>,
     /// Distinguishes this run's event ids from earlier runs on the same database.
     run_id: i64,
     line_number: u64,
@@ -302,6 +308,7 @@ impl Session {
             }
             return Ok(());
         }
+        self.learn_privacy();
         let inbound = self.inbound(InboundKind::Message {
             text: super::normalize::plain(line),
             thread_task: self.position.thread,
@@ -351,21 +358,55 @@ impl Session {
                     position.private_rooms.push(position.room.clone());
                 }
             }
+            Meta::Join(person) => {
+                let room = format!("{PLATFORM}:{}", position.room);
+                let person = PersonId::new(PLATFORM, &person);
+                let joined = self
+                    .runtime
+                    .block_on(self.engine.set_room_member(&room, &person, true));
+                if let Err(error) = joined {
+                    tracing::error!(error = %error_chain(&error), "could not record a member");
+                }
+            }
             Meta::Help => eprintln!("{META_HELP}"),
+        }
+    }
+
+    /// A room made private in an earlier run stays private: the first time this
+    /// run speaks in a room, what the database recorded is read back.
+    fn learn_privacy(&mut self) {
+        let position = &mut self.position;
+        if position.dm || self.checked_rooms.contains(&position.room) {
+            return;
+        }
+        self.checked_rooms.push(position.room.clone());
+        let room = format!("{PLATFORM}:{}", position.room);
+        match self.runtime.block_on(self.engine.recorded_privacy(&room)) {
+            Ok(Some(true)) if !position.private_rooms.contains(&position.room) => {
+                position.private_rooms.push(position.room.clone());
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "could not read a room's privacy");
+            }
         }
     }
 
     fn inbound(&self, kind: InboundKind) -> Inbound {
         let position = &self.position;
-        let (room, room_name, room_private) = if position.dm {
+        let (room, room_name, room_privacy) = if position.dm {
             let room = format!("{PLATFORM}:dm:{}", position.speaker);
-            (room, format!("a DM of {}", position.speaker), true)
+            (
+                room,
+                format!("a DM of {}", position.speaker),
+                RoomPrivacy::Private,
+            )
         } else {
             let private = position.private_rooms.contains(&position.room);
             (
                 format!("{PLATFORM}:{}", position.room),
                 position.room.clone(),
-                private,
+                RoomPrivacy::from_private(private),
             )
         };
         Inbound {
@@ -373,7 +414,7 @@ impl Session {
             platform: PLATFORM.to_owned(),
             room,
             room_name,
-            room_private,
+            room_privacy,
             author: PersonId::new(PLATFORM, &position.speaker),
             kind,
             message_id: None,

@@ -8,6 +8,7 @@ mod event;
 mod graph;
 mod key;
 mod notify;
+mod privacy;
 mod schedule;
 mod task;
 
@@ -20,6 +21,9 @@ pub use graph::{Cycle, DependencyGraph};
 pub use key::{InvalidTaskKey, TaskKey};
 pub use notify::{
     Dependent, Handoff, Notice, Reblock, after_assign, after_reopen, after_resolution, handoffs,
+};
+pub use privacy::{
+    PRIVATE_REASON, PRIVATE_TITLE, Reader, RoomFacts, RoomPrivacy, may_read, seen_from_outside,
 };
 pub use schedule::{
     DigestSchedule, InvalidWeekdays, Weekdays, WorkingHours, at_local, parse_hours,

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::presence::{Presence, RecordedPresences};
 use super::render::{self, BlockerContext, HandoffItem, Note};
+use super::sight::Sight;
 use super::{Defaults, Inbound, InboundKind, Outcome};
 use crate::domain::{
-    Cycle, DependencyGraph, Dependent, EventKind, NewEvent, Notice, PersonId, Readiness, Source,
-    Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
+    Cycle, DependencyGraph, Dependent, EventKind, NewEvent, Notice, PersonId, Reader, Readiness,
+    Source, Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
 };
 use crate::parser::{Intent, Parsed};
 use crate::store::{Destination, NewOutboxMessage, OutboxKind, Store, StoreError, StoreTx};
@@ -97,14 +98,14 @@ pub(super) async fn apply(
     parsed: &Parsed,
 ) -> Result<Outcome, StoreError> {
     let mut tx = store.begin().await?;
-    if !tx.record_inbound(&inbound.event_id, inbound.at).await? {
-        return Ok(Outcome::Duplicate);
-    }
+    let first_time = tx.record_inbound(&inbound.event_id, inbound.at).await?;
+    // Who spoke where, and the room's privacy, are recorded even from a duplicate
+    // copy of an event: the copy may be the one that knows the room is private.
     let presence = Presence::new(
         &inbound.author,
         &inbound.room,
         &inbound.room_name,
-        inbound.room_private,
+        inbound.room_privacy,
     );
     let presence_is_new = !presences.contains(&presence);
     if presence_is_new {
@@ -112,9 +113,16 @@ pub(super) async fn apply(
             &inbound.author,
             &inbound.room,
             &inbound.room_name,
-            inbound.room_private,
+            inbound.room_privacy,
         )
         .await?;
+    }
+    if !first_time {
+        if presence_is_new {
+            tx.commit().await?;
+            presences.remember(presence);
+        }
+        return Ok(Outcome::Duplicate);
     }
     let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     match command.run(&parsed.intent).await {
@@ -160,6 +168,9 @@ struct Command<'a> {
     queued: usize,
     /// Notices the change causes, sent after the reply to the command.
     notices: Vec<Notice>,
+    /// What the readers of the reply may see: everyone in the room, or the asker
+    /// alone in a DM.
+    sight: Sight,
 }
 
 impl<'a> Command<'a> {
@@ -176,7 +187,18 @@ impl<'a> Command<'a> {
             links,
             queued: 0,
             notices: Vec::new(),
+            sight: Sight::new(reply_reader(inbound)),
         }
+    }
+
+    /// `task` as the readers of the reply may see it.
+    async fn seen(&mut self, task: Task) -> Result<Task, StoreError> {
+        self.sight.task(self.tx.as_mut(), task).await
+    }
+
+    /// `tasks` as the readers of the reply may see them.
+    async fn seen_all(&mut self, tasks: Vec<Task>) -> Result<Vec<Task>, StoreError> {
+        self.sight.tasks(self.tx.as_mut(), tasks).await
     }
 
     fn actor(&self) -> &PersonId {
@@ -336,10 +358,14 @@ impl<'a> Command<'a> {
         let dependents = self.dependents_of_all(&changed_keys).await?;
         let notices = after_resolution(self.actor(), &dependents);
         self.notices.extend(notices);
-        let mut lines: Vec<String> = changed
-            .iter()
-            .map(|t| render::resolved_confirmation(t, &dependents, self.links))
-            .collect();
+        let mut lines = Vec::with_capacity(changed.len());
+        for task in self.seen_all(changed).await? {
+            lines.push(render::resolved_confirmation(
+                &task,
+                &dependents,
+                self.links,
+            ));
+        }
         lines.extend(unchanged);
         Ok(Some(lines.join("\n")))
     }
@@ -359,6 +385,7 @@ impl<'a> Command<'a> {
                     self.touch_and_save(&mut task).await?;
                     self.event(task.key, EventKind::Started).await?;
                     let blockers = self.tx.blockers_of(task.key).await?;
+                    let task = self.seen(task).await?;
                     lines.push(render::started(&task, &blockers));
                 }
             }
@@ -379,6 +406,7 @@ impl<'a> Command<'a> {
         }
         let tasks = self.load_all(keys).await?;
         let blocker_tasks = self.load_all(blockers).await?;
+        let blocker_tasks = self.seen_all(blocker_tasks).await?;
         let mut graph = DependencyGraph::default();
         for blocker in blockers {
             let upstream = self.tx.upstream_edges(*blocker).await?;
@@ -515,6 +543,7 @@ impl<'a> Command<'a> {
             .await?;
             let readiness = self.readiness(&task).await?;
             notices.extend(after_assign(&task, &readiness, self.actor()));
+            let task = self.seen(task).await?;
             lines.push(format!(
                 "{} {} is now {}'s.",
                 task.key, task.title, new_owner
@@ -565,6 +594,7 @@ impl<'a> Command<'a> {
             self.event(task.key, EventKind::Reopened).await?;
             let dependents = self.dependents_of_all(&[task.key]).await?;
             notices.extend(after_reopen(task.key, self.actor(), &dependents));
+            let task = self.seen(task).await?;
             lines.push(format!("Reopened {} {}.", task.key, task.title));
         }
         self.notices.extend(notices);
@@ -578,8 +608,20 @@ impl<'a> Command<'a> {
         let mut parts = Vec::new();
         for task in self.load_all(keys).await? {
             let blockers = self.tx.blockers_of(task.key).await?;
+            let blockers = self.seen_all(blockers).await?;
             let dependents = self.tx.dependents_of(task.key).await?;
-            let events = self.tx.events_of(task.key).await?;
+            let dependents = self.seen_all(dependents).await?;
+            let whole = self
+                .sight
+                .may_read(self.tx.as_mut(), &task.home_room)
+                .await?;
+            let events = if whole {
+                let events = self.tx.events_of(task.key).await?;
+                self.sight.events(self.tx.as_mut(), events).await?
+            } else {
+                Vec::new()
+            };
+            let task = self.seen(task).await?;
             parts.push(render::show(
                 &task,
                 &blockers,
@@ -593,7 +635,9 @@ impl<'a> Command<'a> {
 
     async fn mine(&mut self) -> CommandResult<Option<String>> {
         let actor = self.actor().clone();
-        Ok(Some(super::mine(self.tx.as_mut(), &actor).await?))
+        Ok(Some(
+            super::mine(self.tx.as_mut(), &mut self.sight, &actor).await?,
+        ))
     }
 
     /// `blocked`: loads only what the reply shows — the count of the room's blocked
@@ -604,6 +648,11 @@ impl<'a> Command<'a> {
         let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
         let (total, blocked) = self.tx.blocked_in_room(&room, limit).await?;
         let total = usize::try_from(total).unwrap_or_default();
+        let mut seen = Vec::with_capacity(blocked.len());
+        for (task, blockers) in blocked {
+            seen.push((self.seen(task).await?, self.seen_all(blockers).await?));
+        }
+        let blocked = seen;
         Ok(Some(render::blocked(
             &self.inbound.room_name,
             total,
@@ -663,7 +712,8 @@ impl<'a> Command<'a> {
                 ));
                 continue;
             }
-            let body = render::reminder(&task);
+            let mut sight = Sight::new(Reader::Person(actor.clone()));
+            let body = render::reminder(&sight.task(self.tx.as_mut(), task.clone()).await?);
             self.queue_at(
                 Destination::Dm(actor.clone()),
                 body,
@@ -688,6 +738,7 @@ impl<'a> Command<'a> {
         let since = self.tx.last_digest_at(&inbound.room).await?;
         let body = super::digest::compose(
             self.tx.as_mut(),
+            &reply_reader(inbound),
             &inbound.room,
             &inbound.room_name,
             since,
@@ -941,9 +992,10 @@ impl<'a> Command<'a> {
         for notice in notices {
             match notice {
                 Notice::HandoffDm { to, handoff } => {
+                    let mut sight = Sight::new(Reader::Person(to.clone()));
                     let mut items = Vec::new();
                     for task in self.existing(&handoff.tasks).await? {
-                        items.push(self.handoff_item(task, &to).await?);
+                        items.push(self.handoff_item(task, &mut sight).await?);
                     }
                     if !items.is_empty() {
                         let body = render::handoff_dm(&items, self.now());
@@ -957,8 +1009,11 @@ impl<'a> Command<'a> {
                     }
                 }
                 Notice::ReblockDm { to, reblock } => {
+                    let mut sight = Sight::new(Reader::Person(to.clone()));
                     let tasks = self.existing(&reblock.tasks).await?;
+                    let tasks = sight.tasks(self.tx.as_mut(), tasks).await?;
                     if let Some(by) = self.tx.task(reblock.by).await? {
+                        let by = sight.task(self.tx.as_mut(), by).await?;
                         let body = render::reblocked(&tasks, &by, self.actor());
                         self.queue_dm(to, body, OutboxKind::Message).await?;
                     }
@@ -969,6 +1024,8 @@ impl<'a> Command<'a> {
                     else {
                         continue;
                     };
+                    let mut sight = Sight::new(Reader::Room(task.home_room.clone()));
+                    let by = sight.task(self.tx.as_mut(), by).await?;
                     let body = render::reblocked(std::slice::from_ref(&task), &by, self.actor());
                     self.queue(self.home_thread_of(&task), body, None).await?;
                 }
@@ -1022,42 +1079,47 @@ impl<'a> Command<'a> {
     }
 
     /// Everything the owner of a task that just became ready needs: each resolved
-    /// blocker with who finished it, evidence and notes they may see, and who waits
-    /// downstream.
+    /// blocker with who finished it, evidence and notes they may see (`sight` is
+    /// theirs), and who waits downstream.
     async fn handoff_item(
         &mut self,
         task: Task,
-        recipient: &PersonId,
+        sight: &mut Sight,
     ) -> Result<HandoffItem, StoreError> {
         let key = task.key;
         let mut blockers = Vec::new();
         for blocker in self.tx.blockers_of(key).await? {
             let events = self.tx.events_of(blocker.key).await?;
-            let mut context = BlockerContext::new(blocker);
+            let mut context = BlockerContext::new(sight.task(self.tx.as_mut(), blocker).await?);
             for event in events {
+                let said_where_readable =
+                    sight.may_read(self.tx.as_mut(), &event.source.room).await?;
                 match event.kind {
                     EventKind::Done { links } => {
                         context.finished_by = Some(event.actor);
                         context.finished_at = Some(event.at);
-                        context.evidence = links;
+                        context.evidence = if said_where_readable {
+                            links
+                        } else {
+                            Vec::new()
+                        };
                     }
                     EventKind::Cancelled => {
                         context.finished_by = Some(event.actor);
                         context.finished_at = Some(event.at);
                         context.evidence.clear();
                     }
-                    EventKind::NoteAdded { text, .. } => {
-                        if self.tx.may_see_room(recipient, &event.source.room).await? {
-                            context.notes.push(Note {
-                                author: event.actor,
-                                text,
-                            });
-                        } else {
-                            let room = self.tx.room_name(&event.source.room).await?;
-                            let room = room.unwrap_or(event.source.room);
-                            if !context.hidden_rooms.contains(&room) {
-                                context.hidden_rooms.push(room);
-                            }
+                    EventKind::NoteAdded { text, .. } if said_where_readable => {
+                        context.notes.push(Note {
+                            author: event.actor,
+                            text,
+                        });
+                    }
+                    EventKind::NoteAdded { .. } | EventKind::Blocked { .. } => {
+                        let room = self.tx.room_name(&event.source.room).await?;
+                        let room = room.unwrap_or(event.source.room);
+                        if !said_where_readable && !context.hidden_rooms.contains(&room) {
+                            context.hidden_rooms.push(room);
                         }
                     }
                     _ => {}
@@ -1066,11 +1128,21 @@ impl<'a> Command<'a> {
             blockers.push(context);
         }
         let downstream = self.tx.dependents_of(key).await?;
+        let downstream = sight.tasks(self.tx.as_mut(), downstream).await?;
+        let task = sight.task(self.tx.as_mut(), task).await?;
         Ok(HandoffItem {
             task,
             blockers,
             downstream,
         })
+    }
+}
+
+/// Who reads the answer to `inbound`: the asker in a DM, else the room.
+fn reply_reader(inbound: &Inbound) -> Reader {
+    match inbound.kind {
+        InboundKind::Message { dm: true, .. } => Reader::Person(inbound.author.clone()),
+        _ => Reader::Room(inbound.room.clone()),
     }
 }
 

@@ -6,16 +6,19 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::render;
-use crate::domain::{self, Changes, EventKind, RoomWork, Task, TaskKey};
+use super::sight::Sight;
+use crate::domain::{self, Changes, EventKind, Reader, RoomWork, Task, TaskKey};
 use crate::store::{StoreResult, StoreTx};
 
-/// The digest of `room` at `now`, with the changes since `since` (the last digest).
+/// The digest of `room` at `now`, with the changes since `since` (the last digest),
+/// as `reader` (the room, or the person asking in a DM) may see it.
 /// `None` when there is nothing to say and `post_quiet` is off.
 ///
 /// # Errors
 /// When the store fails.
 pub async fn compose(
     tx: &mut dyn StoreTx,
+    reader: &Reader,
     room: &str,
     room_name: &str,
     since: Option<DateTime<Utc>>,
@@ -34,8 +37,9 @@ pub async fn compose(
         return Ok(None);
     }
     let named = render::digest_names(&digest);
-    let tasks: HashMap<TaskKey, Task> = tx
-        .tasks(&named)
+    let named = tx.tasks(&named).await?;
+    let tasks: HashMap<TaskKey, Task> = Sight::new(reader.clone())
+        .tasks(tx, named)
         .await?
         .into_iter()
         .map(|t| (t.key, t))

@@ -9,13 +9,14 @@ mod command;
 mod digest;
 mod presence;
 mod render;
+mod sight;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::domain::{PersonId, TaskKey};
+use crate::domain::{PersonId, Reader, RoomPrivacy, TaskKey};
 use crate::parser::{self, Intent, Message, Parsed};
 use crate::store::{Store, StoreError, StoreTx};
 
@@ -124,9 +125,10 @@ pub struct Inbound {
     pub room: String,
     /// The room's display name (`#general`).
     pub room_name: String,
-    /// Whether the room is private (a DM, a private channel): its notes are only
-    /// quoted to people seen in it.
-    pub room_private: bool,
+    /// What the platform says of the room's privacy (a DM, a private channel and
+    /// a room not known yet are private): what is said there reaches only its
+    /// members.
+    pub room_privacy: RoomPrivacy,
     pub author: PersonId,
     pub kind: InboundKind,
     /// The platform's id of the message, if it has one.
@@ -255,6 +257,53 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Records what the platform says of a room: its privacy and, when given, its
+    /// whole membership (adapters call this when they first see a room and when
+    /// their view of it is refreshed).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn sync_room(
+        &self,
+        room: &str,
+        room_name: &str,
+        privacy: RoomPrivacy,
+        members: Option<&[PersonId]>,
+    ) -> Result<(), EngineError> {
+        self.store
+            .sync_room(room, room_name, privacy, members)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that `person` joined (`true`) or left (`false`) `room`.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn set_room_member(
+        &self,
+        room: &str,
+        person: &PersonId,
+        member: bool,
+    ) -> Result<(), EngineError> {
+        self.store.set_room_member(room, person, member).await?;
+        Ok(())
+    }
+
+    /// Whether `room` is recorded as private; `None` when Baton has no record of it.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn recorded_privacy(&self, room: &str) -> Result<Option<bool>, EngineError> {
+        let mut tx = self.store.begin().await?;
+        Ok(match tx.room_facts(room, None).await? {
+            crate::domain::RoomFacts::Unrecorded => None,
+            crate::domain::RoomFacts::Recorded { private, .. } => Some(private),
+        })
+    }
+}
+
 /// Turns an inbound event into what it asks for.
 fn understand(inbound: &Inbound) -> Parsed {
     match &inbound.kind {
@@ -286,12 +335,32 @@ fn understand(inbound: &Inbound) -> Parsed {
 /// When the store fails.
 pub async fn my_work(store: &dyn Store, person: &PersonId) -> Result<String, StoreError> {
     let mut tx = store.begin().await?;
-    mine(tx.as_mut(), person).await
+    let mut sight = sight::Sight::new(Reader::Person(person.clone()));
+    mine(tx.as_mut(), &mut sight, person).await
 }
 
-/// `mine`'s text for `person`, read in `tx`: a page of each section.
-async fn mine(tx: &mut dyn StoreTx, person: &PersonId) -> Result<String, StoreError> {
+/// `mine`'s text for `person`, read in `tx` and shown as `sight`'s reader may see
+/// it: a page of each section.
+async fn mine(
+    tx: &mut dyn StoreTx,
+    sight: &mut sight::Sight,
+    person: &PersonId,
+) -> Result<String, StoreError> {
     let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
-    let work = tx.owned_work(person, limit).await?;
+    let mut work = tx.owned_work(person, limit).await?;
+    work.ready.items = sight
+        .tasks(tx, std::mem::take(&mut work.ready.items))
+        .await?;
+    work.in_progress.items = sight
+        .tasks(tx, std::mem::take(&mut work.in_progress.items))
+        .await?;
+    let mut blocked = Vec::with_capacity(work.blocked.items.len());
+    for (task, blockers) in std::mem::take(&mut work.blocked.items) {
+        blocked.push((
+            sight.task(tx, task).await?,
+            sight.tasks(tx, blockers).await?,
+        ));
+    }
+    work.blocked.items = blocked;
     Ok(render::mine(person, &work))
 }

@@ -10,29 +10,34 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use crate::domain::PersonId;
+use crate::domain::{PersonId, RoomPrivacy};
 
 /// Presences beyond this many are forgotten all at once: the memory stays small,
 /// and forgetting costs only a few upserts.
 const REMEMBERED: usize = 50_000;
 
 /// One recorded presence: a person in a room, with the room's name and privacy as
-/// they were written (a renamed room, or one now seen private, is written again).
+/// they were written (a renamed room, or one whose privacy changed, is written again).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Presence {
     person: PersonId,
     room: String,
     room_name: String,
-    private: bool,
+    privacy: RoomPrivacy,
 }
 
 impl Presence {
-    pub(super) fn new(person: &PersonId, room: &str, room_name: &str, private: bool) -> Self {
+    pub(super) fn new(
+        person: &PersonId,
+        room: &str,
+        room_name: &str,
+        privacy: RoomPrivacy,
+    ) -> Self {
         Self {
             person: person.clone(),
             room: room.to_owned(),
             room_name: room_name.to_owned(),
-            private,
+            privacy,
         }
     }
 }
@@ -70,13 +75,14 @@ mod tests {
     fn a_presence_is_known_once_remembered_and_a_rename_is_new() {
         let alice = PersonId::new("console", "@alice");
         let recorded = RecordedPresences::default();
-        let general = Presence::new(&alice, "console:#general", "#general", false);
+        let general = Presence::new(&alice, "console:#general", "#general", RoomPrivacy::Public);
         assert!(!recorded.contains(&general));
         recorded.remember(general.clone());
         assert!(recorded.contains(&general));
-        let renamed = Presence::new(&alice, "console:#general", "#team", false);
+        let renamed = Presence::new(&alice, "console:#general", "#team", RoomPrivacy::Public);
         assert!(!recorded.contains(&renamed));
-        let now_private = Presence::new(&alice, "console:#general", "#general", true);
+        let now_private =
+            Presence::new(&alice, "console:#general", "#general", RoomPrivacy::Private);
         assert!(!recorded.contains(&now_private));
     }
 }

@@ -12,7 +12,7 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{NewEvent, PersonId, RoomWork, Task, TaskKey};
+use crate::domain::{NewEvent, PersonId, RoomFacts, RoomPrivacy, RoomWork, Task, TaskKey};
 
 pub use postgres::PgStore;
 pub use rows::{
@@ -234,6 +234,21 @@ pub trait Store: Send + Sync + 'static {
     /// A person's display name, when the platform told us one.
     async fn display_name(&self, person: &PersonId) -> StoreResult<Option<String>>;
 
+    /// What the platform says of a room: its name, its privacy (as in
+    /// [`StoreTx::note_presence`]) and, when `members` is given, the whole list of
+    /// its members, replacing the recorded one.
+    async fn sync_room(
+        &self,
+        room: &str,
+        room_name: &str,
+        privacy: RoomPrivacy,
+        members: Option<&[PersonId]>,
+    ) -> StoreResult<()>;
+
+    /// A person joined (`true`) or left (`false`) a room, as the platform said.
+    async fn set_room_member(&self, room: &str, person: &PersonId, member: bool)
+    -> StoreResult<()>;
+
     /// Whether an inbound platform event was accepted before (an edit of it must not
     /// run its command again).
     async fn inbound_seen(&self, event_id: &str) -> StoreResult<bool>;
@@ -334,20 +349,22 @@ pub trait StoreTx: Send {
         limit: i64,
     ) -> StoreResult<(i64, Vec<(Task, Vec<Task>)>)>;
 
-    /// Remembers that `person` was seen in `room` (named `room_name`, private or not).
-    /// A room once seen private stays private: a platform event that cannot tell
-    /// must not make it public.
+    /// Remembers that `person` was seen in `room` (named `room_name`), so they are
+    /// one of its members, and what the platform says of the room's privacy: a
+    /// known privacy replaces the recorded one; [`RoomPrivacy::Unknown`] records a
+    /// new room as private and leaves a known room as it was.
     async fn note_presence(
         &mut self,
         person: &PersonId,
         room: &str,
         room_name: &str,
-        private: bool,
+        privacy: RoomPrivacy,
     ) -> StoreResult<()>;
 
-    /// Whether a room's messages may be quoted to `person`: the room is not private,
-    /// or the person has been seen in it.
-    async fn may_see_room(&mut self, person: &PersonId, room: &str) -> StoreResult<bool>;
+    /// What the privacy rule needs to know of `room`: whether it is recorded,
+    /// private, and whether `person` (if the reader is one) is a member.
+    async fn room_facts(&mut self, room: &str, person: Option<&PersonId>)
+    -> StoreResult<RoomFacts>;
 
     /// A room's display name (`#general`), if the room is known.
     async fn room_name(&mut self, room: &str) -> StoreResult<Option<String>>;

@@ -48,7 +48,7 @@ macro_rules! impl_sql_store {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
 
-        use crate::domain::{NewEvent, PersonId, RoomWork, Task, TaskKey};
+        use crate::domain::{NewEvent, PersonId, RoomFacts, RoomPrivacy, RoomWork, Task, TaskKey};
         use crate::store::rows::{
             self, BlockerRow, EventRow, OutboxRow, TaskRow, event_columns, key_of, millis, number_of,
             outbox_columns, task_columns,
@@ -64,6 +64,28 @@ macro_rules! impl_sql_store {
         /// A command's transaction on this backend.
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
+        }
+
+        /// Records a room's name and privacy: a known privacy replaces the recorded
+        /// one, an unknown one makes a new room private and leaves a known one be.
+        async fn upsert_room(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            room: &str,
+            room_name: &str,
+            privacy: RoomPrivacy,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO rooms (id, name, private) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                   private = CASE WHEN $4 THEN excluded.private ELSE rooms.private END",
+            )
+            .bind(room)
+            .bind(room_name)
+            .bind(privacy.records_private())
+            .bind(privacy != RoomPrivacy::Unknown)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
         }
 
         #[async_trait]
@@ -265,6 +287,54 @@ macro_rules! impl_sql_store {
                 .bind(timezone)
                 .execute(&self.pool)
                 .await?;
+                Ok(())
+            }
+
+            async fn sync_room(
+                &self,
+                room: &str,
+                room_name: &str,
+                privacy: RoomPrivacy,
+                members: Option<&[PersonId]>,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                upsert_room(&mut *tx, room, room_name, privacy).await?;
+                if let Some(members) = members {
+                    sqlx::query("DELETE FROM room_members WHERE room = $1")
+                        .bind(room)
+                        .execute(&mut *tx)
+                        .await?;
+                    for person in members {
+                        sqlx::query(
+                            "INSERT INTO room_members (room, person) VALUES ($1, $2) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(room)
+                        .bind(person.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_room_member(
+                &self,
+                room: &str,
+                person: &PersonId,
+                member: bool,
+            ) -> StoreResult<()> {
+                let statement = if member {
+                    "INSERT INTO room_members (room, person) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                } else {
+                    "DELETE FROM room_members WHERE room = $1 AND person = $2"
+                };
+                sqlx::query(statement)
+                    .bind(room)
+                    .bind(person.as_str())
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 
@@ -780,18 +850,9 @@ macro_rules! impl_sql_store {
                 person: &PersonId,
                 room: &str,
                 room_name: &str,
-                private: bool,
+                privacy: RoomPrivacy,
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO rooms (id, name, private) VALUES ($1, $2, $3) \
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-                       private = rooms.private OR excluded.private",
-                )
-                .bind(room)
-                .bind(room_name)
-                .bind(private)
-                .execute(&mut *self.tx)
-                .await?;
+                upsert_room(&mut *self.tx, room, room_name, privacy).await?;
                 sqlx::query("INSERT INTO people (id) VALUES ($1) ON CONFLICT DO NOTHING")
                     .bind(person.as_str())
                     .execute(&mut *self.tx)
@@ -806,22 +867,32 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
-            async fn may_see_room(&mut self, person: &PersonId, room: &str) -> StoreResult<bool> {
+            async fn room_facts(
+                &mut self,
+                room: &str,
+                person: Option<&PersonId>,
+            ) -> StoreResult<RoomFacts> {
                 let private: Option<bool> = sqlx::query_scalar("SELECT private FROM rooms WHERE id = $1")
                     .bind(room)
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                if private != Some(true) {
-                    return Ok(true);
-                }
-                let seen: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM room_members WHERE room = $1 AND person = $2",
-                )
-                .bind(room)
-                .bind(person.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?;
-                Ok(seen > 0)
+                let Some(private) = private else {
+                    return Ok(RoomFacts::Unrecorded);
+                };
+                let reader_is_member = match person {
+                    Some(person) if private => {
+                        let members: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM room_members WHERE room = $1 AND person = $2",
+                        )
+                        .bind(room)
+                        .bind(person.as_str())
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                        members > 0
+                    }
+                    _ => false,
+                };
+                Ok(RoomFacts::Recorded { private, reader_is_member })
             }
 
             async fn room_name(&mut self, room: &str) -> StoreResult<Option<String>> {

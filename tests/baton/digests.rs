@@ -208,7 +208,7 @@ mod replicas {
                 platform: "console".into(),
                 room: "console:#general".into(),
                 room_name: "#general".into(),
-                room_private: false,
+                room_privacy: baton::domain::RoomPrivacy::Public,
                 author: PersonId::new("console", "@carol"),
                 kind: InboundKind::Message {
                     text: (*text).into(),

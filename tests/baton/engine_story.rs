@@ -78,7 +78,7 @@ impl Bot {
             platform: "console".into(),
             room: "console:#general".into(),
             room_name: "#general".into(),
-            room_private: false,
+            room_privacy: baton::domain::RoomPrivacy::Public,
             author: PersonId::new("console", author),
             kind,
             message_id: None,
@@ -324,7 +324,7 @@ async fn notes_from_private_rooms_stay_there(db: TestDb) {
     );
     secret.room = "console:#leadership".into();
     secret.room_name = "#leadership".into();
-    secret.room_private = true;
+    secret.room_privacy = baton::domain::RoomPrivacy::Private;
     bot.handle(&secret).await;
 
     let sent = bot.say("@alice", "!baton done T-1").await;

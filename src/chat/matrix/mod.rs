@@ -13,6 +13,7 @@
 //! is replayed is deduplicated by event id.
 
 mod format;
+mod members;
 mod outlet;
 mod runner;
 mod session;
@@ -26,7 +27,9 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
-use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::member::{
+    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+};
 use matrix_sdk::ruma::events::room::message::{
     MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
@@ -38,7 +41,7 @@ pub use outlet::{MatrixOutlet, MatrixOutletSlot};
 pub use runner::MatrixRunner;
 pub use session::{InviterRules, connect};
 
-use crate::domain::{PersonId, TaskKey};
+use crate::domain::{PersonId, RoomPrivacy, TaskKey};
 use crate::engine::{Engine, Inbound, InboundKind};
 use crate::store::Store;
 use crate::telemetry::error_chain;
@@ -72,6 +75,8 @@ const APPLY_ATTEMPTS: u32 = 8;
 enum Arrived {
     Message(Box<OriginalSyncRoomMessageEvent>, Room),
     Reaction(Box<OriginalSyncReactionEvent>, Room),
+    /// Someone joined or left a room.
+    Member(Box<OriginalSyncRoomMemberEvent>, Room),
     /// Every event of the sync that ended with this token is queued before it.
     Checkpoint(String),
 }
@@ -84,6 +89,8 @@ pub struct MatrixBot {
     me: OwnedUserId,
     inviters: InviterRules,
     connected: Arc<AtomicBool>,
+    /// Rooms whose members this process has recorded.
+    memberships: members::Memberships,
 }
 
 impl MatrixBot {
@@ -109,6 +116,7 @@ impl MatrixBot {
             me,
             inviters,
             connected,
+            memberships: members::Memberships::default(),
         }
     }
 
@@ -147,6 +155,13 @@ impl MatrixBot {
             let queue = queue.clone();
             async move {
                 let _ = queue.send(Arrived::Reaction(Box::new(event), room));
+            }
+        });
+        let queue = sender.clone();
+        client.add_event_handler(move |event: OriginalSyncRoomMemberEvent, room: Room| {
+            let queue = queue.clone();
+            async move {
+                let _ = queue.send(Arrived::Member(Box::new(event), room));
             }
         });
         let inviters = self.inviters.clone();
@@ -261,6 +276,13 @@ impl MatrixBot {
             .await
             .is_some();
         }
+        if let Arrived::Member(event, room) = &arrived {
+            return retried(shutdown, || {
+                members::apply_change(&self.engine, event, room)
+            })
+            .await
+            .is_some();
+        }
         match retried(shutdown, || self.inbound(&arrived)).await {
             None => false,
             Some(None) => true,
@@ -276,7 +298,7 @@ impl MatrixBot {
         arrived: &Arrived,
     ) -> Result<Option<Inbound>, crate::store::StoreError> {
         match arrived {
-            Arrived::Checkpoint(_) => Ok(None),
+            Arrived::Checkpoint(_) | Arrived::Member(..) => Ok(None),
             Arrived::Message(event, room) => self.message(event, room).await,
             Arrived::Reaction(event, room) => {
                 if event.sender == self.me {
@@ -292,7 +314,7 @@ impl MatrixBot {
                     platform: "matrix".to_owned(),
                     room: room_name,
                     room_name: display_name(&room).await,
-                    room_private: is_private(&room).await,
+                    room_privacy: self.privacy_of(&room).await,
                     author: person_of(event.sender.as_str()),
                     kind: InboundKind::Reaction {
                         emoji: crate::chat::normalize::plain(&event.content.relates_to.key),
@@ -370,7 +392,11 @@ impl MatrixBot {
             platform: "matrix".to_owned(),
             room: room_name,
             room_name: display_name(room).await,
-            room_private: dm || is_private(room).await,
+            room_privacy: if dm {
+                RoomPrivacy::Private
+            } else {
+                self.privacy_of(room).await
+            },
             author: person_of(event.sender.as_str()),
             kind: InboundKind::Message {
                 text,
@@ -381,6 +407,12 @@ impl MatrixBot {
             permalink: Some(format::event_link(&room_id, event.event_id.as_str())),
             at: Utc::now(),
         }))
+    }
+
+    /// The room's privacy, recording its members the first time this process meets it.
+    async fn privacy_of(&self, room: &Room) -> RoomPrivacy {
+        let name = display_name(room).await;
+        self.memberships.record(&self.engine, room, &name).await
     }
 
     /// Answers an edit of an applied command, in the command's room: once.
@@ -431,12 +463,6 @@ async fn display_name(room: &Room) -> String {
         Ok(name) => name.to_string(),
         Err(_) => room.room_id().to_string(),
     }
-}
-
-/// Whether notes from the room must stay among its members: DMs and rooms that are
-/// not public.
-async fn is_private(room: &Room) -> bool {
-    room.is_direct().await.unwrap_or(false) || room.is_public() != Some(true)
 }
 
 /// Joins a room when the inviter is allowed (with retries: the server can race the

@@ -119,6 +119,45 @@ struct PostedMessage {
     ts: String,
 }
 
+/// What Baton reads of `conversations.info`: whether only members may read it.
+#[derive(serde::Deserialize)]
+struct ChannelInfo {
+    channel: ChannelFlags,
+}
+
+#[derive(serde::Deserialize)]
+struct ChannelFlags {
+    #[serde(default)]
+    is_private: bool,
+    #[serde(default)]
+    is_im: bool,
+    #[serde(default)]
+    is_mpim: bool,
+    #[serde(default)]
+    is_group: bool,
+}
+
+/// What Baton reads of a page of `conversations.members`.
+#[derive(serde::Deserialize)]
+struct MembersPage {
+    members: Vec<String>,
+    response_metadata: Option<NextCursor>,
+}
+
+#[derive(serde::Deserialize)]
+struct NextCursor {
+    #[serde(default)]
+    next_cursor: String,
+}
+
+/// Members per page of `conversations.members` (Slack allows up to 1,000 and
+/// recommends no more than 200).
+const MEMBERS_PAGE: &str = "200";
+
+/// Pages of `conversations.members` read at most: 200,000 members, a bound on a
+/// misbehaving cursor.
+const MEMBERS_PAGES_MAX: usize = 1_000;
+
 /// The bot's view of the Web API: one client, one bot token.
 #[derive(Clone)]
 pub struct SlackApi {
@@ -190,6 +229,53 @@ impl SlackApi {
             .call("users.info", session.users_info(&request))
             .await?
             .user)
+    }
+
+    /// Whether only a channel's members may read it (a private channel, a DM, a
+    /// group DM): `conversations.info`.
+    pub async fn channel_is_private(&self, channel: &str) -> Result<bool, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let params = vec![("channel", Some(channel))];
+        let info: ChannelInfo = self
+            .call(
+                "conversations.info",
+                session
+                    .http_session_api
+                    .http_get("conversations.info", &params, None),
+            )
+            .await?;
+        let flags = info.channel;
+        Ok(flags.is_private || flags.is_im || flags.is_mpim || flags.is_group)
+    }
+
+    /// Every member of a channel, page by page: `conversations.members`.
+    pub async fn channel_members(&self, channel: &str) -> Result<Vec<String>, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let mut members = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..MEMBERS_PAGES_MAX {
+            let mut params = vec![("channel", Some(channel)), ("limit", Some(MEMBERS_PAGE))];
+            if !cursor.is_empty() {
+                params.push(("cursor", Some(cursor.as_str())));
+            }
+            let page: MembersPage = self
+                .call(
+                    "conversations.members",
+                    session
+                        .http_session_api
+                        .http_get("conversations.members", &params, None),
+                )
+                .await?;
+            members.extend(page.members);
+            cursor = page
+                .response_metadata
+                .map(|m| m.next_cursor)
+                .unwrap_or_default();
+            if cursor.is_empty() {
+                break;
+            }
+        }
+        Ok(members)
     }
 
     /// A link to a message: `chat.getPermalink`.

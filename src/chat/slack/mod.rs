@@ -15,6 +15,7 @@ mod format;
 mod home;
 mod http;
 mod outlet;
+mod rooms;
 mod socket;
 
 use std::collections::HashSet;
@@ -34,6 +35,7 @@ use crate::domain::{PersonId, TaskKey};
 use crate::engine::{Engine, EngineError, Inbound, InboundKind, Outcome};
 use crate::store::Store;
 use crate::telemetry::error_chain;
+use rooms::SlackRooms;
 
 /// The metadata event type on every message Baton posts.
 const METADATA_EVENT: &str = "baton_outbox";
@@ -147,13 +149,23 @@ pub struct SlackBot {
     me: BotIdentity,
     /// People whose profile was read this run (`users.info` once each).
     profiled: Mutex<HashSet<String>>,
+    /// Channels' privacy and members, from Slack.
+    rooms: SlackRooms,
     /// Whether Socket Mode is connected (or HTTP mode, which needs no connection).
     connected: Arc<AtomicBool>,
 }
 
 impl SlackBot {
-    pub fn new(api: SlackApi, engine: Engine, store: Arc<dyn Store>, me: BotIdentity) -> Self {
+    /// `membership_max_age`: how long a private channel's member list is trusted.
+    pub fn new(
+        api: SlackApi,
+        engine: Engine,
+        store: Arc<dyn Store>,
+        me: BotIdentity,
+        membership_max_age: std::time::Duration,
+    ) -> Self {
         Self {
+            rooms: SlackRooms::new(api.clone(), engine.clone(), membership_max_age),
             api,
             engine,
             store,
@@ -198,11 +210,11 @@ impl SlackBot {
                     return Ok(());
                 }
                 let text = message.content.and_then(|c| c.text).unwrap_or_default();
-                let private = message.origin.channel_type.as_ref().map(|t| t.to_string());
+                let kind = message.origin.channel_type.as_ref().map(|t| t.to_string());
                 self.message(
                     &user.to_string(),
                     &channel.to_string(),
-                    private.as_deref(),
+                    kind.as_deref(),
                     &text,
                     &message.origin.ts.to_string(),
                     message.origin.thread_ts.map(|t| t.to_string()).as_deref(),
@@ -242,7 +254,7 @@ impl SlackBot {
                     platform: "slack".to_owned(),
                     room,
                     room_name: format::room_name(&channel),
-                    room_private: is_private_channel(&channel, None),
+                    room_privacy: self.rooms.privacy(&channel).await,
                     author: person_of(&user),
                     kind: InboundKind::Reaction {
                         emoji: crate::chat::normalize::plain(&format!(":{}:", reaction.reaction)),
@@ -253,6 +265,16 @@ impl SlackBot {
                     at: Utc::now(),
                 };
                 self.apply(&inbound, &[user]).await
+            }
+            SlackEventCallbackBody::MemberJoinedChannel(joined) => {
+                self.rooms
+                    .member_changed(&joined.channel.to_string(), &joined.user.to_string(), true)
+                    .await
+            }
+            SlackEventCallbackBody::MemberLeftChannel(left) => {
+                self.rooms
+                    .member_changed(&left.channel.to_string(), &left.user.to_string(), false)
+                    .await
             }
             SlackEventCallbackBody::AppHomeOpened(opened) => {
                 self.refresh_home(&opened.user.to_string());
@@ -271,7 +293,7 @@ impl SlackBot {
         let SlashCommand {
             id,
             channel,
-            channel_name,
+            channel_name: _,
             user,
             command,
             text,
@@ -282,7 +304,7 @@ impl SlackBot {
             platform: "slack".to_owned(),
             room: room_of(&channel),
             room_name: format::room_name(&channel),
-            room_private: is_private_channel(&channel, channel_name.as_deref()),
+            room_privacy: self.rooms.privacy(&channel).await,
             author: person_of(&user),
             kind: InboundKind::Message {
                 text: self.normalize(&text),
@@ -321,7 +343,7 @@ impl SlackBot {
                 platform: "slack".to_owned(),
                 room: room_of(&channel),
                 room_name: format::room_name(&channel),
-                room_private: is_private_channel(&channel, None),
+                room_privacy: self.rooms.privacy(&channel).await,
                 author: person_of(&user),
                 kind: InboundKind::Message {
                     text,
@@ -360,7 +382,7 @@ impl SlackBot {
             platform: "slack".to_owned(),
             room,
             room_name: format::room_name(channel),
-            room_private: is_private_channel(channel, channel_type),
+            room_privacy: self.rooms.privacy(channel).await,
             author: person_of(user),
             kind: InboundKind::Message {
                 text: self.normalize(text),
@@ -458,16 +480,6 @@ fn mentioned(author: &str, text: &str) -> Vec<String> {
     people
 }
 
-/// Whether notes from this channel must stay among its members: private channels,
-/// DMs and group DMs.
-fn is_private_channel(channel: &str, kind: Option<&str>) -> bool {
-    matches!(
-        kind,
-        Some("im" | "mpim" | "group" | "private_channel" | "privategroup" | "directmessage")
-    ) || channel.starts_with('D')
-        || channel.starts_with('G')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,13 +492,6 @@ mod tests {
         assert_eq!(user_of(&PersonId::new("console", "@bob")), None);
         assert_eq!(channel_of(&room_of("C1")), Some("C1"));
         assert_eq!(channel_of("matrix:!abc"), None);
-    }
-
-    #[test]
-    fn private_channels_are_recognised() {
-        assert!(is_private_channel("D1", None));
-        assert!(is_private_channel("C1", Some("group")));
-        assert!(!is_private_channel("C1", Some("channel")));
     }
 
     #[test]
