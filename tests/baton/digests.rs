@@ -175,7 +175,7 @@ fn digests_in(out: &[(String, String)]) -> Vec<&String> {
 mod replicas {
     use std::sync::Arc;
 
-    use chrono::{DateTime, Utc};
+    use chrono::DateTime;
     use tokio::sync::Notify;
 
     use baton::clock::ManualClock;
@@ -217,7 +217,9 @@ mod replicas {
                 },
                 message_id: None,
                 permalink: None,
-                at: Utc::now(),
+                // The day before the digest: a room's first digest is the one due
+                // after its first task (not one dated before the task existed).
+                at: at - chrono::Duration::days(1),
             };
             engine.handle(&inbound).await.unwrap();
         }

@@ -13,6 +13,7 @@ mod engine_story;
 mod manifests;
 mod matrix;
 mod outbox_worker;
+mod privacy;
 mod replicas;
 mod slack;
 mod slack_fake;

@@ -51,6 +51,9 @@ struct FakeState {
     /// Answer with only the fields Slack documents as essential (a bare-bones fake).
     minimal: bool,
     users: HashMap<String, String>,
+    /// Private channels (any id; modern ones start with `C`) and their members.
+    /// Every other `C` channel is public, with every user a member.
+    private_channels: HashMap<String, Vec<String>>,
     dm_channels: HashMap<String, String>,
     /// Messages shown to one person: (channel, user, text).
     ephemeral: Vec<(String, String, String)>,
@@ -131,6 +134,15 @@ impl FakeSlack {
             .entry(method.to_owned())
             .or_default()
             .push_back(failure);
+    }
+
+    /// Makes `channel` a private channel with these members, as
+    /// `conversations.info` and `conversations.members` then say.
+    pub fn make_private(&self, channel: &str, members: &[&str]) {
+        self.state.lock().unwrap().private_channels.insert(
+            channel.to_owned(),
+            members.iter().map(|m| (*m).to_owned()).collect(),
+        );
     }
 
     /// Every message posted so far.
@@ -475,6 +487,59 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 })
                 .collect();
             ok(json!({"messages": messages, "has_more": false}))
+        }
+        "conversations.info" => {
+            let channel = arg("channel");
+            let state = fake.state.lock().unwrap();
+            let private = state.private_channels.contains_key(&channel);
+            let im = channel.starts_with('D');
+            if im {
+                return ok(json!({"channel": {
+                    "id": channel, "created": 1_700_000_000, "is_im": true, "is_org_shared": false,
+                    "context_team_id": TEAM, "updated": 1_700_000_000_000_i64,
+                    "user": channel.trim_start_matches('D'), "is_user_deleted": false,
+                    "priority": 0,
+                }}));
+            }
+            // Slack's documented example of a channel, with this channel's id and privacy.
+            ok(json!({"channel": {
+                "id": channel, "name": format!("chan-{}", channel.to_lowercase()),
+                "is_channel": true, "is_group": false, "is_im": false, "is_mpim": false,
+                "is_private": private, "created": 1_449_252_889, "is_archived": false,
+                "is_general": false, "unlinked": 0, "name_normalized": format!("chan-{}", channel.to_lowercase()),
+                "is_shared": false, "is_org_shared": false, "is_pending_ext_shared": false,
+                "pending_shared": [], "context_team_id": TEAM, "updated": 1_678_229_664_302_i64,
+                "parent_conversation": null, "creator": "W012A3BCD", "is_ext_shared": false,
+                "shared_team_ids": [TEAM], "pending_connected_team_ids": [], "is_member": true,
+                "last_read": "1502126650.228446",
+                "topic": {"value": "For public discussion of generalities", "creator": "W012A3BCD", "last_set": 1_449_709_364},
+                "purpose": {"value": "This part of the workspace is for fun. Make fun here.", "creator": "W012A3BCD", "last_set": 1_449_709_364},
+                "previous_names": ["specifics", "abstractions", "etc"],
+                "locale": "en-US",
+            }}))
+        }
+        "conversations.members" => {
+            let channel = arg("channel");
+            let state = fake.state.lock().unwrap();
+            let mut members: Vec<String> = match state.private_channels.get(&channel) {
+                Some(members) => members.clone(),
+                None => state.users.keys().cloned().collect(),
+            };
+            members.sort();
+            // Pages as Slack serves them: `limit` per page (default 100), an opaque
+            // cursor to the next, an empty one after the last.
+            let limit: usize = arg("limit").parse().unwrap_or(100).clamp(1, 1000);
+            let start: usize = arg("cursor")
+                .strip_prefix("dXNlcjo")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let page: Vec<String> = members.iter().skip(start).take(limit).cloned().collect();
+            let next = if start + limit < members.len() {
+                format!("dXNlcjo{}", start + limit)
+            } else {
+                String::new()
+            };
+            ok(json!({"members": page, "response_metadata": {"next_cursor": next}}))
         }
         "views.publish" => {
             let view = json!({"id": "V0HOME", "type": "home", "blocks": args["view"]["blocks"]});
