@@ -17,4 +17,5 @@ mod privacy;
 mod replicas;
 mod slack;
 mod slack_fake;
+mod slack_privacy;
 mod store_story;

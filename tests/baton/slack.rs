@@ -28,7 +28,7 @@ async fn fake() -> FakeSlack {
 }
 
 /// `baton run` against the fake, started off the async runtime (it polls).
-async fn start(db: &TestDb, fake: &FakeSlack, socket_mode: bool) -> Service {
+pub(crate) async fn start(db: &TestDb, fake: &FakeSlack, socket_mode: bool) -> Service {
     let url = db.url.clone();
     let env = fake.env(socket_mode);
     tokio::task::spawn_blocking(move || {
@@ -39,12 +39,12 @@ async fn start(db: &TestDb, fake: &FakeSlack, socket_mode: bool) -> Service {
     .unwrap()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// POSTs a signed request the way Slack does.
-async fn post_signed(
+pub(crate) async fn post_signed(
     service: &Service,
     path: &str,
     content_type: &str,
@@ -82,7 +82,7 @@ async fn slash(service: &Service, user: &str, text: &str, trigger: &str) -> reqw
     .await
 }
 
-async fn event(service: &Service, callback: &Value) -> reqwest::Response {
+pub(crate) async fn event(service: &Service, callback: &Value) -> reqwest::Response {
     post_signed(
         service,
         "/slack/events",
