@@ -48,6 +48,8 @@ fn the_slack_manifest_asks_for_what_the_adapter_uses() {
         ("channels:history", "thread replies and resend checks"),
         ("groups:history", "private channels"),
         ("im:history", "DMs to the bot"),
+        ("channels:read", "conversations.info"),
+        ("groups:read", "conversations.members of private channels"),
     ] {
         assert!(
             scopes.contains(&scope.to_owned()),
@@ -64,6 +66,8 @@ fn the_slack_manifest_asks_for_what_the_adapter_uses() {
         "message.groups",
         "message.im",
         "reaction_added",
+        "member_joined_channel",
+        "member_left_channel",
     ] {
         assert!(
             events.contains(&event.to_owned()),
