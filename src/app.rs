@@ -19,6 +19,8 @@ use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::store::{Destination, Store};
 
+pub use crate::store::redact_url;
+
 /// Runs the bot: every configured chat adapter, the outbox worker, the digest
 /// scheduler and the HTTP listener, until SIGTERM or SIGINT.
 ///
@@ -310,17 +312,6 @@ async fn report_outbox_depth(store: Arc<dyn Store>, shutdown: CancellationToken)
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(Duration::from_secs(15)) => {}
         }
-    }
-}
-
-/// A database URL with any password replaced, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("REDACTED"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 

@@ -170,12 +170,24 @@ fn main() -> ExitCode {
     let warnings = loaded_warnings;
     match runtime.block_on(execute(command, settings, &warnings)) {
         Ok(code) => code,
+        // A reader that stopped reading (`baton export | head`) is not an error,
+        // as for any Unix tool.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::debug!(error = ?e, "command failed");
             eprintln!("baton: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn execute(

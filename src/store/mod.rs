@@ -8,6 +8,7 @@ mod postgres;
 mod rows;
 mod sql;
 mod sqlite;
+mod url;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ pub use rows::{
     RoomInfo, StoredEvent,
 };
 pub use sqlite::SqliteStore;
+pub use url::redact_url;
 
 /// A failure of the database; never shown in chat, logged with its cause chain.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +76,7 @@ pub async fn open(url: &str) -> StoreResult<Box<dyn Store>> {
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Box::new(PgStore::connect(url).await?)
     } else {
-        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        return Err(StoreError::UnsupportedUrl(redact_url(url)));
     };
     Ok(store)
 }

@@ -400,3 +400,64 @@ fn doctor_says_what_is_wrong_and_how_to_fix_it() {
         "the token itself is never printed: {report}"
     );
 }
+
+#[test]
+fn a_database_password_never_reaches_the_output_even_when_the_url_does_not_parse() {
+    for url in [
+        "postgres://bob:s3cr#et@127.0.0.1:5432/db",
+        "postgres://bob:s3cret@127.0.0.1:99999/db",
+        "postgres://127.0.0.1:1/db?user=bob&password=s3cret",
+        "mysql://bob:s3cret@127.0.0.1/db",
+    ] {
+        let output = baton(&["export", "--database-url", url], b"");
+
+        assert!(!output.status.success(), "{url}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(said.contains("cannot open the database"), "{said}");
+        assert!(
+            !said.contains("s3c"),
+            "the password of {url} was printed: {said}"
+        );
+    }
+}
+
+#[test]
+fn export_into_a_pipe_closed_early_exits_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("pipe.db").display());
+    let workload = baton(
+        &["bench", "workload", "--tasks", "3000", "--seed", "7"],
+        b"",
+    );
+    assert!(
+        baton(&["import", "--database-url", &url, "-"], &workload.stdout)
+            .status
+            .success()
+    );
+
+    // `baton export | head -1`: read one line, then close the pipe.
+    let mut child = baton_command()
+        .args(["export", "--database-url", &url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+
+    assert!(first.contains("\"key\""), "{first}");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
