@@ -662,3 +662,340 @@ async fn replicas_on_postgres_take_turns_syncing_and_one_takes_over_when_the_oth
     assert_eq!(cards("T-2"), 1, "{said:#?}\n{}", standby.log());
     assert!(standby.terminate().status.success());
 }
+
+/// The one DM room the bot invited `human` to (other than `except`), joined.
+async fn join_dm_from_bot(human: &Human, except: &RoomId, service: &Service) -> OwnedRoomId {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        human.sync().await;
+        let invited: Vec<Room> = human
+            .client
+            .invited_rooms()
+            .into_iter()
+            .filter(|r| r.room_id() != except)
+            .collect();
+        if let Some(dm) = invited.first() {
+            let dm_id = dm.room_id().to_owned();
+            human.client.join_room_by_id(&dm_id).await.unwrap();
+            return dm_id;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} was never invited to a DM:\n{}",
+            human.client.user_id().unwrap(),
+            service.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Issue 15: who reads a private room's notes in a handoff DM is decided by the
+/// room's real membership, not by who has spoken there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handoff_notes_from_a_private_encrypted_room_reach_members_only() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = format!("{:x}", rand_tag());
+    let mut ids = Vec::new();
+    for name in ["baton", "alice", "bob", "carol", "mia"] {
+        ids.push(register(&url, &secret, &format!("{name}-{tag}")).await);
+    }
+    let [bot, alice_id, bob_id, carol_id, mia_id] = ids.try_into().unwrap();
+    let (alice, bob, carol, mia) = (
+        Human::login(&url, &alice_id).await,
+        Human::login(&url, &bob_id).await,
+        Human::login(&url, &carol_id).await,
+        Human::login(&url, &mia_id).await,
+    );
+
+    // Carol's invite-only encrypted room: alice and mia are in it, bob is not.
+    let mut request = CreateRoom::new();
+    request.name = Some("Payments".to_owned());
+    request.preset =
+        Some(matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset::PrivateChat);
+    request.invite = vec![alice_id.clone(), mia_id.clone()];
+    request.initial_state = vec![
+        InitialStateEvent::with_empty_state_key(
+            RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = carol.client.create_room(request).await.unwrap();
+    let room_id = room.room_id().to_owned();
+    for human in [&alice, &mia] {
+        human.client.join_room_by_id(&room_id).await.unwrap();
+        human.sync().await;
+    }
+
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
+    room.invite_user_by_id(&bot).await.unwrap();
+    assert!(
+        wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
+        "the bot did not accept carol's invite:\n{}",
+        service.log()
+    );
+
+    carol.sync().await;
+    for command in [
+        format!("!baton add Rotate the payment webhook secret for {alice_id}"),
+        format!("!baton add Update the checkout service for {mia_id} after T-1"),
+        format!("!baton add Update the mobile app for {bob_id} after T-1"),
+    ] {
+        carol.say(&room_id, &command).await;
+    }
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.starts_with("T-3"))
+    })
+    .await;
+    let t1_card = said
+        .iter()
+        .find(|m| m.sender == bot.as_str() && m.thread_root.is_none() && m.body.starts_with("T-1"))
+        .unwrap_or_else(|| panic!("no card for T-1: {said:#?}\n{}", service.log()))
+        .id
+        .clone();
+
+    // Alice's note in T-1's thread, then she finishes T-1.
+    const SECRET: &str = "vault path kv/plum-zebra-4417";
+    alice.sync().await;
+    let mut note = RoomMessageEventContent::text_plain(format!(
+        "the new signing key is at {SECRET}, old one revoked"
+    ));
+    note.relates_to = Some(Relation::Thread(Thread::plain(t1_card.clone(), t1_card)));
+    alice.room(&room_id).send(note).await.unwrap();
+    wait_for_tasks(&db, &service, "alice's note on T-1", |tasks| {
+        tasks
+            .iter()
+            .any(|t| t["key"] == "T-1" && t.to_string().contains("plum-zebra-4417"))
+    })
+    .await;
+    alice.say(&room_id, "!baton done T-1").await;
+
+    // Mia, a member who never said a word, reads the note in her handoff DM.
+    let mia_dm = join_dm_from_bot(&mia, &room_id, &service).await;
+    let dm = wait_for_messages(&mia, &mia_dm, |s| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.contains("T-2"))
+    })
+    .await;
+    let handoff = dm
+        .iter()
+        .find(|m| m.sender == bot.as_str() && m.body.contains("T-2"))
+        .unwrap_or_else(|| panic!("no handoff DM for mia: {dm:#?}\n{}", service.log()));
+    assert!(
+        handoff.body.contains(SECRET),
+        "mia's DM quotes the note: {handoff:#?}"
+    );
+
+    // Bob, who is not in the room, learns T-1 is done and where to ask, not what
+    // was said there.
+    let bob_dm = join_dm_from_bot(&bob, &room_id, &service).await;
+    let dm = wait_for_messages(&bob, &bob_dm, |s| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.contains("T-3"))
+    })
+    .await;
+    let handoff = dm
+        .iter()
+        .find(|m| m.sender == bot.as_str() && m.body.contains("T-3"))
+        .unwrap_or_else(|| panic!("no handoff DM for bob: {dm:#?}\n{}", service.log()));
+    assert!(handoff.body.contains("T-1"), "{handoff:#?}");
+    assert!(
+        !handoff.body.contains("plum-zebra-4417"),
+        "the note stays in the room: {handoff:#?}"
+    );
+    assert!(
+        !handoff.body.contains("Rotate the payment webhook"),
+        "so does T-1's title: {handoff:#?}"
+    );
+    assert!(
+        handoff.body.contains("More context on T-1 is in"),
+        "{handoff:#?}"
+    );
+    assert!(service.terminate().status.success());
+}
+
+/// Sends `content` as a raw `m.room.encrypted` event, encrypted by hand.
+async fn send_encrypted_raw(human: &Human, room: &RoomId, content: Value) {
+    use matrix_sdk::ruma::TransactionId;
+    use matrix_sdk::ruma::api::client::message::send_message_event::v3::Request;
+    use matrix_sdk::ruma::serde::Raw;
+    human
+        .client
+        .send(Request::new_raw(
+            room.to_owned(),
+            TransactionId::new(),
+            "m.room.encrypted".into(),
+            Raw::new(&content).unwrap().cast_unchecked(),
+        ))
+        .await
+        .unwrap();
+}
+
+/// A message the bot cannot decrypt waits for its key: applied when the key comes
+/// in time, explained to its sender when it never does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecryptable_command_waits_for_its_key_and_is_explained_if_it_never_comes() {
+    use matrix_sdk::ruma::api::client::to_device::send_event_to_device::v3::Request as ToDevice;
+    use matrix_sdk_base::store::StoreConfig;
+    use matrix_sdk_base::{BaseClient, DmRoomDefinition, ThreadingSupport};
+
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = format!("{:x}", rand_tag());
+    let bot = register(&url, &secret, &format!("baton-{tag}")).await;
+    let dana_id = register(&url, &secret, &format!("dana-{tag}")).await;
+    // Dana's client is built on a base client of the test's own, through which
+    // the test encrypts a message and holds back its room key.
+    let base = BaseClient::new(
+        StoreConfig::new(matrix_sdk::cross_process_lock::CrossProcessLockConfig::SingleProcess),
+        ThreadingSupport::Disabled,
+        DmRoomDefinition::default(),
+    );
+    let client = Client::builder()
+        .homeserver_url(&url)
+        .base_client(base.clone())
+        .build()
+        .await
+        .unwrap();
+    client
+        .matrix_auth()
+        .login_username(dana_id.as_str(), PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    let dana = Human {
+        client,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    dana.sync().await;
+
+    let mut request = CreateRoom::new();
+    request.name = Some("Ops".to_owned());
+    request.initial_state = vec![
+        InitialStateEvent::with_empty_state_key(
+            RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = dana.client.create_room(request).await.unwrap();
+    let room_id = room.room_id().to_owned();
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    let service = start_bot(&db, &url, &bot, store.path(), dana_id.as_str()).await;
+    room.invite_user_by_id(&bot).await.unwrap();
+    assert!(
+        wait_for_membership(&dana, &room_id, &bot, MembershipState::Join).await,
+        "{}",
+        service.log()
+    );
+    // An ordinary command first: Dana's device now has a secure channel to Baton's.
+    dana.say(&room_id, &format!("!baton add Warm up for {dana_id}"))
+        .await;
+    wait_for_tasks(&db, &service, "the first command", |tasks| tasks.len() == 1).await;
+
+    // A command encrypted with a new room key that Baton gets 10 s later.
+    dana.room(&room_id).discard_room_key().await.unwrap();
+    let held = base.share_room_key(&room_id).await.unwrap();
+    assert!(!held.is_empty(), "the new key has someone to go to");
+    let command = RoomMessageEventContent::text_plain(format!(
+        "!baton add Rotate the TLS certificates for {dana_id}"
+    ));
+    let encrypted = {
+        let machine = base.olm_machine().await;
+        let machine = machine.as_ref().unwrap();
+        machine
+            .encrypt_room_event(&room_id, command)
+            .await
+            .unwrap()
+            .content
+    };
+    send_encrypted_raw(
+        &dana,
+        &room_id,
+        encrypted.deserialize_as_unchecked().unwrap(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(export(&db).len(), 1, "Baton cannot read it yet");
+    for request in &held {
+        let response = dana
+            .client
+            .send(ToDevice::new_raw(
+                request.event_type.clone(),
+                request.txn_id.clone(),
+                request.messages.clone(),
+            ))
+            .await
+            .unwrap();
+        let machine = base.olm_machine().await;
+        machine
+            .as_ref()
+            .unwrap()
+            .mark_request_as_sent(&request.txn_id, &response)
+            .await
+            .unwrap();
+    }
+    wait_for_tasks(&db, &service, "the command once its key came", |tasks| {
+        tasks
+            .iter()
+            .any(|t| t.to_string().contains("Rotate the TLS certificates"))
+    })
+    .await;
+
+    // A command whose key never comes: explained in the room within about a minute.
+    let sent = tokio::time::Instant::now();
+    send_encrypted_raw(
+        &dana,
+        &room_id,
+        json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEiBogus",
+               "session_id": "bogus-session", "sender_key": "x", "device_id": "X"}),
+    )
+    .await;
+    let explained = |s: &[Said]| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.contains("could not decrypt"))
+    };
+    let said = loop {
+        dana.sync().await;
+        let said = messages(&dana, &room_id).await;
+        if explained(&said) || sent.elapsed() > Duration::from_secs(80) {
+            break said;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    assert!(
+        explained(&said),
+        "no explanation after {:?}: {said:#?}\n{}",
+        sent.elapsed(),
+        service.log()
+    );
+    assert!(
+        sent.elapsed() < Duration::from_secs(75),
+        "{:?}",
+        sent.elapsed()
+    );
+    let answer = said
+        .iter()
+        .find(|m| m.sender == bot.as_str() && m.body.contains("could not decrypt"))
+        .unwrap();
+    for needle in [dana_id.as_str(), "verify Baton", "send the message again"] {
+        assert!(answer.body.contains(needle), "{needle}: {answer:#?}");
+    }
+    let output = service.terminate();
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("decrypted a message once its key arrived"),
+        "the held-back command went through the retry: {log}"
+    );
+    assert!(
+        log.contains("cannot decrypt a message") && log.contains("WARN"),
+        "{log}"
+    );
+    assert_eq!(export(&db).len(), 2, "the unreadable message made no task");
+}

@@ -17,6 +17,7 @@ mod members;
 mod outlet;
 mod runner;
 mod session;
+mod undecrypted;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,12 +28,14 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::ruma::events::room::message::{
     MessageFormat, MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::{Client, LoopCtrl, Room, RoomState};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -150,6 +153,18 @@ impl MatrixBot {
                 let _ = queue.send(Arrived::Message(Box::new(event), room));
             }
         });
+        // Messages the SDK could not decrypt wait for their keys (see `undecrypted`).
+        let keys = undecrypted::room_keys(&client).await;
+        let undecrypted = Arc::new(undecrypted::Undecrypted::default());
+        let (waiting, me) = (undecrypted.clone(), self.me.clone());
+        client.add_event_handler(
+            move |raw: Raw<OriginalSyncRoomEncryptedEvent>, room: Room| {
+                waiting.keep(raw, room, &me);
+                async {}
+            },
+        );
+        let watcher =
+            tokio::spawn(undecrypted.watch(client.clone(), keys, sender.clone(), shutdown.clone()));
         let queue = sender.clone();
         client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
             let queue = queue.clone();
@@ -232,6 +247,7 @@ impl MatrixBot {
         // The handlers hold queue senders of their own: the worker ends with
         // `shutdown` (after applying what is queued), not when the queue closes.
         shutdown.cancel();
+        let _ = watcher.await;
         let _ = worker.await;
         outcome
     }
