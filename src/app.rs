@@ -160,8 +160,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
     shutdown.cancel();
-    // The outbox worker drains for up to `grace`; give everything a little more.
-    let finished = tokio::time::timeout(grace + Duration::from_secs(2), async {
+    // The outbox worker starts no delivery after `grace`, and finishes the ones
+    // under way: give it that long.
+    let finished = tokio::time::timeout(grace + crate::outbox::LONGEST_DELIVERY, async {
         while let Some(ended) = tasks.join_next().await {
             if let Ok((name, Err(error))) = ended {
                 tracing::error!(task = name, error = %format!("{error:#}"), "failed while shutting down");

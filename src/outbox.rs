@@ -201,25 +201,86 @@ impl OutboxWorker {
     }
 
     /// Delivers until `shutdown` fires, woken by `ready` after each commit and
-    /// polling for retries that came due; then delivers what is due for up to
-    /// `grace` (what is left stays queued for the next start).
+    /// polling for retries that came due; then delivers what is due until `grace`
+    /// has passed (what is left stays queued for the next start).
+    ///
+    /// [`LANES`] deliveries run at once, each to a different destination (the
+    /// store hands out a destination's messages one at a time, in order), so a
+    /// slow or rate-limited room does not hold up everyone's DMs. Shutdown is
+    /// looked at between messages, never during one: a delivery is not cut in
+    /// half.
     pub async fn run(self, ready: Arc<Notify>, shutdown: CancellationToken, grace: Duration) {
+        let worker = Arc::new(self);
+        let deadline = Arc::new(tokio::sync::OnceCell::<tokio::time::Instant>::new());
+        let wake = Arc::new(Notify::new());
+        let mut lanes = tokio::task::JoinSet::new();
+        for _ in 0..LANES {
+            let lane = Lane {
+                worker: worker.clone(),
+                ready: ready.clone(),
+                wake: wake.clone(),
+                shutdown: shutdown.clone(),
+                deadline: deadline.clone(),
+                grace,
+            };
+            lanes.spawn(lane.run());
+        }
+        while lanes.join_next().await.is_some() {}
+        if worker.store.pending_count().await.unwrap_or(0) > 0 {
+            tracing::info!("messages are still queued; the next start delivers them");
+        }
+    }
+}
+
+/// How long one delivery may take at most (its API calls time out before): what
+/// shutdown waits beyond the grace period for deliveries under way.
+pub const LONGEST_DELIVERY: Duration = Duration::from_secs(30);
+
+/// How many deliveries run at once (to different destinations).
+const LANES: usize = 4;
+
+/// One of the worker's concurrent deliverers.
+struct Lane {
+    worker: Arc<OutboxWorker>,
+    ready: Arc<Notify>,
+    /// Wakes the other lanes when this one found work: there may be more.
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+    /// When delivery stops after shutdown: set once, by the first lane to see it.
+    deadline: Arc<tokio::sync::OnceCell<tokio::time::Instant>>,
+    grace: Duration,
+}
+
+impl Lane {
+    async fn run(self) {
         loop {
-            if let Err(error) = self.drain().await {
-                tracing::error!(error = %error_chain(&error), "outbox delivery failed");
+            if self.shutdown.is_cancelled() {
+                let grace = self.grace;
+                let deadline = *self
+                    .deadline
+                    .get_or_init(|| async move { tokio::time::Instant::now() + grace })
+                    .await;
+                if tokio::time::Instant::now() >= deadline {
+                    return;
+                }
+            }
+            match self.worker.try_deliver_one().await {
+                Ok(Some(_)) => {
+                    self.wake.notify_waiters();
+                    continue;
+                }
+                Ok(None) if self.shutdown.is_cancelled() => return,
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "outbox delivery failed");
+                }
             }
             tokio::select! {
-                () = shutdown.cancelled() => break,
-                () = ready.notified() => {}
+                () = self.shutdown.cancelled(), if !self.shutdown.is_cancelled() => {}
+                () = self.ready.notified() => self.wake.notify_waiters(),
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
-        }
-        match tokio::time::timeout(grace, self.drain()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => {
-                tracing::error!(error = %error_chain(&error), "final outbox delivery failed")
-            }
-            Err(_) => tracing::warn!("the outbox was not empty when the grace period ended"),
         }
     }
 }

@@ -20,6 +20,11 @@ use crate::store::{Destination, NewOutboxMessage, OutboxKind, Store, StoreError,
 const MAX_TITLE_CHARS: usize = 300;
 /// Longest note or external-blocker reason kept.
 const MAX_NOTE_CHARS: usize = 4000;
+/// Most tasks one command may name: every reply stays a readable size.
+const MAX_KEYS_PER_COMMAND: usize = 20;
+/// Handoffs held for the same morning merge into one DM up to this size; then a
+/// new one starts, so a busy night does not make one message without bound.
+const MAX_MERGED_DM_CHARS: usize = 12_000;
 
 /// Why a command was not applied; its `Display` is the reply the user reads.
 #[derive(Debug)]
@@ -225,6 +230,13 @@ impl<'a> Command<'a> {
     }
 
     async fn run(&mut self, intent: &Intent) -> CommandResult<Option<String>> {
+        let named = intent.tasks().len() + blockers_of_intent(intent).len();
+        if named > MAX_KEYS_PER_COMMAND {
+            return Err(Refusal::Invalid(format!(
+                "That names {named} tasks; one command takes at most {MAX_KEYS_PER_COMMAND}. Split it into several."
+            ))
+            .into());
+        }
         match intent {
             Intent::Create {
                 title,
@@ -660,25 +672,51 @@ impl<'a> Command<'a> {
         )))
     }
 
+    /// `graph`: "task → what it waits on" lines, a page of them and a count of
+    /// the rest. Without a task, the room's open dependencies, from the same lean
+    /// facts the digest reads (a room can hold 100,000 tasks); with tasks, what
+    /// each waits on and what waits on it.
     async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
-        let roots = if keys.is_empty() {
-            let room = self.inbound.room.clone();
-            self.tx.active_tasks_in(&room).await?
+        let mut edges: Vec<(TaskKey, TaskKey)> = Vec::new();
+        let tasks_named: Vec<TaskKey>;
+        if keys.is_empty() {
+            let work = self.tx.open_work_in(&self.inbound.room).await?;
+            tasks_named = work.tasks().iter().map(|t| t.key).collect();
+            edges.extend_from_slice(work.open_edges());
         } else {
-            self.load_all(keys).await?
-        };
-        let mut edges = Vec::new();
-        for task in &roots {
-            for blocker in self.tx.blockers_of(task.key).await? {
-                edges.push((task.clone(), blocker));
-            }
-            if !keys.is_empty() {
+            tasks_named = keys.to_vec();
+            for task in self.load_all(keys).await? {
+                for blocker in self.tx.blockers_of(task.key).await? {
+                    edges.push((task.key, blocker.key));
+                }
                 for dependent in self.tx.dependents_of(task.key).await? {
-                    edges.push((dependent, task.clone()));
+                    edges.push((dependent.key, task.key));
                 }
             }
         }
-        Ok(Some(render::graph(&self.inbound.room_name, &roots, &edges)))
+        edges.sort_unstable();
+        edges.dedup();
+        let shown = &edges[..edges.len().min(render::LIST_LIMIT)];
+        let mut blockers: Vec<TaskKey> = shown.iter().map(|(_, blocker)| *blocker).collect();
+        blockers.sort_unstable();
+        blockers.dedup();
+        let statuses: BTreeMap<TaskKey, Status> = self
+            .tx
+            .tasks(&blockers)
+            .await?
+            .into_iter()
+            .map(|t| (t.key, t.status))
+            .collect();
+        let lines: Vec<(TaskKey, TaskKey, Option<Status>)> = shown
+            .iter()
+            .map(|(task, blocker)| (*task, *blocker, statuses.get(blocker).copied()))
+            .collect();
+        Ok(Some(render::graph(
+            &self.inbound.room_name,
+            &tasks_named,
+            &lines,
+            edges.len(),
+        )))
     }
 
     /// `snooze`: the owner gets the task handed to them again when their next
@@ -1053,7 +1091,10 @@ impl<'a> Command<'a> {
         }
         if release > now
             && kind == OutboxKind::Handoff
-            && self.tx.merge_held_handoff(&to, release, &body).await?
+            && self
+                .tx
+                .merge_held_handoff(&to, release, &body, MAX_MERGED_DM_CHARS)
+                .await?
         {
             return Ok(());
         }
@@ -1143,6 +1184,16 @@ fn reply_reader(inbound: &Inbound) -> Reader {
     match inbound.kind {
         InboundKind::Message { dm: true, .. } => Reader::Person(inbound.author.clone()),
         _ => Reader::Room(inbound.room.clone()),
+    }
+}
+
+/// The tasks an intent's subject waits on, for the limit on keys per command.
+fn blockers_of_intent(intent: &Intent) -> &[TaskKey] {
+    match intent {
+        Intent::Create { blockers, .. }
+        | Intent::Depend { blockers, .. }
+        | Intent::Undepend { blockers, .. } => blockers,
+        _ => &[],
     }
 }
 

@@ -173,9 +173,14 @@ pub enum EngineError {
 /// Reactions that mark a task done when put on its card.
 const DONE_REACTIONS: [&str; 4] = ["✅", "✔️", "☑️", ":white_check_mark:"];
 
-/// How often a command is retried when another transaction conflicted with it
-/// (Postgres serialization failures under concurrent commands).
-const CONFLICT_RETRIES: usize = 10;
+/// How long a command keeps retrying when other transactions conflict with it
+/// (Postgres serialization failures under concurrent commands): within Slack's
+/// 3 s, with room for the answer.
+const CONFLICT_BUDGET: std::time::Duration = std::time::Duration::from_millis(2_000);
+/// The first pause after a conflict; each further one up to twice as long.
+const CONFLICT_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+/// No pause after a conflict is longer than this.
+const CONFLICT_MAX_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Applies inbound events; shared by every adapter.
 #[derive(Clone)]
@@ -219,7 +224,7 @@ impl Engine {
             metrics::counter!("baton_parse_failures_total").increment(1);
         }
         tracing::debug!(intent = parsed.intent.name(), "applying");
-        let mut attempt = 0;
+        let mut attempt: u32 = 0;
         loop {
             match command::apply(
                 self.store.as_ref(),
@@ -241,15 +246,11 @@ impl Engine {
                         .record(started.elapsed().as_secs_f64());
                     return Ok(outcome);
                 }
-                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                Err(e) if e.is_conflict() && started.elapsed() < CONFLICT_BUDGET => {
                     attempt += 1;
                     tracing::debug!(attempt, "conflicting transaction; retrying");
-                    // A short random pause keeps the conflicting commands from meeting again.
-                    let nanos = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| u64::from(d.subsec_nanos()));
-                    let pause = 1 + nanos % (5 * attempt as u64);
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    metrics::counter!("baton_command_conflicts_total").increment(1);
+                    tokio::time::sleep(conflict_pause(attempt)).await;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -302,6 +303,20 @@ impl Engine {
             crate::domain::RoomFacts::Recorded { private, .. } => Some(private),
         })
     }
+}
+
+/// The pause before retry `attempt` of a conflicting command: exponential with
+/// full jitter (a random part of the doubling cap), so the commands that met do
+/// not meet again at the same moment.
+fn conflict_pause(attempt: u32) -> std::time::Duration {
+    let cap = CONFLICT_FIRST_PAUSE
+        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+        .min(CONFLICT_MAX_PAUSE);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let cap_micros = u32::try_from(cap.as_micros()).unwrap_or(u32::MAX).max(1);
+    std::time::Duration::from_micros(u64::from(1 + nanos % cap_micros))
 }
 
 /// Turns an inbound event into what it asks for.

@@ -415,13 +415,15 @@ pub trait StoreTx: Send {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TaskKey, TaskKey)>>;
 
-    /// Appends `body` to a handoff DM already held for `person` until `not_before`;
-    /// `false` when there is none (the caller queues a new message).
+    /// Appends `body` to a handoff DM already held for `person` until `not_before`,
+    /// if the merged text stays within `max_chars`; `false` when there is no such
+    /// DM (the caller queues a new message).
     async fn merge_held_handoff(
         &mut self,
         person: &PersonId,
         not_before: DateTime<Utc>,
         body: &str,
+        max_chars: usize,
     ) -> StoreResult<bool>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;

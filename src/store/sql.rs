@@ -126,13 +126,22 @@ macro_rules! impl_sql_store {
                 // `,console,slack,` LIKE `%,slack,%`: one text parameter works on both
                 // databases, where array parameters would not.
                 let platforms = format!(",{},", platforms.join(","));
+                // Each destination (a DM or a room, whatever the thread: a card
+                // comes before the replies in its thread) in order: a message is
+                // claimed only when no earlier due message to the same place is
+                // still pending, in flight elsewhere or not yet tried.
                 let row: Option<OutboxRow> = sqlx::query_as(concat!(
                     "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
-                     WHERE id = (SELECT id FROM outbox \
-                       WHERE status = 'pending' AND not_before <= $2 \
-                         AND (claimed_until IS NULL OR claimed_until < $2) \
-                         AND $3 LIKE '%,' || platform || ',%' \
-                       ORDER BY id LIMIT 1 ",
+                     WHERE id = (SELECT o.id FROM outbox o \
+                       WHERE o.status = 'pending' AND o.not_before <= $2 \
+                         AND (o.claimed_until IS NULL OR o.claimed_until < $2) \
+                         AND $3 LIKE '%,' || o.platform || ',%' \
+                         AND NOT EXISTS (SELECT 1 FROM outbox e \
+                           WHERE e.status = 'pending' AND e.not_before <= $2 AND e.id < o.id \
+                             AND e.platform = o.platform \
+                             AND e.dm_to IS NOT DISTINCT FROM o.dm_to \
+                             AND e.room IS NOT DISTINCT FROM o.room) \
+                       ORDER BY o.id LIMIT 1 ",
                     $claim_lock,
                     ") RETURNING ",
                     outbox_columns!()
@@ -151,26 +160,32 @@ macro_rules! impl_sql_store {
                 now: DateTime<Utc>,
                 platform_message_id: Option<&str>,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
-                let card_for: Option<Option<i64>> = sqlx::query_scalar(
+                // Not serializable, unlike commands: two statements that cannot
+                // conflict. A serialization failure here would leave the message
+                // claimed and post it again. The card's thread is set first and
+                // only once, so it is always the first post's: after a crash
+                // between the two, the redelivery finds that post and says so.
+                let mut tx = self.pool.begin().await?;
+                if let Some(thread) = platform_message_id {
+                    sqlx::query(
+                        "UPDATE tasks SET home_thread = $1 WHERE home_thread IS NULL \
+                         AND number = (SELECT card_for FROM outbox WHERE id = $2)",
+                    )
+                    .bind(thread)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
                     "UPDATE outbox SET status = 'delivered', delivered_at = $1, \
                      platform_message_id = $2, claimed_until = NULL, last_error = NULL \
-                     WHERE id = $3 RETURNING card_for",
+                     WHERE id = $3",
                 )
                 .bind(millis(now))
                 .bind(platform_message_id)
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-                if let (Some(Some(task)), Some(thread)) = (card_for, platform_message_id) {
-                    sqlx::query(
-                        "UPDATE tasks SET home_thread = $1 WHERE number = $2 AND home_thread IS NULL",
-                    )
-                    .bind(thread)
-                    .bind(task)
-                    .execute(&mut *tx)
-                    .await?;
-                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -1114,15 +1129,22 @@ macro_rules! impl_sql_store {
                 person: &PersonId,
                 not_before: DateTime<Utc>,
                 body: &str,
+                max_chars: usize,
             ) -> StoreResult<bool> {
+                let addition = format!("\n\n{body}");
+                // Room left in the held DM for the addition.
+                let fits = i64::try_from(max_chars.saturating_sub(addition.chars().count()))
+                    .unwrap_or(i64::MAX);
                 let result = sqlx::query(
                     "UPDATE outbox SET body = body || $3 WHERE id = (SELECT id FROM outbox \
                        WHERE dm_to = $1 AND status = 'pending' AND kind = 'handoff' \
-                         AND not_before = $2 AND claimed_until IS NULL ORDER BY id LIMIT 1)",
+                         AND not_before = $2 AND claimed_until IS NULL \
+                         AND LENGTH(body) <= $4 ORDER BY id LIMIT 1)",
                 )
                 .bind(person.as_str())
                 .bind(millis(not_before))
-                .bind(format!("\n\n{body}"))
+                .bind(addition)
+                .bind(fits)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(result.rows_affected() > 0)

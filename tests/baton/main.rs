@@ -16,6 +16,7 @@ mod outbox_worker;
 mod privacy;
 mod replicas;
 mod slack;
+mod slack_delivery;
 mod slack_fake;
 mod slack_privacy;
 mod store_story;

@@ -93,6 +93,35 @@ pub(crate) async fn event(service: &Service, callback: &Value) -> reqwest::Respo
     .await
 }
 
+/// A slash command in `channel`, answered when Baton has stored it.
+pub(crate) async fn slash_in(service: &Service, user: &str, channel: &str, text: &str) {
+    let trigger = format!("trigger-{}", trigger_tag());
+    let fields = slack_fake::command(user, channel, text, &trigger);
+    let form: Vec<(String, String)> = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    let response = post_signed(
+        service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        now(),
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", service.log());
+}
+
+fn trigger_tag() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 /// The handoff story's commands: three tasks in a chain, then alice finishes T-1.
 const STORY: [(&str, &str); 4] = [
     (CAROL, "add Design the billing API for <@U0ALICE|alice>"),

@@ -54,6 +54,8 @@ struct FakeState {
     /// Private channels (any id; modern ones start with `C`) and their members.
     /// Every other `C` channel is public, with every user a member.
     private_channels: HashMap<String, Vec<String>>,
+    /// Channels where every `chat.postMessage` takes this long (a slow destination).
+    slow_channels: HashMap<String, Duration>,
     dm_channels: HashMap<String, String>,
     /// Messages shown to one person: (channel, user, text).
     ephemeral: Vec<(String, String, String)>,
@@ -143,6 +145,29 @@ impl FakeSlack {
             channel.to_owned(),
             members.iter().map(|m| (*m).to_owned()).collect(),
         );
+    }
+
+    /// Makes every post to `channel` take `delay` before Slack answers.
+    pub fn slow_down(&self, channel: &str, delay: Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .slow_channels
+            .insert(channel.to_owned(), delay);
+    }
+
+    /// Other people's replies in a thread of `channel`: `count` of them, now.
+    pub fn thread_chatter(&self, channel: &str, thread_ts: &str, count: usize) {
+        for n in 0..count {
+            let ts = self.next_ts();
+            self.state.lock().unwrap().posted.push(Posted {
+                channel: channel.to_owned(),
+                thread_ts: Some(thread_ts.to_owned()),
+                ts,
+                text: format!("thread chatter {n}"),
+                metadata: None,
+            });
+        }
     }
 
     /// Every message posted so far.
@@ -258,10 +283,34 @@ impl FakeSlack {
         }
     }
 
+    /// A new message `ts`: the time now in microseconds, as Slack's are, and
+    /// never the same twice.
     fn next_ts(&self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as u64;
         let mut state = self.state.lock().unwrap();
-        state.next_ts += 1;
-        format!("{}.000100", state.next_ts)
+        state.next_ts = now.max(state.next_ts + 1);
+        format!(
+            "{}.{:06}",
+            state.next_ts / 1_000_000,
+            state.next_ts % 1_000_000
+        )
+    }
+
+    /// Other people's messages in `channel` (a busy channel): `count` of them, now.
+    pub fn chatter(&self, channel: &str, count: usize) {
+        for n in 0..count {
+            let ts = self.next_ts();
+            self.state.lock().unwrap().posted.push(Posted {
+                channel: channel.to_owned(),
+                thread_ts: None,
+                ts,
+                text: format!("chatter {n}"),
+                metadata: None,
+            });
+        }
     }
 }
 
@@ -384,6 +433,18 @@ async fn web_api(
     if token != expected {
         return refuse("invalid_auth");
     }
+    if method == "chat.postMessage" {
+        let delay = fake
+            .state
+            .lock()
+            .unwrap()
+            .slow_channels
+            .get(&arg("channel"))
+            .copied();
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+    }
     answer(&fake, &method, &args, &arg)
 }
 
@@ -471,22 +532,47 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
         }
         "conversations.history" | "conversations.replies" => {
             let (channel, thread) = (arg("channel"), arg("ts"));
-            // As Slack does: metadata only for those who ask for it.
+            // As Slack does: metadata only for those who ask for it; messages after
+            // `oldest`; history newest first, replies oldest first; `limit` a page
+            // (history 100 by default, replies 1,000) and a cursor to the next.
             let with_metadata = arg("include_all_metadata") == "true";
+            let oldest: f64 = arg("oldest").parse().unwrap_or(0.0);
+            let replies = method == "conversations.replies";
+            let default_limit = if replies { 1000 } else { 100 };
+            let limit: usize = arg("limit").parse().unwrap_or(default_limit).clamp(1, 1000);
+            let start: usize = arg("cursor")
+                .strip_prefix("bmV4dF90czox")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
             let state = fake.state.lock().unwrap();
-            let messages: Vec<Value> = state
+            let mut matching: Vec<&Posted> = state
                 .posted
                 .iter()
-                .rev()
                 .filter(|p| p.channel == channel)
-                .filter(|p| thread.is_empty() || p.thread_ts.as_deref() == Some(thread.as_str()))
+                .filter(|p| !replies || p.thread_ts.as_deref() == Some(thread.as_str()))
+                .filter(|p| p.ts.parse::<f64>().unwrap_or(0.0) > oldest)
+                .collect();
+            if !replies {
+                matching.reverse();
+            }
+            let messages: Vec<Value> = matching
+                .iter()
+                .skip(start)
+                .take(limit)
                 .map(|p| {
                     json!({"type": "message", "text": p.text, "ts": p.ts, "user": BOT_USER,
                            "bot_id": "B0BATON",
                            "metadata": if with_metadata { p.metadata.clone() } else { None }})
                 })
                 .collect();
-            ok(json!({"messages": messages, "has_more": false}))
+            let has_more = start + limit < matching.len();
+            let next = if has_more {
+                format!("bmV4dF90czox{}", start + limit)
+            } else {
+                String::new()
+            };
+            ok(json!({"messages": messages, "has_more": has_more,
+                      "response_metadata": {"next_cursor": next}}))
         }
         "conversations.info" => {
             let channel = arg("channel");

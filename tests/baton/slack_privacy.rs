@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{Service, TestDb};
-use crate::slack::{event, now, post_signed, start};
+use crate::slack::{event, slash_in as slash, start};
 use crate::slack_fake::{self, BOT_USER, FakeSlack};
 
 const CAROL: &str = "U0CAROL";
@@ -27,35 +27,6 @@ const SECRETS: [&str; 4] = [
     "rotate it on Friday",
     "bank fraud team",
 ];
-
-/// A slash command in `channel`, answered when Baton has stored it.
-async fn slash(service: &Service, user: &str, channel: &str, text: &str) {
-    let trigger = format!("trigger-{}", rand_tag());
-    let fields = slack_fake::command(user, channel, text, &trigger);
-    let form: Vec<(String, String)> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = serde_urlencoded::to_string(&form).unwrap();
-    let response = post_signed(
-        service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        now(),
-    )
-    .await;
-    assert!(response.status().is_success(), "{}", service.log());
-}
-
-fn rand_tag() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
 
 /// Slack's documented `app_mention` event, in `channel` (no `channel_type`).
 fn app_mention(event_id: &str, user: &str, channel: &str, text: &str, ts: &str) -> Value {

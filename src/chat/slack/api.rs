@@ -158,6 +158,49 @@ const MEMBERS_PAGE: &str = "200";
 /// misbehaving cursor.
 const MEMBERS_PAGES_MAX: usize = 1_000;
 
+/// What Baton reads of a page of `conversations.history` or `.replies`.
+#[derive(serde::Deserialize)]
+struct HistoryPage {
+    #[serde(default)]
+    messages: Vec<SentMessage>,
+    #[serde(default)]
+    has_more: bool,
+    response_metadata: Option<NextCursor>,
+}
+
+/// A message of a page, as far as finding Baton's own posts goes.
+#[derive(serde::Deserialize)]
+struct SentMessage {
+    ts: String,
+    metadata: Option<SentMetadata>,
+}
+
+#[derive(serde::Deserialize)]
+struct SentMetadata {
+    event_type: String,
+    #[serde(default)]
+    event_payload: std::collections::HashMap<String, serde_json::Value>,
+}
+
+impl SentMessage {
+    /// The part number, when this is a part of outbox message `outbox_id`.
+    fn part_of(self, outbox_id: &str) -> Option<(usize, String)> {
+        let metadata = self.metadata?;
+        let payload = &metadata.event_payload;
+        let part = payload.get(super::METADATA_PART)?.as_str()?.parse().ok()?;
+        (metadata.event_type == super::METADATA_EVENT
+            && payload.get(super::METADATA_OUTBOX_ID)?.as_str()? == outbox_id)
+            .then_some((part, self.ts))
+    }
+}
+
+/// Messages per page of history read when looking for an earlier attempt.
+const HISTORY_PAGE: &str = "200";
+
+/// Pages of history read at most when looking for an earlier attempt: 10,000
+/// messages since it was queued.
+const HISTORY_PAGES_MAX: usize = 50;
+
 /// The bot's view of the Web API: one client, one bot token.
 #[derive(Clone)]
 pub struct SlackApi {
@@ -330,59 +373,65 @@ impl SlackApi {
         Ok(())
     }
 
-    /// The parts already posted of outbox message `outbox_id`, with their `ts`, among
-    /// the recent messages in `channel` (or the thread): their metadata says.
+    /// The parts already posted of outbox message `outbox_id`, with their `ts`: the
+    /// messages of `channel` (or the thread) since `oldest`, page by page, whose
+    /// metadata says so. Only the window since the message was queued is read, so
+    /// the check holds however busy the channel is.
     pub async fn find_sent(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         outbox_id: &str,
+        oldest: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<(usize, String)>, ApiError> {
         let session = self.client.open_session(&self.token);
-        let messages = match thread_ts {
-            Some(thread) => {
-                // slack-morphism's request type lacks `include_all_metadata`, without
-                // which Slack leaves the metadata out: the same method, by hand.
-                let params = vec![
-                    ("channel", Some(channel)),
-                    ("ts", Some(thread)),
-                    ("limit", Some("200")),
-                    ("include_all_metadata", Some("true")),
-                ];
-                let replies: SlackApiConversationsRepliesResponse = self
-                    .call(
-                        "conversations.replies",
-                        session
-                            .http_session_api
-                            .http_get("conversations.replies", &params, None),
-                    )
-                    .await?;
-                replies.messages
-            }
-            None => {
-                let request = SlackApiConversationsHistoryRequest::new()
-                    .with_channel(channel.into())
-                    .with_limit(100)
-                    .with_include_all_metadata(true);
-                self.call(
-                    "conversations.history",
-                    session.conversations_history(&request),
-                )
-                .await?
-                .messages
-            }
+        // Slack's `ts` is seconds with six decimals.
+        let oldest = format!(
+            "{}.{:06}",
+            oldest.timestamp(),
+            oldest.timestamp_subsec_micros()
+        );
+        let (method, extra) = match thread_ts {
+            Some(thread) => ("conversations.replies", Some(("ts", thread))),
+            None => ("conversations.history", None),
         };
-        Ok(messages
-            .into_iter()
-            .filter_map(|message| {
-                let metadata = message.content.metadata.as_ref()?;
-                let payload = metadata.event_payload.as_ref()?;
-                let part = payload.get(super::METADATA_PART)?.parse().ok()?;
-                (metadata.event_type == super::METADATA_EVENT
-                    && payload.get(super::METADATA_OUTBOX_ID)? == outbox_id)
-                    .then(|| (part, message.origin.ts.to_string()))
-            })
-            .collect())
+        let mut found = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..HISTORY_PAGES_MAX {
+            // By hand: slack-morphism's request types lack `include_all_metadata`,
+            // without which Slack leaves the metadata out.
+            let mut params = vec![
+                ("channel", Some(channel)),
+                ("oldest", Some(oldest.as_str())),
+                ("limit", Some(HISTORY_PAGE)),
+                ("include_all_metadata", Some("true")),
+            ];
+            if let Some((name, value)) = extra {
+                params.push((name, Some(value)));
+            }
+            if !cursor.is_empty() {
+                params.push(("cursor", Some(cursor.as_str())));
+            }
+            let page: HistoryPage = self
+                .call(
+                    method,
+                    session.http_session_api.http_get(method, &params, None),
+                )
+                .await?;
+            found.extend(
+                page.messages
+                    .into_iter()
+                    .filter_map(|message| message.part_of(outbox_id)),
+            );
+            cursor = page
+                .response_metadata
+                .map(|m| m.next_cursor)
+                .unwrap_or_default();
+            if !page.has_more || cursor.is_empty() {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     /// Replaces a person's App Home: `views.publish`.

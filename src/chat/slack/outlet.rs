@@ -199,9 +199,11 @@ impl Outlet for SlackOutlet {
         let mut posted: Vec<(usize, String)> = Vec::new();
         if message.attempts > 1 {
             // An earlier attempt may have reached Slack before its worker died.
+            // Slack's clock may run a little behind Baton's.
+            let oldest = message.created_at - chrono::Duration::minutes(5);
             match self
                 .api
-                .find_sent(&channel, thread.as_deref(), &outbox_id)
+                .find_sent(&channel, thread.as_deref(), &outbox_id, oldest)
                 .await
             {
                 Ok(found) => posted = found,
