@@ -8,8 +8,12 @@
 //! - [`slack`]: Slack mrkdwn (`<@U123>`, `<https://x|label>`, `&amp;`, `*bold*`, `` `code` ``).
 //! - [`matrix`]: a Matrix `m.text` event (`body`, optional HTML `formatted_body` with
 //!   pills and an `<mx-reply>` block; reply fallback lines in `body`).
-//! - [`plain`]: the part shared by all platforms (emoji shortcodes, smart quotes), also
-//!   used for console input.
+//! - [`plain`]: the part shared by all platforms (invisible characters, emoji
+//!   shortcodes, smart quotes), also used for console input.
+//!
+//! Text from people reaches the store and chat safely ([`safe`], run by [`plain`] and
+//! so by every adapter): bidi controls are removed, and a zero-width character inside
+//! a handle or a word is dropped, so `@al\u{200B}ice` is `@alice`.
 //!
 //! Only `regex` and `std`: the HTML Matrix clients send is a small, known subset.
 
@@ -90,11 +94,86 @@ const SHORTCODES: &[(&str, &str)] = &[
     ("zap", "⚡"),
 ];
 
-/// Text from any platform, shortcodes and typographic quotes made plain: what the
-/// console and the `baton parse` contract feed the parser, and the last step of
-/// [`slack`] and [`matrix`].
+/// Text from any platform, invisible characters removed ([`safe`]) and shortcodes
+/// and typographic quotes made plain: what the console and the `baton parse` contract
+/// feed the parser, and the last step of [`slack`] and [`matrix`]. Every inbound
+/// message and reaction of every platform passes here, so titles, notes and reasons
+/// are stored without bidi controls.
 pub fn plain(text: &str) -> String {
-    smart_quotes(&emoji_shortcodes(text)).into_owned()
+    smart_quotes(&emoji_shortcodes(&safe(text))).into_owned()
+}
+
+/// A bidirectional formatting character: the embeddings and overrides (U+202A–U+202E),
+/// the isolates (U+2066–U+2069) and the implicit marks (U+200E, U+200F and the Arabic
+/// letter mark U+061C). In people's text they only serve to make what is shown differ
+/// from what is stored (`\u{202E}gnp.exe` shows as `exe.png`), and an unterminated
+/// one reorders everything Baton writes after it.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// A character with no width that can hide inside a name: zero-width space, non-joiner
+/// and joiner, word joiner, and the zero-width no-break space (BOM).
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+/// What may follow `@` in a handle (`@alice`, `@alice:example.org`, `@U123`).
+fn is_handle_char(c: char) -> bool {
+    c.is_alphanumeric() || "_.=/-:".contains(c)
+}
+
+/// `text` without bidi controls ([`is_bidi_control`]): for text that reaches chat
+/// without coming in through [`plain`] (room names, imported titles).
+pub fn without_bidi_controls(text: &str) -> Cow<'_, str> {
+    if !text.contains(is_bidi_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter(|c| !is_bidi_control(*c)).collect())
+}
+
+/// People's text made safe to store and to echo.
+///
+/// - Bidi controls ([`is_bidi_control`]) are removed everywhere. Stripping rather than
+///   isolating: a title is later cut, joined and quoted in Baton's own sentences, where
+///   no isolate could be kept balanced.
+/// - Zero-width characters (U+200B, U+200C, U+200D, U+2060, U+FEFF) are removed inside
+///   a handle (from an `@` to the end of the name) and between two ASCII letters or
+///   digits: `@al\u{200B}ice` is `@alice`, `do\u{200B}ne` is `done`. Normalised rather
+///   than refused: the character is invisible, so the person meant is the one the
+///   reader sees, and no Slack or Matrix id contains one, so no two real people merge.
+///   Elsewhere they are kept: the joiner inside an emoji sequence (`👩\u{200D}💻`), and
+///   the non-joiner Persian and Indic scripts spell with.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.contains(|c| is_bidi_control(c) || is_zero_width(c)) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().filter(|c| !is_bidi_control(*c)).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut in_handle = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if is_zero_width(c) {
+            let before = out.chars().next_back();
+            let after = chars
+                .get(i + 1..)
+                .and_then(|rest| rest.iter().find(|c| !is_zero_width(**c)));
+            let in_word = before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && after.is_some_and(char::is_ascii_alphanumeric);
+            if !in_handle && !in_word {
+                out.push(c);
+            }
+            continue;
+        }
+        in_handle = c == '@' || (in_handle && is_handle_char(c));
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// Slack mrkdwn → plain text.
@@ -105,7 +184,9 @@ pub fn plain(text: &str) -> String {
 /// `<https://x|label>` the URL; `&amp;`, `&lt;`, `&gt;` their characters; `*bold*`,
 /// `~strike~`, `` `code` `` and code fences lose their markers.
 pub fn slack(text: &str, resolve_user: impl Fn(&str) -> Option<String>) -> String {
-    let entities = SLACK_ENTITY.replace_all(text, |found: &Captures<'_>| {
+    // Made safe first, so that `<@U1\u{200B}23>` is the id `U123` that resolves.
+    let text = safe(text);
+    let entities = SLACK_ENTITY.replace_all(&text, |found: &Captures<'_>| {
         let sigil = found.get(1).map_or("", |m| m.as_str());
         let target = found.get(2).map_or("", |m| m.as_str());
         let label = found.get(3).map(|m| m.as_str().trim());
@@ -145,9 +226,11 @@ pub fn slack(text: &str, resolve_user: impl Fn(&str) -> Option<String>) -> Strin
 /// `> ` lines clients prepend to `body`) is dropped. Either way the bot's user id
 /// written out becomes `@baton`.
 pub fn matrix(body: &str, formatted_body: Option<&str>, bot_user_id: &str) -> String {
+    // Made safe first, so that the bot's id with a zero-width character in it is
+    // still the bot.
     let text = match formatted_body {
-        Some(html) if !html.trim().is_empty() => from_html(html, bot_user_id),
-        _ => without_reply_fallback(body).to_owned(),
+        Some(html) if !html.trim().is_empty() => from_html(&safe(html), bot_user_id),
+        _ => without_reply_fallback(&safe(body)).to_owned(),
     };
     let text = if bot_user_id.is_empty() {
         text
@@ -421,6 +504,84 @@ mod tests {
             "at 10:30: :no_such_code:"
         );
         assert!(matches!(emoji_shortcodes("no colons"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn bidi_controls_are_removed_from_every_platform() {
+        let every = "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200E}\u{200F}\u{061C}";
+        assert_eq!(plain(&format!("a{every}b")), "ab");
+        let title = "!baton add Fix \u{202E}gnp.exe\u{202C} upload";
+        assert_eq!(plain(title), "!baton add Fix gnp.exe upload");
+        assert_eq!(slack(title, users), "!baton add Fix gnp.exe upload");
+        assert_eq!(
+            matrix(title, None, "@baton:x.org"),
+            "!baton add Fix gnp.exe upload"
+        );
+        let html = "<p>!baton add Fix \u{2067}gnp.exe\u{2069} upload</p>";
+        assert_eq!(
+            matrix(title, Some(html), "@baton:x.org"),
+            "!baton add Fix gnp.exe upload"
+        );
+        assert!(plain("\u{202E}").is_empty());
+        assert_eq!(without_bidi_controls("Ops\u{202E}lol"), "Opslol");
+        assert!(matches!(without_bidi_controls("Ops"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_zero_width_character_inside_a_handle_or_a_word_is_dropped() {
+        for zw in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'] {
+            assert_eq!(plain(&format!("for @al{zw}ice")), "for @alice", "{zw:?}");
+            assert_eq!(plain(&format!("for @{zw}alice")), "for @alice", "{zw:?}");
+            assert_eq!(plain(&format!("for @alice{zw}")), "for @alice", "{zw:?}");
+            assert_eq!(
+                plain(&format!("@alice:exa{zw}mple.org{zw}{zw} owns it")),
+                "@alice:example.org owns it",
+                "{zw:?}"
+            );
+            assert_eq!(plain(&format!("!baton do{zw}ne T-4")), "!baton done T-4");
+        }
+        assert_eq!(plain("@al\u{200B}\u{200D}ice"), "@alice");
+        assert_eq!(plain("@jos\u{200B}é"), "@josé");
+    }
+
+    #[test]
+    fn zero_width_characters_elsewhere_are_kept() {
+        // The joiner inside emoji sequences: 👩‍💻, 👨‍👩‍👧, 🏳️‍🌈.
+        for emoji in [
+            "👩\u{200D}💻",
+            "👨\u{200D}👩\u{200D}👧",
+            "🏳\u{FE0F}\u{200D}🌈",
+        ] {
+            assert_eq!(plain(&format!("done {emoji}")), format!("done {emoji}"));
+            assert_eq!(plain(emoji), emoji, "a reaction keeps its emoji");
+        }
+        // The non-joiner Persian spells with ("I want").
+        assert_eq!(plain("می\u{200C}خواهم"), "می\u{200C}خواهم");
+        // Between words and punctuation: not inside a name, left alone.
+        assert_eq!(plain("a \u{200B}b"), "a \u{200B}b");
+        assert!(matches!(safe("no invisible characters"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_handle_with_a_zero_width_character_is_the_same_person_on_each_platform() {
+        assert_eq!(
+            slack("give T-4 to <@U1\u{200B}23>", users),
+            "give T-4 to @alice"
+        );
+        assert_eq!(
+            slack("<@UBA\u{200B}TON> done T-4", users),
+            "@baton done T-4"
+        );
+        assert_eq!(slack("ping <@U999|b\u{200B}ob>", users), "ping @bob");
+        assert_eq!(
+            matrix("@bat\u{200B}on:x.org done T-4", None, "@baton:x.org"),
+            "@baton done T-4"
+        );
+        let html = "<a href=\"https://matrix.to/#/@al\u{200B}ice:x.org\">Alice</a> owns it";
+        assert_eq!(
+            matrix("Alice owns it", Some(html), "@baton:x.org"),
+            "@alice:x.org owns it"
+        );
     }
 
     #[test]

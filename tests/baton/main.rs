@@ -20,3 +20,4 @@ mod slack_delivery;
 mod slack_fake;
 mod slack_privacy;
 mod store_story;
+mod text_safety;

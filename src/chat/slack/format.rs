@@ -6,11 +6,13 @@
 //! (`<@U123>`), slash commands, sections of at most 3,000 characters, at most 50
 //! blocks, and a plain-text fallback for notifications and old clients.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 use slack_morphism::prelude::*;
 
+use crate::chat::normalize::without_bidi_controls;
 use crate::domain::TaskKey;
 
 /// Slack's limit on a section block's text.
@@ -30,9 +32,11 @@ pub const CARD_ACTIONS: [(&str, &str, &str); 4] = [
 ];
 
 /// A person written the engine's way: `@U123` (a Slack user id).
-static USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^<\w])@([UW][A-Z0-9]{2,})\b").expect("the user pattern compiles")
-});
+static USER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@([UW][A-Z0-9]{2,})\b").expect("the user pattern compiles"));
+/// A URL, up to whitespace or an angle bracket.
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"https?://[^\s<>]+").expect("the URL pattern compiles"));
 /// A channel the engine names `<#C123>`, after escaping.
 static CHANNEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"&lt;#([CGD][A-Z0-9]+)&gt;").expect("the channel pattern compiles")
@@ -44,17 +48,56 @@ pub fn room_name(channel: &str) -> String {
     format!("<#{channel}>")
 }
 
-/// The engine's text as Slack mrkdwn.
+/// The engine's text as Slack mrkdwn: escaped, without bidi controls (a title
+/// imported or written before they were removed on the way in could carry them),
+/// people as mentions, commands as slash commands.
+///
+/// `@U123` becomes a mention only standing on its own: not inside a URL
+/// (`https://example.org/@U123/x`), nor joined to a word, path or address
+/// (`bob@UFO.example`, `example.org/@U123`).
 pub fn mrkdwn(text: &str) -> String {
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let text = without_bidi_controls(text);
+    let urls: Vec<Range<usize>> = URL.find_iter(&text).map(|m| m.range()).collect();
+    let mut escaped = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for found in USER.captures_iter(&text) {
+        let (Some(whole), Some(id)) = (found.get(0), found.get(1)) else {
+            continue;
+        };
+        let inside_url = urls
+            .iter()
+            .any(|url| url.start < whole.end() && whole.start() < url.end);
+        let before = text
+            .get(..whole.start())
+            .and_then(|t| t.chars().next_back());
+        let joined = before.is_some_and(|c| c.is_alphanumeric() || "_/\\.-=#?&%+~:@".contains(c));
+        if inside_url || joined {
+            continue;
+        }
+        escape(
+            text.get(at..whole.start()).unwrap_or_default(),
+            &mut escaped,
+        );
+        escaped.push_str("<@");
+        escaped.push_str(id.as_str());
+        escaped.push('>');
+        at = whole.end();
+    }
+    escape(text.get(at..).unwrap_or_default(), &mut escaped);
     let channels = CHANNEL.replace_all(&escaped, "<#$1>");
-    let people = USER.replace_all(&channels, |found: &Captures<'_>| {
-        format!("{}<@{}>", &found[1], &found[2])
-    });
-    people.replace("`!baton ", "`/baton ")
+    channels.replace("`!baton ", "`/baton ")
+}
+
+/// `text` with mrkdwn's three control characters escaped.
+fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
 }
 
 /// Splits mrkdwn into messages of at most [`MESSAGE_LIMIT`] characters, each a list
@@ -152,6 +195,33 @@ mod tests {
         assert!(text.contains("<#C0GENERAL>"), "{text}");
         assert!(text.contains("@alice"), "{text}");
         assert!(!text.contains("<@UFO"), "{text}");
+    }
+
+    #[test]
+    fn an_id_inside_a_url_is_not_a_mention() {
+        for text in [
+            "see https://example.org/@U0ALICE/x",
+            "see <https://example.org/@U0ALICE>",
+            "see https://example.org/u?who=@U0ALICE",
+            "see example.org/@U0ALICE",
+        ] {
+            let out = mrkdwn(text);
+            assert!(!out.contains("<@U0ALICE>"), "{text}: {out}");
+            assert!(out.contains("@U0ALICE"), "{text}: {out}");
+        }
+        let out = mrkdwn("(@U0ALICE) see https://example.org/@U0BOB/x, ask @U0CAROL.");
+        assert_eq!(
+            out,
+            "(<@U0ALICE>) see https://example.org/@U0BOB/x, ask <@U0CAROL>."
+        );
+    }
+
+    #[test]
+    fn bidi_controls_never_reach_slack() {
+        let out = mrkdwn(
+            "T-1 Fix \u{202E}gnp.exe\u{202C} upload in \u{2067}<#C0OPS>\u{2069} for @U0ALICE",
+        );
+        assert_eq!(out, "T-1 Fix gnp.exe upload in <#C0OPS> for <@U0ALICE>");
     }
 
     #[test]
