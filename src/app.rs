@@ -106,12 +106,16 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         );
     }
 
+    let http_limits = http::Limits {
+        max_connections: settings.http.max_connections,
+        ..http::Limits::default()
+    };
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
     let token = shutdown.clone();
     tasks.spawn(async move {
         (
             "http listener",
-            http::serve(listener, router, token)
+            http::serve(listener, router, http_limits, token)
                 .await
                 .map_err(Into::into),
         )

@@ -76,6 +76,22 @@ fn bool_from_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<b
     }
 }
 
+/// A whole number from a TOML integer or an environment variable's text.
+fn count_from_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum CountOrText {
+        Count(usize),
+        Text(String),
+    }
+    match CountOrText::deserialize(deserializer)? {
+        CountOrText::Count(count) => Ok(count),
+        CountOrText::Text(text) => text.trim().parse().map_err(|_| {
+            serde::de::Error::custom(format!("`{text}` is not a whole number"))
+        }),
+    }
+}
+
 impl Settings {
     /// The defaults for people and rooms, checked.
     ///
@@ -130,12 +146,16 @@ pub enum LogFormat {
 pub struct HttpSettings {
     /// Where health, metrics and the Slack HTTP endpoints listen.
     pub listen: String,
+    /// Connections open at once (see [`crate::http::Limits::max_connections`]).
+    #[serde(deserialize_with = "count_from_text")]
+    pub max_connections: usize,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".to_owned(),
+            max_connections: crate::http::Limits::default().max_connections,
         }
     }
 }
@@ -222,6 +242,7 @@ const KNOWN_KEYS: &[&str] = &[
     "post_quiet_digests",
     "shutdown_grace",
     "http.listen",
+    "http.max_connections",
     "slack.bot_token",
     "slack.app_token",
     "slack.signing_secret",
@@ -414,6 +435,14 @@ mod tests {
         .unwrap();
         assert_eq!(loaded.settings.database_url, "sqlite://env.db");
         assert_eq!(loaded.settings.http.listen, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn the_connection_cap_comes_from_the_environment_as_text() {
+        assert_eq!(load_env(&[]).settings.http.max_connections, 512);
+        let loaded = load_env(&[("BATON_HTTP__MAX_CONNECTIONS", "64")]);
+        assert_eq!(loaded.settings.http.max_connections, 64);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }
 
     #[test]

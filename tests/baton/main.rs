@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod digests;
 mod engine_story;
+mod http_limits;
 mod manifests;
 mod matrix;
 mod outbox_worker;
