@@ -70,13 +70,16 @@ async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
             Json(json!({ "status": "unavailable", "reason": format!("{name} is not connected") })),
         );
     }
-    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+    let probe = state.store.probe_write(chrono::Utc::now());
+    match tokio::time::timeout(READY_TIMEOUT, probe).await {
         Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(Err(error)) => {
-            tracing::warn!(error = %error_chain(&error), "not ready: the database failed");
+            tracing::warn!(error = %error_chain(&error), "not ready: the database failed a write");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": "the database is unreachable" })),
+                Json(
+                    json!({ "status": "unavailable", "reason": "the database does not take writes (unreachable, or its disk is full)" }),
+                ),
             )
         }
         Err(_) => (

@@ -26,6 +26,8 @@ pub const MAX_ATTEMPTS: i64 = 8;
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 /// No retry waits longer than this.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// How long a delivered message's record is retried when the store fails.
+const MARK_PATIENCE: Duration = Duration::from_secs(30);
 /// How often the worker looks for due messages when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
 
@@ -150,10 +152,7 @@ impl OutboxWorker {
         }
         let attempt = match result {
             Ok(delivered) => {
-                let id = delivered.platform_message_id.as_deref();
-                self.store
-                    .mark_delivered(message.id, self.clock.now(), id)
-                    .await?;
+                self.record_delivery(&message, &delivered).await?;
                 Attempt::Delivered(message.id)
             }
             // A platform that says when to come back (a rate limit, another
@@ -186,6 +185,38 @@ impl OutboxWorker {
             }
         };
         Ok(Some(attempt))
+    }
+
+    /// Marks a message the platform accepted as delivered, trying again for a
+    /// while when the store fails (a full disk, a failover): until it is marked,
+    /// its claim holds up the later messages to the same place.
+    ///
+    /// # Errors
+    /// When the store still fails after [`MARK_PATIENCE`]; the claim then runs out
+    /// and the next attempt finds the message already posted.
+    async fn record_delivery(
+        &self,
+        message: &OutboxMessage,
+        delivered: &Delivered,
+    ) -> Result<(), StoreError> {
+        let id = delivered.platform_message_id.as_deref();
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self
+                .store
+                .mark_delivered(message.id, self.clock.now(), id)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(error) if started.elapsed() < MARK_PATIENCE => {
+                    tracing::warn!(id = message.id, error = %error_chain(&error), "delivered, but cannot record it yet; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Delivers every message that is due now; returns how many attempts it made.

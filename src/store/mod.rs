@@ -157,8 +157,13 @@ pub trait Store: Send + Sync + 'static {
     /// Starts the transaction one command runs in.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
 
-    /// Whether the database answers (`/readyz`).
+    /// Whether the database answers (`baton doctor`).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Whether the database takes a write, the way a command writes: in a
+    /// transaction, committed (`/readyz`). A database that answers but cannot
+    /// write (a full disk, a read-only replica) is not ready for commands.
+    async fn probe_write(&self, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Claims the oldest due outbox message for one of `platforms` for `lease`, so
     /// no other worker takes it meanwhile; a worker that dies leaves it to be

@@ -31,6 +31,14 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// Begins a transaction with `statement`.
+    async fn begin_tx(
+        &self,
+        statement: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin_with(statement).await
+    }
+
     /// The connection pool, for measurements beside the store (`baton bench`).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -44,10 +52,7 @@ impl PgStore {
     /// rather than leave a task's count of open blockers off by one. (With the
     /// count triggers, the 100,000-task import went from 5.0–6.3 s to 5.8–7.9 s.)
     async fn import_tx(&self) -> StoreResult<Box<dyn ImportTx>> {
-        let tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
-            .await?;
+        let tx = self.begin_tx("BEGIN ISOLATION LEVEL SERIALIZABLE").await?;
         Ok(Box::new(PgImport {
             tx,
             pool: self.pool.clone(),
@@ -197,6 +202,8 @@ impl_sql_store! {
     // Serializable, so two replicas deciding "was that the last blocker?" at once
     // cannot both miss the handoff; the engine retries a serialization conflict.
     begin: "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    // For the few writes that cannot conflict (see `mark_delivered`).
+    begin_plain: "BEGIN",
     // Replicas share the outbox: each claims a different row.
     claim_lock: "FOR UPDATE SKIP LOCKED",
     next_task_number: "SELECT nextval('task_numbers')",

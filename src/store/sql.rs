@@ -37,6 +37,7 @@ macro_rules! impl_sql_store {
         tx: $tx:ident,
         db: $db:ty,
         begin: $begin:literal,
+        begin_plain: $begin_plain:literal,
         claim_lock: $claim_lock:literal,
         next_task_number: $next_task_number:literal,
         migrator: $migrator:expr $(,)?
@@ -108,12 +109,26 @@ macro_rules! impl_sql_store {
             }
 
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
-                let tx = self.pool.begin_with($begin).await?;
+                let tx = self.begin_tx($begin).await?;
                 Ok(Box::new($tx { tx }))
             }
 
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn probe_write(&self, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.begin_tx($begin_plain).await?;
+                sqlx::query(
+                    "INSERT INTO adapter_state (name, value, updated_at) VALUES ('readiness', $1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(now.to_rfc3339())
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -165,7 +180,7 @@ macro_rules! impl_sql_store {
                 // claimed and post it again. The card's thread is set first and
                 // only once, so it is always the first post's: after a crash
                 // between the two, the redelivery finds that post and says so.
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_tx($begin_plain).await?;
                 if let Some(thread) = platform_message_id {
                     sqlx::query(
                         "UPDATE tasks SET home_thread = $1 WHERE home_thread IS NULL \
@@ -312,7 +327,7 @@ macro_rules! impl_sql_store {
                 privacy: RoomPrivacy,
                 members: Option<&[PersonId]>,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.begin_tx($begin).await?;
                 upsert_room(&mut *tx, room, room_name, privacy).await?;
                 if let Some(members) = members {
                     sqlx::query("DELETE FROM room_members WHERE room = $1")

@@ -96,12 +96,36 @@ impl Drop for StopOnDrop {
 }
 
 impl SqliteStore {
+    /// Begins a transaction with `statement`, replacing the connection first when
+    /// a failed transaction left it unusable.
+    ///
+    /// When SQLite rolls a transaction back by itself (a full disk, an I/O error)
+    /// the driver still counts it as open, and refuses every later `BEGIN` on that
+    /// connection. The connection is then closed and the pool opens a new one, so
+    /// commands work again as soon as the cause is gone, without a restart.
+    async fn begin_tx(
+        &self,
+        statement: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        match self.pool.begin_with(statement).await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!(
+                    "the SQLite connection was left inside a failed transaction; replacing it"
+                );
+                metrics::counter!("baton_store_connections_replaced_total").increment(1);
+                self.pool.acquire().await?.close().await?;
+                self.pool.begin_with(statement).await
+            }
+            other => other,
+        }
+    }
+
     /// Starts an import's one transaction. `BEGIN IMMEDIATE`, like every write here:
     /// the import reads (which keys are taken) before it writes, and a transaction
     /// that upgrades to writing later can fail with SQLITE_BUSY. Other writers wait
     /// (up to the busy timeout) until the import ends.
     async fn import_tx(&self) -> StoreResult<Box<dyn ImportTx>> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self.begin_tx("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteImport {
             tx,
             pool: self.pool.clone(),
@@ -204,6 +228,7 @@ impl_sql_store! {
     // Take the write lock up front: a read-then-write transaction that upgrades later
     // can fail with SQLITE_BUSY when another writer got in between.
     begin: "BEGIN IMMEDIATE",
+    begin_plain: "BEGIN IMMEDIATE",
     claim_lock: "",
     // One writer at a time (`BEGIN IMMEDIATE`): the next number cannot be taken twice.
     next_task_number: "SELECT COALESCE(MAX(number), 0) + 1 FROM tasks",

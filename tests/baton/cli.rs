@@ -2,7 +2,7 @@
 
 use crate::helpers::{
     Service, baton, baton_command, drop_postgres_database, fresh_postgres_database,
-    recreate_postgres_database,
+    set_postgres_database_open,
 };
 
 #[test]
@@ -263,15 +263,15 @@ async fn readiness_follows_the_database_and_the_process_stays_up() {
     let mut service = Service::start(&url);
     assert!(service.get("/readyz").unwrap().starts_with("HTTP/1.1 200"));
 
-    // The database goes away (connections cut), then comes back.
-    drop_postgres_database(name.clone());
+    // The database goes away (connections cut and refused), then comes back.
+    set_postgres_database_open(&name, false).await;
     let unavailable = service.wait_for(
         "/readyz",
         "HTTP/1.1 503",
         std::time::Duration::from_secs(10),
     );
     let body = service.get("/readyz").unwrap_or_default();
-    recreate_postgres_database(&name).await;
+    set_postgres_database_open(&name, true).await;
     let ready_again = service.wait_for(
         "/readyz",
         "HTTP/1.1 200",

@@ -35,6 +35,17 @@ impl TestDb {
         }
     }
 
+    /// A SQLite database at `url` (a directory the caller keeps).
+    pub async fn sqlite_at(url: &str) -> TestDb {
+        let store = store::connect(url).await.expect("open sqlite");
+        TestDb {
+            url: url.to_owned(),
+            store: Arc::from(store),
+            _dir: None,
+            pg_name: None,
+        }
+    }
+
     /// A fresh Postgres database, or `None` (skip) when Postgres is unreachable
     /// outside CI. In CI (`CI` set) an unreachable Postgres fails the test.
     pub async fn postgres() -> Option<TestDb> {
@@ -83,17 +94,27 @@ fn unique() -> u64 {
     u64::from(nanos) * 1000 + NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Creates the Postgres database `name` again (after [`drop_postgres_database`]).
-pub async fn recreate_postgres_database(name: &str) {
+/// Closes a Postgres database to every connection (and cuts the open ones), or
+/// opens it again: an outage that loses nothing.
+pub async fn set_postgres_database_open(name: &str, open: bool) {
     use sqlx::Connection;
     let base = postgres_base_url();
     let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
         .await
         .expect("connect");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS {open}"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("alter database");
+    if !open {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(name)
+            .execute(&mut admin)
+            .await
+            .expect("cut connections");
+    }
 }
 
 /// Drops a Postgres database from a thread of its own (drop cannot await).

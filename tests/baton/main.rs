@@ -9,6 +9,7 @@ mod bench_delivery;
 mod cli;
 mod console;
 mod digests;
+mod disk_full;
 mod engine_story;
 mod http_limits;
 mod manifests;
