@@ -86,9 +86,10 @@ fn count_from_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
     }
     match CountOrText::deserialize(deserializer)? {
         CountOrText::Count(count) => Ok(count),
-        CountOrText::Text(text) => text.trim().parse().map_err(|_| {
-            serde::de::Error::custom(format!("`{text}` is not a whole number"))
-        }),
+        CountOrText::Text(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a whole number"))),
     }
 }
 
