@@ -397,7 +397,7 @@ async fn import_file(
     store: &dyn Store,
     file: &tempfile::NamedTempFile,
 ) -> anyhow::Result<Duration> {
-    let input = std::io::BufReader::new(std::fs::File::open(file.path())?);
+    let input = tokio::io::BufReader::new(tokio::fs::File::open(file.path()).await?);
     let started = Instant::now();
     transfer::import(store, input, Utc::now()).await?;
     Ok(started.elapsed())

@@ -1,7 +1,7 @@
 //! The `baton` command: parse the command line, load settings, start logging, and
 //! hand over to the library.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -228,12 +228,13 @@ async fn execute(
         }
         Command::Import { file } => {
             let store = open(&settings).await?;
-            let input: Box<dyn BufRead> = if file.as_os_str() == "-" {
-                Box::new(BufReader::new(io::stdin()))
+            let input: Box<dyn tokio::io::AsyncBufRead + Unpin> = if file.as_os_str() == "-" {
+                Box::new(tokio::io::BufReader::new(tokio::io::stdin()))
             } else {
-                let opened = std::fs::File::open(&file)
+                let opened = tokio::fs::File::open(&file)
+                    .await
                     .with_context(|| format!("cannot open {}", file.display()))?;
-                Box::new(BufReader::new(opened))
+                Box::new(tokio::io::BufReader::new(opened))
             };
             let count = transfer::import(store.as_ref(), input, chrono::Utc::now()).await?;
             eprintln!("Imported {count} tasks.");

@@ -6,7 +6,9 @@
 //! person (`user17` is `console:@user17`).
 
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -113,7 +115,7 @@ fn owner_of(person: &PersonId) -> String {
 /// cycles. Nothing is imported then.
 pub async fn import(
     store: &dyn Store,
-    input: impl BufRead,
+    input: impl AsyncBufRead + Unpin,
     now: DateTime<Utc>,
 ) -> Result<usize, ImportError> {
     let tx = store.begin_import().await?;
@@ -124,7 +126,7 @@ pub async fn import(
 /// `return Err` drops `tx` uncommitted, which rolls it back.
 async fn import_into(
     mut tx: Box<dyn ImportTx>,
-    input: impl BufRead,
+    input: impl AsyncBufRead + Unpin,
     now: DateTime<Utc>,
     batch: usize,
 ) -> Result<usize, ImportError> {
@@ -135,12 +137,15 @@ async fn import_into(
     // on one further on in the file, and the foreign keys are not deferred.
     let mut edges: Vec<(TaskKey, TaskKey)> = Vec::new();
     let mut tasks: Vec<ImportedTask> = Vec::with_capacity(batch);
-    for (index, line) in input.lines().enumerate() {
-        let line = line?;
+    // Read without blocking the runtime: the input may be a pipe that waits.
+    let mut lines = input.lines();
+    let mut index = 0;
+    while let Some(line) = lines.next_line().await? {
+        index += 1;
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = parse_line(index + 1, &line)?;
+        let parsed = parse_line(index, &line)?;
         let key = parsed.key;
         if !keys.insert(key) {
             return Err(ImportError::DuplicateKey(key));
@@ -329,16 +334,28 @@ fn imported(line: TaskLine, now: DateTime<Utc>) -> ImportedTask {
     }
 }
 
-/// Writes every task as one JSON line, in key order.
+/// Tasks read from the store at a time by [`export`].
+const EXPORT_PAGE: i64 = 1_000;
+
+/// Writes every task as one JSON line, in key order, a page at a time: what is
+/// in memory is one page, however large the database.
 ///
 /// # Errors
 /// When the store fails or `out` cannot be written.
 pub async fn export(store: &dyn Store, mut out: impl Write) -> anyhow::Result<usize> {
-    let tasks = store.export().await?;
-    let count = tasks.len();
-    for exported in tasks {
-        serde_json::to_writer(&mut out, &line_of(exported))?;
-        out.write_all(b"\n")?;
+    let mut count = 0;
+    let mut after = None;
+    loop {
+        let page = store.export_page(after, EXPORT_PAGE).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.task.key);
+        for exported in page {
+            serde_json::to_writer(&mut out, &line_of(exported))?;
+            out.write_all(b"\n")?;
+            count += 1;
+        }
     }
     out.flush()?;
     Ok(count)

@@ -209,8 +209,13 @@ pub trait Store: Send + Sync + 'static {
     /// in batches, so a failure at any point leaves nothing imported.
     async fn begin_import(&self) -> StoreResult<Box<dyn ImportTx>>;
 
-    /// Every task with its dependencies and events, in key order.
-    async fn export(&self) -> StoreResult<Vec<ExportedTask>>;
+    /// Up to `limit` tasks with their dependencies and events, in key order, the
+    /// first after `after` (from the first task when `None`): `baton export`.
+    async fn export_page(
+        &self,
+        after: Option<TaskKey>,
+        limit: i64,
+    ) -> StoreResult<Vec<ExportedTask>>;
 
     /// Rooms that are home to at least one task: the digest scheduler's rooms.
     async fn rooms_with_tasks(&self) -> StoreResult<Vec<RoomInfo>>;

@@ -464,19 +464,38 @@ macro_rules! impl_sql_store {
                 self.import_tx().await
             }
 
-            async fn export(&self) -> StoreResult<Vec<ExportedTask>> {
-                let tasks: Vec<TaskRow> =
-                    sqlx::query_as(concat!("SELECT ", task_columns!(), " FROM tasks ORDER BY number"))
-                        .fetch_all(&self.pool)
-                        .await?;
-                let edges: Vec<(i64, i64)> =
-                    sqlx::query_as("SELECT task, blocker FROM dependencies ORDER BY task, blocker")
-                        .fetch_all(&self.pool)
-                        .await?;
-                let events: Vec<EventRow> =
-                    sqlx::query_as(concat!("SELECT ", event_columns!(), " FROM events ORDER BY task, id"))
-                        .fetch_all(&self.pool)
-                        .await?;
+            async fn export_page(
+                &self,
+                after: Option<TaskKey>,
+                limit: i64,
+            ) -> StoreResult<Vec<ExportedTask>> {
+                let after = after.map_or(0, number_of);
+                let tasks: Vec<TaskRow> = sqlx::query_as(concat!(
+                    "SELECT ", task_columns!(), " FROM tasks WHERE number > $1 ORDER BY number LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let tasks = rows::tasks(tasks)?;
+                let Some(last) = tasks.last().map(|t| number_of(t.key)) else {
+                    return Ok(Vec::new());
+                };
+                let edges: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT task, blocker FROM dependencies WHERE task > $1 AND task <= $2 \
+                     ORDER BY task, blocker",
+                )
+                .bind(after)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await?;
+                let events: Vec<EventRow> = sqlx::query_as(concat!(
+                    "SELECT ", event_columns!(), " FROM events WHERE task > $1 AND task <= $2 ORDER BY task, id"
+                ))
+                .bind(after)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await?;
                 let mut depends_on: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
                 for (task, blocker) in edges {
                     depends_on.entry(key_of(task)?).or_default().push(key_of(blocker)?);
@@ -486,16 +505,14 @@ macro_rules! impl_sql_store {
                     let event = StoredEvent::try_from(row)?;
                     history.entry(event.task).or_default().push(event);
                 }
-                rows::tasks(tasks)?
+                Ok(tasks
                     .into_iter()
-                    .map(|task| {
-                        Ok(ExportedTask {
-                            depends_on: depends_on.remove(&task.key).unwrap_or_default(),
-                            events: history.remove(&task.key).unwrap_or_default(),
-                            task,
-                        })
+                    .map(|task| ExportedTask {
+                        depends_on: depends_on.remove(&task.key).unwrap_or_default(),
+                        events: history.remove(&task.key).unwrap_or_default(),
+                        task,
                     })
-                    .collect()
+                    .collect())
             }
 
             async fn rooms_with_tasks(&self) -> StoreResult<Vec<RoomInfo>> {

@@ -455,6 +455,20 @@ fn export_into_a_pipe_closed_early_exits_quietly() {
 
     assert!(first.contains("\"key\""), "{first}");
     assert!(output.status.success(), "{output:?}");
+    // Read to the end, page after page, every task once and in order.
+    let whole = baton(&["export", "--database-url", &url], b"");
+    let keys: Vec<String> = String::from_utf8_lossy(&whole.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(keys.len(), 3000);
+    assert_eq!(keys.first().map(String::as_str), Some("T-1"));
+    assert_eq!(keys.last().map(String::as_str), Some("T-3000"));
     assert!(
         output.stderr.is_empty(),
         "{}",
