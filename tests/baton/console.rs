@@ -192,3 +192,33 @@ async fn the_console_runs_on_a_store_the_tests_can_read() {
         "the delivered card is the task's thread"
     );
 }
+
+#[test]
+fn graph_of_a_20000_task_room_is_one_bounded_reply_and_commands_name_20_tasks_at_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let workload = baton(
+        &["bench", "workload", "--tasks", "20000", "--seed", "3"],
+        b"",
+    );
+    let imported = baton(&["import", "--database-url", &url, "-"], &workload.stdout);
+    assert!(imported.status.success());
+
+    let started = std::time::Instant::now();
+    let out = console(&url, "!baton graph\n");
+    eprintln!(
+        "graph of 20,000 tasks, whole process: {:?}",
+        started.elapsed()
+    );
+
+    assert_eq!(out.len(), 1, "one reply: {}", out.len());
+    let reply = &out[0].1;
+    assert!(reply.len() < 4_000, "{} bytes", reply.len());
+    assert!(reply.lines().count() <= 32, "{reply}");
+    assert!(reply.contains("more"), "the rest is counted: {reply}");
+
+    let keys: Vec<String> = (1..=25).map(|n| format!("T-{n}")).collect();
+    let out = console(&url, &format!("!baton show {}\n", keys.join(" ")));
+    assert_eq!(out.len(), 1);
+    assert!(out[0].1.contains("at most 20"), "{}", out[0].1);
+}
