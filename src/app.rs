@@ -66,20 +66,28 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let scheduler = Scheduler::new(store.clone(), defaults, clock);
     let mut adapters = Vec::new();
     let mut slack_routes = None;
-    let mut socket_mode = None;
+    let mut slack_connection = None;
     if settings.slack.is_configured() {
-        let slack = start_slack(&settings, store.clone(), engine.clone()).await?;
+        let slack = start_slack(&settings, store.clone(), engine.clone())?;
         worker = worker.with_outlet("slack", slack.outlet);
-        adapters.push(("slack", slack.bot.connected()));
+        adapters.push(http::AdapterHealth {
+            name: "slack",
+            connected: slack.bot.connected(),
+            problem: slack.bot.unreachable(),
+        });
         slack_routes = slack.routes;
-        socket_mode = slack.socket_mode;
+        slack_connection = Some(slack.connection);
     }
     let mut matrix = None;
     if settings.matrix.is_configured() {
         let outlet = Arc::new(chat::matrix::MatrixOutletSlot::default());
         worker = worker.with_outlet("matrix", outlet.clone());
         let connected = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        adapters.push(("matrix", connected.clone()));
+        adapters.push(http::AdapterHealth {
+            name: "matrix",
+            connected: connected.clone(),
+            problem: Arc::default(),
+        });
         // Replicas share Postgres and take turns; SQLite means one process.
         let lease_holder = settings
             .database_url
@@ -134,14 +142,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         let token = shutdown.clone();
         tasks.spawn(async move { ("Matrix", runner.run(token).await) });
     }
-    if let Some((bot, app_token)) = socket_mode {
+    if let Some(slack) = slack_connection {
         let token = shutdown.clone();
-        tasks.spawn(async move {
-            (
-                "Slack Socket Mode",
-                chat::slack::run_socket_mode(bot, app_token, token).await,
-            )
-        });
+        tasks.spawn(async move { ("Slack", slack.run(token).await) });
     }
     let token = shutdown.clone();
     tasks.spawn(async move {
@@ -182,17 +185,52 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The Slack adapter, connected: what `run` wires into the outbox, the HTTP
-/// listener and its supervised tasks.
+/// The Slack adapter: what `run` wires into the outbox, the HTTP listener and
+/// its supervised tasks.
 struct SlackParts {
     bot: Arc<chat::slack::SlackBot>,
     outlet: Arc<dyn Outlet>,
     routes: Option<axum::Router>,
-    socket_mode: Option<(Arc<chat::slack::SlackBot>, secrecy::SecretString)>,
+    connection: SlackConnection,
 }
 
-/// Connects to Slack (`auth.test`) and prepares Socket Mode and/or the HTTP routes.
-async fn start_slack(
+/// The supervised task that reaches Slack and, in Socket Mode, listens.
+struct SlackConnection {
+    bot: Arc<chat::slack::SlackBot>,
+    socket_mode: Option<secrecy::SecretString>,
+}
+
+impl SlackConnection {
+    /// Reaches Slack (retrying while it cannot be reached), then listens in
+    /// Socket Mode or waits while the HTTP routes receive events.
+    ///
+    /// # Errors
+    /// When Slack refuses the token, or Socket Mode cannot start.
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        self.bot
+            .connect(self.socket_mode.is_some(), &shutdown)
+            .await
+            .map_err(|error| {
+                anyhow::Error::new(error).context(
+                    "Slack refused the bot token; check BATON_SLACK__BOT_TOKEN: it should be the bot token (xoxb-...) of an installed app",
+                )
+            })?;
+        match self.socket_mode {
+            Some(app_token) if !shutdown.is_cancelled() => {
+                chat::slack::run_socket_mode(self.bot, app_token, shutdown).await
+            }
+            _ => {
+                shutdown.cancelled().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Prepares the Slack adapter: the Web API client, Socket Mode and/or the HTTP
+/// routes. It reaches Slack in its supervised task, so a Slack that cannot be
+/// reached at start is tried again while `/readyz` says why.
+fn start_slack(
     settings: &Settings,
     store: Arc<dyn Store>,
     engine: Engine,
@@ -209,34 +247,27 @@ async fn start_slack(
     }
     let client = chat::slack::client(&config.api_url).context("cannot set up the Slack client")?;
     let api = chat::slack::SlackApi::new(client, bot_token);
-    let me = chat::slack::identify(&api).await.map_err(|error| {
-        let hint = if error.is_auth() {
-            "check BATON_SLACK__BOT_TOKEN: it should be the bot token (xoxb-...) of an installed app"
-        } else {
-            "check the network and BATON_SLACK__API_URL"
-        };
-        anyhow::Error::new(error).context(format!("cannot connect to Slack; {hint}"))
-    })?;
-    tracing::info!(team = %me.team, team_id = %me.team_id, bot_user = %me.user_id, "connected to Slack");
     let outlet: Arc<dyn Outlet> =
         Arc::new(chat::slack::SlackOutlet::new(api.clone(), store.clone()));
     let bot = Arc::new(chat::slack::SlackBot::new(
         api,
         engine,
         store,
-        me,
         config.membership_max_age,
     ));
     let routes = config
         .signing_secret
         .as_ref()
         .map(|secret| chat::slack::http_routes(bot.clone(), secret));
-    let socket_mode = config.app_token.clone().map(|token| (bot.clone(), token));
+    let connection = SlackConnection {
+        bot: bot.clone(),
+        socket_mode: config.app_token.clone(),
+    };
     Ok(SlackParts {
         bot,
         outlet,
         routes,
-        socket_mode,
+        connection,
     })
 }
 

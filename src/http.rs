@@ -40,7 +40,35 @@ pub struct HttpState {
     pub store: Arc<dyn Store>,
     pub metrics: PrometheusHandle,
     /// Each running chat adapter and whether it is connected.
-    pub adapters: Vec<(&'static str, Arc<AtomicBool>)>,
+    pub adapters: Vec<AdapterHealth>,
+}
+
+/// What `/readyz` knows of one chat adapter.
+#[derive(Clone)]
+pub struct AdapterHealth {
+    pub name: &'static str,
+    /// Set while it can receive events.
+    pub connected: Arc<AtomicBool>,
+    /// Why it cannot reach its platform, while it cannot.
+    pub problem: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl AdapterHealth {
+    /// Why the adapter is not ready, or `None` when it is.
+    fn not_ready(&self) -> Option<String> {
+        if self.connected.load(Ordering::Relaxed) {
+            return None;
+        }
+        let problem = self
+            .problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        Some(match problem {
+            Some(problem) => format!("{} is not connected: {problem}", self.name),
+            None => format!("{} is not connected", self.name),
+        })
+    }
 }
 
 /// The routes.
@@ -60,14 +88,10 @@ async fn healthz() -> impl IntoResponse {
 /// Ready when the database answers and every adapter is connected; 503 with the
 /// reason otherwise.
 async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
-    if let Some((name, _)) = state
-        .adapters
-        .iter()
-        .find(|(_, connected)| !connected.load(Ordering::Relaxed))
-    {
+    if let Some(reason) = state.adapters.iter().find_map(AdapterHealth::not_ready) {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": format!("{name} is not connected") })),
+            Json(json!({ "status": "unavailable", "reason": reason })),
         );
     }
     let probe = state.store.probe_write(chrono::Utc::now());

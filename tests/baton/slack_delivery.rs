@@ -349,3 +349,27 @@ async fn on_postgres_concurrent_commands_are_all_applied_within_slacks_time() {
     );
     assert_eq!(cards_in(&fake, BUSY), 81);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slack_that_cannot_be_reached_at_start_is_tried_again_and_readyz_says_why() {
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    for _ in 0..3 {
+        fake.fail_next("auth.test", Failure::AnswerLost);
+    }
+
+    let service = start(&db, &fake, false).await;
+
+    let not_ready = service.get("/readyz").unwrap_or_default();
+    assert!(not_ready.starts_with("HTTP/1.1 503"), "{not_ready}");
+    assert!(not_ready.contains("cannot reach Slack"), "{not_ready}");
+    // 1 s, 2 s, 4 s between the attempts: ready in about 7 s.
+    let ready = service.wait_for("/readyz", "HTTP/1.1 200", Duration::from_secs(20));
+    assert!(ready, "{}", service.log());
+    slash(&service, CAROL, BUSY, "add Works once Slack answers").await;
+    assert!(
+        fake.wait_until(PATIENCE, |f| cards_in(f, BUSY) == 1).await,
+        "{}",
+        service.log()
+    );
+}

@@ -35,7 +35,6 @@ struct SlackHttp {
 
 /// The Slack routes, verifying requests with `signing_secret`.
 pub fn routes(bot: Arc<SlackBot>, signing_secret: &SecretString) -> Router {
-    bot.mark_connected();
     let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(
         signing_secret.expose_secret().to_owned(),
     ));
@@ -91,10 +90,19 @@ fn unreadable(what: &str, error: &dyn std::error::Error) -> Response {
     StatusCode::OK.into_response()
 }
 
-/// The engine failed: 500, and Slack retries later (the retry is deduplicated).
-fn failed(error: &crate::engine::EngineError) -> Response {
-    tracing::error!(error = %crate::telemetry::error_chain(error), "a Slack request failed; Slack will retry");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+/// Not handled: 5xx, and Slack retries later (the retry is deduplicated). 503
+/// while Baton has not reached Slack yet, 500 when the engine failed.
+fn failed(error: &super::SlackError) -> Response {
+    match error {
+        super::SlackError::NotConnected => {
+            tracing::warn!("a Slack request came before Baton reached Slack; Slack will retry");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        super::SlackError::Engine(error) => {
+            tracing::error!(error = %crate::telemetry::error_chain(error), "a Slack request failed; Slack will retry");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn events(State(state): State<SlackHttp>, headers: HeaderMap, body: Bytes) -> Response {

@@ -20,7 +20,8 @@ mod socket;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
 
 use chrono::Utc;
 use regex::Regex;
@@ -141,12 +142,37 @@ impl From<SlackCommandEvent> for SlashCommand {
     }
 }
 
+/// Why an event was not handled; Slack delivers it again later.
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    /// Baton has not identified itself to Slack yet (`auth.test`): it cannot tell
+    /// its own messages from people's.
+    #[error("Baton has not reached Slack yet")]
+    NotConnected,
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl From<crate::store::StoreError> for SlackError {
+    fn from(error: crate::store::StoreError) -> Self {
+        SlackError::Engine(EngineError::Store(error))
+    }
+}
+
+/// The first wait before trying `auth.test` again; each further one twice as long.
+const CONNECT_FIRST_WAIT: Duration = Duration::from_secs(1);
+/// No wait between attempts at reaching Slack is longer than this.
+const CONNECT_MAX_WAIT: Duration = Duration::from_secs(60);
+
 /// Slack's inbound side: turns events into [`Inbound`]s and hands them to the engine.
 pub struct SlackBot {
     api: SlackApi,
     engine: Engine,
     store: Arc<dyn Store>,
-    me: BotIdentity,
+    /// Who the bot is, once `auth.test` answered ([`SlackBot::connect`]).
+    me: OnceLock<BotIdentity>,
+    /// Why Slack cannot be reached, while it cannot: for `/readyz`.
+    unreachable: Arc<Mutex<Option<String>>>,
     /// People whose profile was read this run (`users.info` once each).
     profiled: Mutex<HashSet<String>>,
     /// Channels' privacy and members, from Slack.
@@ -156,12 +182,12 @@ pub struct SlackBot {
 }
 
 impl SlackBot {
+    /// A bot that does not know who it is yet ([`SlackBot::connect`]);
     /// `membership_max_age`: how long a private channel's member list is trusted.
     pub fn new(
         api: SlackApi,
         engine: Engine,
         store: Arc<dyn Store>,
-        me: BotIdentity,
         membership_max_age: std::time::Duration,
     ) -> Self {
         Self {
@@ -169,7 +195,8 @@ impl SlackBot {
             api,
             engine,
             store,
-            me,
+            me: OnceLock::new(),
+            unreachable: Arc::default(),
             profiled: Mutex::new(HashSet::new()),
             connected: Arc::new(AtomicBool::new(false)),
         }
@@ -180,10 +207,64 @@ impl SlackBot {
         self.connected.clone()
     }
 
+    /// Why Slack cannot be reached, while it cannot: `/readyz` says it.
+    pub fn unreachable(&self) -> Arc<Mutex<Option<String>>> {
+        self.unreachable.clone()
+    }
+
     fn mark_connected(&self) {
-        if !self.connected.swap(true, Ordering::Relaxed) {
-            tracing::info!(team = %self.me.team, "Slack connected");
+        if self.me.get().is_some() && !self.connected.swap(true, Ordering::Relaxed) {
+            tracing::info!("Slack connected");
         }
+    }
+
+    /// Who the bot is, once known.
+    fn me(&self) -> Result<&BotIdentity, SlackError> {
+        self.me.get().ok_or(SlackError::NotConnected)
+    }
+
+    /// Learns who the bot is (`auth.test`), trying again with growing waits
+    /// while Slack cannot be reached (its API down, the network away), as for
+    /// the database: `/readyz` says why meanwhile. `events_need_socket`: Socket
+    /// Mode says when it is connected; the HTTP Events API needs nothing more.
+    ///
+    /// # Errors
+    /// When Slack refuses the token: retrying cannot help.
+    pub async fn connect(
+        &self,
+        events_need_socket: bool,
+        shutdown: &tokio_util::sync::CancellationToken,
+    ) -> Result<(), ApiError> {
+        let mut wait = CONNECT_FIRST_WAIT;
+        loop {
+            match identify(&self.api).await {
+                Ok(me) => {
+                    tracing::info!(team = %me.team, team_id = %me.team_id, bot_user = %me.user_id, "connected to Slack");
+                    let _ = self.me.set(me);
+                    *self.lock_unreachable() = None;
+                    if !events_need_socket {
+                        self.mark_connected();
+                    }
+                    return Ok(());
+                }
+                Err(error) if error.is_auth() => return Err(error),
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), wait = ?wait, "cannot reach Slack; trying again");
+                    *self.lock_unreachable() = Some(format!("cannot reach Slack: {error}"));
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(CONNECT_MAX_WAIT);
+        }
+    }
+
+    fn lock_unreachable(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.unreachable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// An Events API event (from Socket Mode or HTTP).
@@ -191,7 +272,7 @@ impl SlackBot {
     /// # Errors
     /// When the engine cannot store it; the event should then be redelivered.
     #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %callback.event_id))]
-    pub async fn handle_event(&self, callback: SlackPushEventCallback) -> Result<(), EngineError> {
+    pub async fn handle_event(&self, callback: SlackPushEventCallback) -> Result<(), SlackError> {
         match callback.event {
             SlackEventCallbackBody::Message(message) => {
                 if message.subtype.as_ref().is_some_and(|s| {
@@ -241,7 +322,7 @@ impl SlackBot {
                     return Ok(());
                 };
                 let (user, channel) = (reaction.user.to_string(), channel.to_string());
-                if user == self.me.user_id {
+                if user == self.me()?.user_id {
                     return Ok(());
                 }
                 let room = room_of(&channel);
@@ -266,16 +347,16 @@ impl SlackBot {
                 };
                 self.apply(&inbound, &[user]).await
             }
-            SlackEventCallbackBody::MemberJoinedChannel(joined) => {
-                self.rooms
-                    .member_changed(&joined.channel.to_string(), &joined.user.to_string(), true)
-                    .await
-            }
-            SlackEventCallbackBody::MemberLeftChannel(left) => {
-                self.rooms
-                    .member_changed(&left.channel.to_string(), &left.user.to_string(), false)
-                    .await
-            }
+            SlackEventCallbackBody::MemberJoinedChannel(joined) => self
+                .rooms
+                .member_changed(&joined.channel.to_string(), &joined.user.to_string(), true)
+                .await
+                .map_err(SlackError::from),
+            SlackEventCallbackBody::MemberLeftChannel(left) => self
+                .rooms
+                .member_changed(&left.channel.to_string(), &left.user.to_string(), false)
+                .await
+                .map_err(SlackError::from),
             SlackEventCallbackBody::AppHomeOpened(opened) => {
                 self.refresh_home(&opened.user.to_string());
                 Ok(())
@@ -289,7 +370,7 @@ impl SlackBot {
     /// # Errors
     /// When the engine cannot store it.
     #[tracing::instrument(skip_all, fields(platform = "slack", event_id = %command.id))]
-    pub async fn handle_command(&self, command: SlashCommand) -> Result<(), EngineError> {
+    pub async fn handle_command(&self, command: SlashCommand) -> Result<(), SlackError> {
         let SlashCommand {
             id,
             channel,
@@ -307,7 +388,7 @@ impl SlackBot {
             room_privacy: self.rooms.privacy(&channel).await,
             author: person_of(&user),
             kind: InboundKind::Message {
-                text: self.normalize(&text),
+                text: self.normalize(&text)?,
                 thread_task: None,
                 dm: channel.starts_with('D'),
             },
@@ -322,10 +403,7 @@ impl SlackBot {
     ///
     /// # Errors
     /// When the engine cannot store it.
-    pub async fn handle_interaction(
-        &self,
-        event: SlackInteractionEvent,
-    ) -> Result<(), EngineError> {
+    pub async fn handle_interaction(&self, event: SlackInteractionEvent) -> Result<(), SlackError> {
         let SlackInteractionEvent::BlockActions(click) = event else {
             return Ok(());
         };
@@ -368,8 +446,8 @@ impl SlackBot {
         text: &str,
         ts: &str,
         thread_ts: Option<&str>,
-    ) -> Result<(), EngineError> {
-        if user == self.me.user_id {
+    ) -> Result<(), SlackError> {
+        if user == self.me()?.user_id {
             return Ok(());
         }
         let room = room_of(channel);
@@ -385,7 +463,7 @@ impl SlackBot {
             room_privacy: self.rooms.privacy(channel).await,
             author: person_of(user),
             kind: InboundKind::Message {
-                text: self.normalize(text),
+                text: self.normalize(text)?,
                 thread_task,
                 dm: channel_type == Some("im") || channel.starts_with('D'),
             },
@@ -400,20 +478,22 @@ impl SlackBot {
 
     /// Slack mrkdwn → the parser's dialect; people stay ids (`@U123`), the bot is
     /// `@baton`.
-    fn normalize(&self, text: &str) -> String {
+    fn normalize(&self, text: &str) -> Result<String, SlackError> {
+        let me = self.me()?;
         let text = LABELLED_MENTION.replace_all(text, "<@$1>");
-        crate::chat::normalize::slack(&text, |id| {
-            (id == self.me.user_id).then(|| "baton".to_owned())
-        })
+        Ok(crate::chat::normalize::slack(&text, |id| {
+            (id == me.user_id).then(|| "baton".to_owned())
+        }))
     }
 
     /// Hands an inbound event to the engine; afterwards reads unknown profiles and
     /// refreshes the App Home of the people involved.
-    async fn apply(&self, inbound: &Inbound, people: &[String]) -> Result<(), EngineError> {
+    async fn apply(&self, inbound: &Inbound, people: &[String]) -> Result<(), SlackError> {
+        let me = self.me()?;
         self.mark_connected();
         let outcome = self.engine.handle(inbound).await?;
         if outcome == Outcome::Handled {
-            for user in people.iter().filter(|u| **u != self.me.user_id) {
+            for user in people.iter().filter(|u| **u != me.user_id) {
                 self.learn_profile(user);
                 self.refresh_home(user);
             }
