@@ -373,3 +373,52 @@ async fn a_slack_that_cannot_be_reached_at_start_is_tried_again_and_readyz_says_
         service.log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_command_during_an_outage_fails_fast_so_slack_retries() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let fake = fake().await;
+    let service = start(&db, &fake, false).await;
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+
+    crate::helpers::set_postgres_database_open(&name, false).await;
+    let fields = crate::slack_fake::command(CAROL, BUSY, "add During the outage", "outage-1");
+    let form: Vec<(String, String)> = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    let started = Instant::now();
+    let response = crate::slack::post_signed(
+        &service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        crate::slack::now(),
+    )
+    .await;
+    let took = started.elapsed();
+    crate::helpers::set_postgres_database_open(&name, true).await;
+
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert!(took < Duration::from_secs(3), "the 5xx took {took:?}");
+    // Slack's retry of the same command, once the database is back, is applied.
+    let retried = crate::slack::post_signed(
+        &service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        crate::slack::now(),
+    )
+    .await;
+    assert!(retried.status().is_success(), "{}", service.log());
+    assert!(
+        fake.wait_until(PATIENCE, |f| cards_in(f, BUSY) == 1).await,
+        "{}",
+        service.log()
+    );
+}
