@@ -272,3 +272,45 @@ fn a_snoozed_handoff_comes_back_the_next_morning() {
         "{refused:#?}"
     );
 }
+
+#[test]
+fn handoffs_held_overnight_merge_into_dms_of_bounded_size() {
+    // 60 blockers finished overnight, each readying a task of bob's: 60 handoffs
+    // held for his morning.
+    let mut script = String::from(
+        ":tick 2026-11-24T10:00\n:as @bob\n!baton settings hours 09:00-17:00\n!baton settings tz UTC\n:as @carol\n",
+    );
+    for n in 0..60 {
+        let blocker = 2 * n + 1;
+        script.push_str(&format!(
+            "!baton add Prepare part {n} with a title long enough to matter for @alice\n\
+             !baton add Follow-up number {n} with a title long enough to matter for @bob after T-{blocker}\n"
+        ));
+    }
+    script.push_str(":as @alice\n:tick 2026-11-24T22:00\n");
+    for n in 0..60 {
+        script.push_str(&format!("!baton done T-{}\n", 2 * n + 1));
+    }
+    script.push_str(":tick 2026-11-25T09:00\n");
+
+    let out = run(&script);
+
+    let to_bob = dms_to(&out, "@bob");
+    assert!(
+        to_bob.len() >= 2,
+        "merged, but not into one: {}",
+        to_bob.len()
+    );
+    assert!(to_bob.len() < 60, "merged at all: {}", to_bob.len());
+    for dm in &to_bob {
+        assert!(dm.chars().count() <= 12_500, "{} chars", dm.chars().count());
+    }
+    let all: String = to_bob.iter().map(|s| s.as_str()).collect();
+    for n in 0..60 {
+        assert!(
+            all.contains(&format!("Follow-up number {n} ")),
+            "T-{} lost",
+            2 * n + 2
+        );
+    }
+}
