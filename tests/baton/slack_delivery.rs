@@ -422,3 +422,40 @@ async fn on_postgres_a_command_during_an_outage_fails_fast_so_slack_retries() {
         service.log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slash_command_the_workspace_named_tasks_is_a_command_too() {
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    let service = start(&db, &fake, false).await;
+    let mut fields =
+        crate::slack_fake::command(CAROL, BUSY, "add Renamed command works", "tasks-1");
+    fields["command"] = serde_json::json!("/tasks");
+    let form: Vec<(String, String)> = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = serde_urlencoded::to_string(&form).unwrap();
+
+    let response = crate::slack::post_signed(
+        &service,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        crate::slack::now(),
+    )
+    .await;
+
+    assert!(response.status().is_success());
+    assert!(
+        fake.wait_until(PATIENCE, |f| f
+            .posted()
+            .iter()
+            .any(|p| p.text.contains("Renamed command works")))
+            .await,
+        "{}",
+        service.log()
+    );
+}

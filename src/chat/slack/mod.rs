@@ -124,7 +124,7 @@ pub struct SlashCommand {
     /// `privategroup`, `directmessage`, or the channel's name.
     pub channel_name: Option<String>,
     pub user: String,
-    /// `/baton`.
+    /// The command as the workspace named it (`/baton`, `/tasks`): all are Baton's.
     pub command: String,
     pub text: String,
 }
@@ -376,10 +376,12 @@ impl SlackBot {
             channel,
             channel_name: _,
             user,
-            command,
+            command: _,
             text,
         } = command;
-        let text = format!("{command} {text}");
+        // Slack sends only the app's own commands, whatever the workspace named
+        // them (`/baton`, `/tasks`): each is addressed to Baton.
+        let text = format!("/baton {text}");
         let inbound = Inbound {
             event_id: format!("slack:command:{id}"),
             platform: "slack".to_owned(),
