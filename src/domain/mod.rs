@@ -10,6 +10,7 @@ mod key;
 mod notify;
 mod privacy;
 mod schedule;
+mod setting;
 mod task;
 
 pub use digest::{
@@ -29,4 +30,5 @@ pub use schedule::{
     DigestSchedule, InvalidWeekdays, Weekdays, WorkingHours, at_local, parse_hours,
     parse_time_of_day,
 };
+pub use setting::{DigestChange, SETTINGS_HELP, SettingChange};
 pub use task::{PersonId, Readiness, Status, Task, UnknownStatus};

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use strum::{EnumIter, EnumMessage, IntoStaticStr};
 
-use crate::domain::TaskKey;
+use crate::domain::{SettingChange, TaskKey};
 
 /// A person as written in a message: `@alice`. `me`/`I` are already resolved to the
 /// author by the parser.
@@ -82,7 +82,7 @@ pub enum Intent {
     Help { topic: Option<String> },
     /// Change your timezone and working hours, or this room's digest.
     #[strum(message = "settings tz Europe/Berlin | settings hours 09:00-18:00")]
-    Settings { args: Vec<String> },
+    Settings { change: SettingChange },
     /// Addressed to Baton but not understood: `word` is what was not understood,
     /// `suggestions` the closest verbs.
     #[strum(disabled)]

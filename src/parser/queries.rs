@@ -5,6 +5,7 @@
 use super::Intent;
 use super::grammar::{Ctx, unknown};
 use super::suggest;
+use crate::domain::SettingChange;
 
 patterns! {
     /// Thanks and acknowledgements: addressed, but nothing to do.
@@ -106,8 +107,10 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
     } else {
         return None;
     };
+    let args = with_hours_normalised(args);
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
     Some(Intent::Settings {
-        args: with_hours_normalised(args),
+        change: SettingChange::from_words(&words),
     })
 }
 

@@ -592,7 +592,7 @@ mod each_verb {
     #[test]
     fn settings_keep_their_arguments() {
         let settings = |args: &[&str]| Intent::Settings {
-            args: args.iter().map(|arg| arg.to_string()).collect(),
+            change: crate::domain::SettingChange::from_words(args),
         };
         assert_eq!(
             said("/baton settings tz Europe/Berlin"),
@@ -623,7 +623,7 @@ mod each_verb {
     #[test]
     fn natural_settings_phrasings_get_canonical_arguments() {
         let settings = |args: &[&str]| Intent::Settings {
-            args: args.iter().map(|arg| arg.to_string()).collect(),
+            change: crate::domain::SettingChange::from_words(args),
         };
         for (text, args) in [
             (

@@ -222,3 +222,28 @@ fn graph_of_a_20000_task_room_is_one_bounded_reply_and_commands_name_20_tasks_at
     assert_eq!(out.len(), 1);
     assert!(out[0].1.contains("at most 20"), "{}", out[0].1);
 }
+
+#[test]
+fn set_digest_days_to_mon_fri_changes_only_the_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+
+    let out = console(
+        &url,
+        "!baton settings digest 11:15 Europe/Berlin sat,sun\n!baton set digest days to mon-fri\n!baton settings\n",
+    );
+
+    assert_eq!(out.len(), 3, "{out:#?}");
+    assert!(
+        out[1].1.contains("11:15 Europe/Berlin mon,tue,wed,thu,fri"),
+        "{}",
+        out[1].1
+    );
+    assert!(
+        out[2].1.contains("11:15 Europe/Berlin mon,tue,wed,thu,fri"),
+        "{}",
+        out[2].1
+    );
+    let out = console(&url, "!baton settings colour blue\n");
+    assert!(out[0].1.contains("I know `settings tz"), "{}", out[0].1);
+}

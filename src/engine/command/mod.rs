@@ -1,5 +1,7 @@
 //! Applying one intent inside one store transaction.
 
+mod settings;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -259,7 +261,7 @@ impl<'a> Command<'a> {
             Intent::Blocked => self.blocked().await,
             Intent::Graph { tasks } => self.graph(tasks).await,
             Intent::Digest => self.digest().await,
-            Intent::Settings { args } => self.settings(args).await,
+            Intent::Settings { change } => self.settings(change).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
             Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
             Intent::None => Ok(None),
@@ -785,68 +787,6 @@ impl<'a> Command<'a> {
         )
         .await?;
         Ok(body)
-    }
-
-    /// `settings`: show them, or set a timezone, working hours or the room's digest.
-    async fn settings(&mut self, args: &[String]) -> CommandResult<Option<String>> {
-        let words: Vec<&str> = args.iter().map(String::as_str).collect();
-        let actor = self.actor().clone();
-        match words.as_slice() {
-            [] | ["show"] => {
-                let mine = self.tx.person_settings(&actor).await?;
-                let room_setting = self.tx.room_digest(&self.inbound.room).await?;
-                let tz = mine.timezone.unwrap_or_else(|| format!("{} (default)", self.defaults.timezone));
-                let hours = match (mine.working_hours, self.defaults.working_hours) {
-                    (Some(hours), _) => hours,
-                    (None, Some((start, end))) => format!("{}-{} (default)", start.format("%H:%M"), end.format("%H:%M")),
-                    (None, None) => "any time (no quiet hours)".to_owned(),
-                };
-                let digest = match self.defaults.digest_for(room_setting.as_deref()) {
-                    Some(schedule) => schedule.to_setting(),
-                    None => "off".to_owned(),
-                };
-                Ok(Some(format!(
-                    "Your timezone: {tz}\nYour working hours: {hours}\nDigest for {}: {digest}\n\
-                     Change them with `!baton settings tz Europe/Berlin`, `!baton settings hours 09:00-17:00`, \
-                     `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`).",
-                    self.inbound.room_name
-                )))
-            }
-            ["tz" | "timezone", zone] => {
-                let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
-                    Refusal::Invalid(format!("`{zone}` is not a timezone I know; write it like `Europe/Berlin` or `UTC`."))
-                })?;
-                self.tx.set_person_timezone(&actor, tz.name()).await?;
-                Ok(Some(format!("Your timezone is now {}.", tz.name())))
-            }
-            ["hours" | "working-hours", hours] => {
-                let Some((start, end)) = crate::domain::parse_hours(hours) else {
-                    return Err(Refusal::Invalid(format!(
-                        "`{hours}` is not a span of working hours; write it like `09:00-17:00`."
-                    ))
-                    .into());
-                };
-                let hours = format!("{}-{}", start.format("%H:%M"), end.format("%H:%M"));
-                self.tx.set_person_hours(&actor, &hours).await?;
-                Ok(Some(format!("Your working hours are now {hours}; I hold DMs outside them.")))
-            }
-            ["digest", rest @ ..] => {
-                let base = self.defaults.digest_base();
-                let schedule = crate::domain::DigestSchedule::parse_setting(rest, &base).map_err(Refusal::Invalid)?;
-                let setting = schedule.map_or_else(|| "off".to_owned(), |s| s.to_setting());
-                let room = self.inbound.room.clone();
-                self.tx.set_room_digest(&room, &setting).await?;
-                Ok(Some(match schedule {
-                    Some(_) => format!("The digest for {} is now posted at {setting}.", self.inbound.room_name),
-                    None => format!("No more digests for {}.", self.inbound.room_name),
-                }))
-            }
-            _ => Err(Refusal::Invalid(
-                "I know `settings tz <Area/City>`, `settings hours 09:00-17:00` and `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`)."
-                    .into(),
-            )
-            .into()),
-        }
     }
 
     // ---- helpers -----------------------------------------------------------------

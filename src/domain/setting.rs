@@ -1,0 +1,218 @@
+//! What `settings` changes, typed: the parser reads a message into a
+//! [`SettingChange`], the engine applies it, matching every kind.
+//!
+//! The words are read here, once, so that anything the parser accepts the engine
+//! knows (`set digest days to mon-fri` changes the digest's days), and anything it
+//! cannot read is answered with what to write instead.
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+
+use super::{DigestSchedule, Weekdays, parse_hours, parse_time_of_day};
+
+/// A change of a person's or a room's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SettingChange {
+    /// Show the settings.
+    #[default]
+    Show,
+    /// The person's timezone.
+    Timezone(Tz),
+    /// The person's working hours (DMs outside them wait).
+    WorkingHours { start: NaiveTime, end: NaiveTime },
+    /// The room's digest: off, or some of its time, timezone and days.
+    Digest(DigestChange),
+    /// Words that are not a setting: the reply says what to write.
+    Unreadable(String),
+}
+
+/// A change of a room's digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestChange {
+    Off,
+    /// What is given changes; the rest stays as the room has it.
+    Set {
+        time: Option<NaiveTime>,
+        tz: Option<Tz>,
+        days: Option<Weekdays>,
+    },
+}
+
+/// What `settings` accepts, for the reply to words it cannot read.
+pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00` and `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`).";
+
+/// Words between the values that say nothing themselves: `digest days to mon-fri`.
+const FILLER: [&str; 9] = ["to", "at", "on", "time", "days", "day", "is", "every", "="];
+
+impl SettingChange {
+    /// Reads a setting's name and words, as the parser found them
+    /// (`["tz", "Europe/Berlin"]`, `["days", "mon-fri"]`).
+    pub fn from_words(words: &[&str]) -> SettingChange {
+        match words {
+            [] | ["show"] => SettingChange::Show,
+            ["tz" | "timezone", zone] => match zone.parse::<Tz>() {
+                Ok(tz) => SettingChange::Timezone(tz),
+                Err(_) => SettingChange::Unreadable(format!(
+                    "`{zone}` is not a timezone I know; write it like `Europe/Berlin` or `UTC`."
+                )),
+            },
+            ["hours" | "working-hours", hours] => match parse_hours(hours) {
+                Some((start, end)) => SettingChange::WorkingHours { start, end },
+                None => SettingChange::Unreadable(format!(
+                    "`{hours}` is not a span of working hours; write it like `09:00-17:00`."
+                )),
+            },
+            // Quiet hours are the time outside working hours.
+            ["quiet", hours] => match quiet_span(hours) {
+                Some((quiet_from, quiet_until)) => SettingChange::WorkingHours {
+                    start: quiet_until,
+                    end: quiet_from,
+                },
+                None => SettingChange::Unreadable(format!(
+                    "`{hours}` is not a span of quiet hours; write it like `18:00-09:00`."
+                )),
+            },
+            ["digest", rest @ ..] | ["days", rest @ ..] => digest_change(rest),
+            _ => SettingChange::Unreadable(SETTINGS_HELP.to_owned()),
+        }
+    }
+}
+
+/// `18:00-09:00`: quiet hours run over midnight, unlike working hours.
+fn quiet_span(text: &str) -> Option<(NaiveTime, NaiveTime)> {
+    let (from, until) = text.split_once('-')?;
+    Some((
+        parse_time_of_day(from.trim())?,
+        parse_time_of_day(until.trim())?,
+    ))
+}
+
+/// `off`, or any of a time, a timezone and weekdays, in any order.
+fn digest_change(words: &[&str]) -> SettingChange {
+    let words: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
+        .collect();
+    if let [off] = words.as_slice()
+        && off.eq_ignore_ascii_case("off")
+    {
+        return SettingChange::Digest(DigestChange::Off);
+    }
+    if words.is_empty() {
+        return SettingChange::Unreadable(
+            "When should the digest come? Write e.g. `settings digest 09:30 Europe/Berlin mon-fri`, or `digest off`.".to_owned(),
+        );
+    }
+    let (mut time, mut tz, mut days) = (None, None, None);
+    for word in words {
+        if let Some(at) = parse_time_of_day(word) {
+            time = Some(at);
+        } else if let Ok(zone) = word.parse::<Tz>() {
+            tz = Some(zone);
+        } else if let Ok(weekdays) = word.to_lowercase().parse::<Weekdays>() {
+            days = Some(weekdays);
+        } else {
+            return SettingChange::Unreadable(format!(
+                "`{word}` is neither a time (like `09:30`), a timezone (like `Europe/Berlin`) nor weekdays (like `mon-fri`)."
+            ));
+        }
+    }
+    SettingChange::Digest(DigestChange::Set { time, tz, days })
+}
+
+impl DigestChange {
+    /// The room's digest after the change, from what it is now.
+    pub fn apply(self, current: DigestSchedule) -> Option<DigestSchedule> {
+        match self {
+            DigestChange::Off => None,
+            DigestChange::Set { time, tz, days } => Some(DigestSchedule {
+                time: time.unwrap_or(current.time),
+                tz: tz.unwrap_or(current.tz),
+                days: days.unwrap_or(current.days),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(words: &[&str]) -> SettingChange {
+        SettingChange::from_words(words)
+    }
+
+    #[test]
+    fn every_setting_the_parser_names_is_read() {
+        assert_eq!(change(&[]), SettingChange::Show);
+        assert_eq!(
+            change(&["tz", "Europe/Berlin"]),
+            SettingChange::Timezone(Tz::Europe__Berlin)
+        );
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+        assert_eq!(
+            change(&["hours", "09:00-17:00"]),
+            SettingChange::WorkingHours {
+                start: nine,
+                end: five
+            }
+        );
+        assert_eq!(
+            change(&["quiet", "17:00-09:00"]),
+            SettingChange::WorkingHours {
+                start: nine,
+                end: five
+            }
+        );
+        assert_eq!(
+            change(&["days", "mon-fri"]),
+            SettingChange::Digest(DigestChange::Set {
+                time: None,
+                tz: None,
+                days: Some(Weekdays::WORKING)
+            })
+        );
+        assert_eq!(
+            change(&["digest", "days", "to", "mon-fri"]),
+            change(&["days", "mon-fri"])
+        );
+        assert_eq!(
+            change(&["digest", "off"]),
+            SettingChange::Digest(DigestChange::Off)
+        );
+    }
+
+    #[test]
+    fn words_that_are_no_setting_say_what_to_write() {
+        for words in [
+            &["tz", "Mars/Olympus"][..],
+            &["hours", "all day"],
+            &["digest", "soonish"],
+            &["colour", "blue"],
+        ] {
+            assert!(
+                matches!(change(words), SettingChange::Unreadable(reply) if !reply.is_empty()),
+                "{words:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_digest_change_keeps_what_it_does_not_name() {
+        let current = DigestSchedule::weekday_mornings(Tz::UTC);
+        let later = NaiveTime::from_hms_opt(11, 15, 0).unwrap();
+        let changed = DigestChange::Set {
+            time: Some(later),
+            tz: None,
+            days: None,
+        }
+        .apply(current)
+        .unwrap();
+        assert_eq!(changed.time, later);
+        assert_eq!(changed.tz, current.tz);
+        assert_eq!(changed.days, current.days);
+        assert_eq!(DigestChange::Off.apply(current), None);
+    }
+}
