@@ -7,10 +7,34 @@ use tracing_subscriber::EnvFilter;
 
 use crate::settings::LogFormat;
 
+/// What matrix-sdk logs in a healthy run, quieted by default so that an ERROR in
+/// Baton's log always means something (`RUST_LOG` brings it back):
+/// - `matrix_sdk::http_client` logs every failed request at ERROR, the 404s the SDK
+///   expects among them (`account_data/m.secret_storage.default_key`,
+///   `account_data/m.direct`); failures that matter come back to Baton as errors,
+///   and Baton logs them with their context.
+/// - `matrix_sdk::sync` logs "room not found" at ERROR for a refused invite (the
+///   SDK forgets the room, then syncs its leave); its other ERROR repeats a sync
+///   failure Baton logs itself.
+/// - `matrix_sdk_crypto::backups` warns for every room key that no key backup is
+///   set up; Baton does not use server-side key backup.
+/// - `matrix_sdk_base::room::room_info` warns that it "defaults to the rules for
+///   room version 11" for a room whose create event it never saw (a refused
+///   invite); its other warnings are about room tags, pins and latest events,
+///   which Baton does not use.
+const QUIET_BY_DEFAULT: &str = "matrix_sdk::http_client=off,matrix_sdk::sync=off,\
+    matrix_sdk_crypto::backups=error,matrix_sdk_base::room::room_info=error";
+
+/// The filter when `RUST_LOG` is unset: `level` (e.g. `info`), with matrix-sdk's
+/// expected noise quieted.
+fn default_directives(level: &str) -> String {
+    format!("{level},{QUIET_BY_DEFAULT}")
+}
+
 /// Starts logging to stderr. `default_filter` applies when `RUST_LOG` is unset.
 pub fn init(format: LogFormat, default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(default_directives(default_filter)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -99,6 +123,17 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("outer")]
     struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_default_filter_quiets_the_sdk_but_not_baton() {
+        let directives = default_directives("info");
+        assert!(EnvFilter::try_new(&directives).is_ok(), "{directives}");
+        assert!(directives.starts_with("info,"));
+        assert!(
+            !directives.contains("baton"),
+            "Baton's own logs stay at the level"
+        );
+    }
 
     #[test]
     fn the_chain_names_every_cause() {

@@ -10,7 +10,12 @@
 //! handlers run, so Baton keeps a checkpoint of its own: the token of the last sync
 //! whose events were all applied, saved by the worker after them. A restart (or a
 //! replica taking over) syncs from that checkpoint, so nothing queued is lost; what
-//! is replayed is deduplicated by event id.
+//! is replayed is deduplicated by event id. (A restored client starts without the
+//! SDK's token, which would make the SDK drop the replay: see `session`.)
+//!
+//! An event that cannot be applied (the database is away) is retried until it is,
+//! never skipped: the checkpoint stays behind it, and the queue is bounded, so a
+//! full queue holds the sync back instead of growing.
 
 mod format;
 mod members;
@@ -21,7 +26,7 @@ mod undecrypted;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use matrix_sdk::config::SyncSettings;
@@ -71,8 +76,13 @@ pub fn user_of(person: &PersonId) -> Option<&str> {
 
 /// Where Baton's sync checkpoint is kept.
 const CHECKPOINT: &str = "matrix.sync_token";
-/// Attempts at applying one event before it is given up on (logged).
-const APPLY_ATTEMPTS: u32 = 8;
+/// Arrivals waiting for the worker; when it is full, the sync waits.
+const QUEUE: usize = 1_000;
+/// The first wait after a failure to apply an event; it doubles up to [`MAX_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_millis(200);
+const MAX_WAIT: Duration = Duration::from_secs(30);
+/// An event failing this long is logged at ERROR (once): the sync is stuck behind it.
+const STUCK: Duration = Duration::from_secs(120);
 
 /// What a handler saw, queued for the worker.
 enum Arrived {
@@ -145,12 +155,13 @@ impl MatrixBot {
             tracing::info!("first Matrix sync done; earlier messages are not answered");
             checkpoint = Some(first.next_batch);
         }
-        let (sender, receiver) = mpsc::unbounded_channel::<Arrived>();
+        // Bounded: the handlers wait for room, and with them the sync.
+        let (sender, receiver) = mpsc::channel::<Arrived>(QUEUE);
         let queue = sender.clone();
         client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
             let queue = queue.clone();
             async move {
-                let _ = queue.send(Arrived::Message(Box::new(event), room));
+                let _ = queue.send(Arrived::Message(Box::new(event), room)).await;
             }
         });
         // Messages the SDK could not decrypt wait for their keys (see `undecrypted`).
@@ -163,20 +174,30 @@ impl MatrixBot {
                 async {}
             },
         );
+        // Late decryptions (few: one per waiting message) join the bounded queue.
+        let (decrypted, mut late) = mpsc::unbounded_channel::<Arrived>();
+        let queue = sender.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(arrived) = late.recv().await {
+                if queue.send(arrived).await.is_err() {
+                    return;
+                }
+            }
+        });
         let watcher =
-            tokio::spawn(undecrypted.watch(client.clone(), keys, sender.clone(), shutdown.clone()));
+            tokio::spawn(undecrypted.watch(client.clone(), keys, decrypted, shutdown.clone()));
         let queue = sender.clone();
         client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
             let queue = queue.clone();
             async move {
-                let _ = queue.send(Arrived::Reaction(Box::new(event), room));
+                let _ = queue.send(Arrived::Reaction(Box::new(event), room)).await;
             }
         });
         let queue = sender.clone();
         client.add_event_handler(move |event: OriginalSyncRoomMemberEvent, room: Room| {
             let queue = queue.clone();
             async move {
-                let _ = queue.send(Arrived::Member(Box::new(event), room));
+                let _ = queue.send(Arrived::Member(Box::new(event), room)).await;
             }
         });
         let inviters = self.inviters.clone();
@@ -222,7 +243,8 @@ impl MatrixBot {
                         if !connected.swap(true, Ordering::Relaxed) {
                             tracing::info!("Matrix connected");
                         }
-                        let _ = queue.send(Arrived::Checkpoint(response.next_batch));
+                        // After this sync's events; waits while the queue is full.
+                        let _ = queue.send(Arrived::Checkpoint(response.next_batch)).await;
                         LoopCtrl::Continue
                     }
                 }) => result,
@@ -249,15 +271,19 @@ impl MatrixBot {
         shutdown.cancel();
         let _ = watcher.await;
         let _ = worker.await;
+        forwarder.abort();
         outcome
     }
 
     /// Applies queued events in arrival order, and saves each checkpoint once the
-    /// events before it are applied. At `shutdown` it applies what is already
-    /// queued, then stops.
+    /// events before it are applied. An event that fails is retried until it is
+    /// applied: nothing after it is, and no later checkpoint is saved. At
+    /// `shutdown` it applies what is already queued, then stops; at the first
+    /// failure then, it stops without saving later checkpoints, so the next start
+    /// replays from before the event.
     async fn apply_arrivals(
         self: Arc<Self>,
-        mut arrivals: mpsc::UnboundedReceiver<Arrived>,
+        mut arrivals: mpsc::Receiver<Arrived>,
         shutdown: CancellationToken,
     ) {
         loop {
@@ -269,42 +295,54 @@ impl MatrixBot {
                 },
                 () = shutdown.cancelled() => {
                     while let Ok(arrived) = arrivals.try_recv() {
-                        // A failure now leaves the rest to the next start: the
-                        // checkpoint stays before it.
                         if !self.apply(arrived, &shutdown).await {
+                            tracing::warn!("stopping with a Matrix event not applied; the next start replays it");
                             return;
                         }
                     }
                     return;
                 }
             };
-            self.apply(arrived, &shutdown).await;
+            if !self.apply(arrived, &shutdown).await {
+                // Only `shutdown` stops the retries: what is left is replayed at
+                // the next start, from the last saved checkpoint.
+                tracing::warn!(
+                    "stopping with a Matrix event not applied; the next start replays it"
+                );
+                return;
+            }
         }
     }
 
-    /// Applies one arrival, retrying failures a few times; `false` when it was
-    /// given up on.
+    /// Applies one arrival, retrying failures until it succeeds; `false` when
+    /// `shutdown` came first.
     async fn apply(&self, arrived: Arrived, shutdown: &CancellationToken) -> bool {
         if let Arrived::Checkpoint(token) = &arrived {
-            return retried(shutdown, || {
+            let saved = retried(shutdown, "the Matrix sync checkpoint", || {
                 self.store.set_adapter_state(CHECKPOINT, token, Utc::now())
             })
             .await
             .is_some();
+            if saved {
+                tracing::debug!(%token, "saved the Matrix sync checkpoint");
+            }
+            return saved;
         }
         if let Arrived::Member(event, room) = &arrived {
-            return retried(shutdown, || {
+            return retried(shutdown, "a Matrix membership change", || {
                 members::apply_change(&self.engine, event, room)
             })
             .await
             .is_some();
         }
-        match retried(shutdown, || self.inbound(&arrived)).await {
+        match retried(shutdown, "a Matrix event", || self.inbound(&arrived)).await {
             None => false,
             Some(None) => true,
-            Some(Some(inbound)) => retried(shutdown, || self.engine.handle(&inbound))
-                .await
-                .is_some(),
+            Some(Some(inbound)) => {
+                retried(shutdown, "a Matrix event", || self.engine.handle(&inbound))
+                    .await
+                    .is_some()
+            }
         }
     }
 
@@ -329,8 +367,8 @@ impl MatrixBot {
                     event_id: format!("matrix:{}", event.event_id),
                     platform: "matrix".to_owned(),
                     room: room_name,
-                    room_name: display_name(&room).await,
-                    room_privacy: self.privacy_of(&room).await,
+                    room_name: display_name(room).await,
+                    room_privacy: self.privacy_of(room).await,
                     author: person_of(event.sender.as_str()),
                     kind: InboundKind::Reaction {
                         emoji: crate::chat::normalize::plain(&event.content.relates_to.key),
@@ -445,32 +483,47 @@ impl MatrixBot {
     }
 }
 
-/// Runs `step` until it succeeds, waiting longer after each failure; `None` when
-/// it failed [`APPLY_ATTEMPTS`] times (logged) or `shutdown` came first.
-async fn retried<T, E, Step, Attempt>(shutdown: &CancellationToken, mut step: Step) -> Option<T>
+/// Runs `step` until it succeeds, waiting longer after each failure (up to
+/// [`MAX_WAIT`]); `None` when `shutdown` came first. Each failure is logged at
+/// WARN with its causes; one that lasts [`STUCK`], once at ERROR.
+async fn retried<T, E, Step, Attempt>(
+    shutdown: &CancellationToken,
+    what: &str,
+    mut step: Step,
+) -> Option<T>
 where
     E: std::error::Error,
     Step: FnMut() -> Attempt,
     Attempt: std::future::Future<Output = Result<T, E>>,
 {
-    let mut wait = Duration::from_millis(200);
-    for attempt in 1..=APPLY_ATTEMPTS {
-        match step().await {
-            Ok(value) => return Some(value),
-            Err(error) if attempt == APPLY_ATTEMPTS => {
-                tracing::error!(error = %error_chain(&error), attempt, "a Matrix event keeps failing; skipped");
-            }
-            Err(error) => {
-                tracing::warn!(error = %error_chain(&error), attempt, "a Matrix event failed; retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return None,
-                    () = tokio::time::sleep(wait) => {}
+    let started = Instant::now();
+    let mut wait = FIRST_WAIT;
+    let mut stuck_logged = false;
+    let mut attempt = 0u64;
+    loop {
+        attempt += 1;
+        let error = match step().await {
+            Ok(value) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, after = ?started.elapsed(), "applied {what} after retrying");
                 }
-                wait = (wait * 2).min(Duration::from_secs(30));
+                return Some(value);
             }
+            Err(error) => error,
+        };
+        let failing = started.elapsed();
+        if failing >= STUCK && !stuck_logged {
+            stuck_logged = true;
+            tracing::error!(error = %error_chain(&error), attempt, failing = ?failing, "{what} still cannot be applied; the Matrix sync waits for it");
+        } else {
+            tracing::warn!(error = %error_chain(&error), attempt, wait = ?wait, "cannot apply {what}; retrying");
         }
+        tokio::select! {
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(MAX_WAIT);
     }
-    None
 }
 
 /// The room's name as people see it.

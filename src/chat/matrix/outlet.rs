@@ -195,9 +195,7 @@ fn classify(error: &matrix_sdk::Error, what: &str) -> DeliveryError {
             },
         },
         // An expired session is renewed by logging in again: worth retrying.
-        Some(ErrorKind::Forbidden { .. } | ErrorKind::NotFound) => {
-            DeliveryError::Permanent { reason }
-        }
+        Some(ErrorKind::Forbidden | ErrorKind::NotFound) => DeliveryError::Permanent { reason },
         _ => DeliveryError::Transient {
             reason,
             retry_after: None,
