@@ -83,10 +83,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         let outlet = Arc::new(chat::matrix::MatrixOutletSlot::default());
         worker = worker.with_outlet("matrix", outlet.clone());
         let connected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let problem: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
         adapters.push(http::AdapterHealth {
             name: "matrix",
             connected: connected.clone(),
-            problem: Arc::default(),
+            problem: problem.clone(),
         });
         // Replicas share Postgres and take turns; SQLite means one process.
         let lease_holder = settings
@@ -99,6 +100,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
             engine: engine.clone(),
             outlet,
             connected,
+            problem,
             lease_holder,
         });
     }

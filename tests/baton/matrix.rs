@@ -1333,3 +1333,120 @@ async fn a_command_synced_but_not_applied_before_a_crash_is_applied_after_it() {
     assert_eq!(export(&db).len(), 2, "{}", service.log());
     assert!(service.terminate().status.success());
 }
+
+/// Forwards every connection to `port` on `to` (a homeserver coming up late).
+async fn forward(listener: tokio::net::TcpListener, to: String) {
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        let to = to.clone();
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(&to).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_homeserver_that_is_down_at_start_is_tried_again_and_readyz_says_why() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = rand_tag();
+    let bot = register(&url, &secret, &format!("late{tag}")).await;
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    // The homeserver's address answers nothing yet.
+    let port = crate::helpers::free_port();
+    let env = [
+        (
+            "BATON_MATRIX__HOMESERVER",
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("BATON_MATRIX__USER", bot.to_string()),
+        ("BATON_MATRIX__PASSWORD", PASSWORD.to_owned()),
+        (
+            "BATON_MATRIX__STORE_DIR",
+            store.path().display().to_string(),
+        ),
+    ];
+    let db_url = db.url.clone();
+    let mut service = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Service::start_with(&db_url, &env)
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let waiting = service.get("/readyz").unwrap_or_default();
+    assert!(service.is_running(), "{}", service.log());
+    assert!(waiting.starts_with("HTTP/1.1 503"), "{waiting}");
+    assert!(waiting.contains("cannot reach the homeserver"), "{waiting}");
+
+    // The homeserver comes up.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let synapse_address = url.trim_start_matches("http://").to_owned();
+    let forwarder = tokio::spawn(forward(listener, synapse_address));
+    let ready = tokio::task::spawn_blocking(move || {
+        let ready = service.wait_for("/readyz", "HTTP/1.1 200", PATIENCE);
+        (ready, service)
+    })
+    .await
+    .unwrap();
+    forwarder.abort();
+    assert!(ready.0, "{}", ready.1.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_reply_reaches_matrix_in_parts_the_server_accepts() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = rand_tag();
+    let bot = register(&url, &secret, &format!("longbot{tag}")).await;
+    let carol_id = register(&url, &secret, &format!("longcarol{tag}")).await;
+    let carol = Human::login(&url, &carol_id).await;
+    let room_id = carol.open_room(&bot).await;
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
+    assert!(
+        wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
+        "{}",
+        service.log()
+    );
+    carol.sync().await;
+
+    carol.say(&room_id, "!baton add Write the runbook").await;
+    for n in 0..5 {
+        let note = format!("note {n} begins {} note {n} ends", "word ".repeat(700));
+        carol
+            .say(&room_id, &format!("!baton note T-1 {note}"))
+            .await;
+    }
+    carol.say(&room_id, "!baton show T-1").await;
+
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .filter(|m| m.sender == bot.as_str())
+            .any(|m| m.body.contains("note 4 ends"))
+    })
+    .await;
+    let shown: Vec<&Said> = said
+        .iter()
+        .filter(|m| m.sender == bot.as_str())
+        .skip_while(|m| !m.body.starts_with("T-1 Write the runbook\n"))
+        .collect();
+    assert!(
+        shown.len() >= 2,
+        "one reply in parts: {shown:#?}\n{}",
+        service.log()
+    );
+    assert!(shown.iter().all(|m| m.body.len() <= 12_000));
+    let whole: String = shown.iter().map(|m| m.body.as_str()).collect();
+    for n in 0..5 {
+        assert!(whole.contains(&format!("note {n} ends")), "note {n} lost");
+    }
+}

@@ -110,32 +110,50 @@ impl MatrixOutlet {
     }
 }
 
+/// The most bytes of text one Matrix event carries.
+const PART_BYTES: usize = 12_000;
+
 #[async_trait]
 impl Outlet for MatrixOutlet {
     #[tracing::instrument(skip_all, fields(platform = "matrix", outbox_id = message.id))]
     async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
         let (room, thread_root) = self.target(&message.destination).await?;
-        let mut content =
-            RoomMessageEventContent::notice_html(message.body.clone(), format::html(&message.body));
-        let mentioned: Vec<OwnedUserId> = format::mentioned_users(&message.body)
-            .into_iter()
-            .filter_map(|u| OwnedUserId::try_from(u).ok())
-            .filter(|u| Some(&**u) != self.client.user_id())
-            .collect();
-        content.mentions = Some(Mentions::with_user_ids(mentioned));
-        if let Some(root) = thread_root {
-            content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root)));
+        // The one chunking rule: parts small enough for the server's 64 KiB limit
+        // on an event (the body, its HTML and the JSON around them).
+        let body = crate::chat::normalize::without_bidi_controls(&message.body).into_owned();
+        let parts = crate::chat::chunk::split(&body, PART_BYTES);
+        let mut first = None;
+        for (part, text) in parts.iter().enumerate() {
+            let mut content =
+                RoomMessageEventContent::notice_html(text.clone(), format::html(text));
+            let mentioned: Vec<OwnedUserId> = format::mentioned_users(text)
+                .into_iter()
+                .filter_map(|u| OwnedUserId::try_from(u).ok())
+                .filter(|u| Some(&**u) != self.client.user_id())
+                .collect();
+            content.mentions = Some(Mentions::with_user_ids(mentioned));
+            if let Some(root) = &thread_root {
+                content.relates_to =
+                    Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+            }
+            // Each part its own transaction id: a retry after a crash sends again
+            // only what the server has not seen (it deduplicates transaction ids).
+            let txn = match part {
+                0 => OwnedTransactionId::from(format!("baton-{}", message.id)),
+                n => OwnedTransactionId::from(format!("baton-{}-{n}", message.id)),
+            };
+            let sent = room
+                .send(content)
+                .with_transaction_id(txn)
+                // One attempt: the outbox retries, honouring the server's hint.
+                .with_request_config(RequestConfig::new().disable_retry())
+                .await
+                .map_err(|e| classify(&e, "send"))?;
+            first.get_or_insert(sent.response.event_id.to_string());
         }
-        let txn = OwnedTransactionId::from(format!("baton-{}", message.id));
-        let sent = room
-            .send(content)
-            .with_transaction_id(txn)
-            // One attempt: the outbox retries, honouring the server's hint.
-            .with_request_config(RequestConfig::new().disable_retry())
-            .await
-            .map_err(|e| classify(&e, "send"))?;
+        // The first part is the message: for a card, the task's thread.
         Ok(Delivered {
-            platform_message_id: Some(sent.response.event_id.to_string()),
+            platform_message_id: first,
         })
     }
 }

@@ -33,6 +33,8 @@ pub struct MatrixRunner {
     pub outlet: Arc<MatrixOutletSlot>,
     /// For `/readyz`: connected, or standing by for the leader.
     pub connected: Arc<AtomicBool>,
+    /// For `/readyz`: why the homeserver cannot be reached, while it cannot.
+    pub problem: Arc<std::sync::Mutex<Option<String>>>,
     /// `Some(holder id)` when replicas share the database and must take turns.
     pub lease_holder: Option<String>,
 }
@@ -87,10 +89,13 @@ impl MatrixRunner {
         Ok(())
     }
 
-    /// Logs in, delivers and syncs until `stop`.
+    /// Logs in (trying again while the homeserver cannot be reached), delivers
+    /// and syncs until `stop`.
     async fn serve(&self, stop: CancellationToken) -> anyhow::Result<()> {
         self.connected.store(false, Ordering::Relaxed);
-        let client = connect(&self.settings, &self.store).await?;
+        let Some(client) = self.reach(&stop).await? else {
+            return Ok(());
+        };
         let home_server = client
             .user_id()
             .map(|u| u.server_name().to_string())
@@ -110,6 +115,62 @@ impl MatrixRunner {
         result
     }
 }
+
+impl MatrixRunner {
+    /// Logs in, trying again with growing waits while the homeserver cannot be
+    /// reached (restarting, the network away): `/readyz` says why meanwhile.
+    /// `None` when `stop` came first.
+    ///
+    /// # Errors
+    /// When the homeserver refuses (a wrong password) or the settings or the
+    /// saved session are wrong: retrying cannot help.
+    async fn reach(&self, stop: &CancellationToken) -> anyhow::Result<Option<matrix_sdk::Client>> {
+        let mut wait = REACH_FIRST_WAIT;
+        loop {
+            match connect(&self.settings, &self.store).await {
+                Ok(client) => {
+                    self.set_problem(None);
+                    return Ok(Some(client));
+                }
+                Err(error) if is_unreachable(&error) => {
+                    tracing::warn!(error = %format!("{error:#}"), wait = ?wait, "cannot reach the homeserver; trying again");
+                    self.set_problem(Some(format!("cannot reach the homeserver: {error:#}")));
+                }
+                Err(error) => return Err(error),
+            }
+            tokio::select! {
+                () = stop.cancelled() => return Ok(None),
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(REACH_MAX_WAIT);
+        }
+    }
+
+    fn set_problem(&self, problem: Option<String>) {
+        *self
+            .problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = problem;
+    }
+}
+
+/// Whether logging in failed because the homeserver could not be reached (a
+/// connection refused or timed out), not because it said no.
+fn is_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<matrix_sdk::reqwest::Error>()
+            .is_some_and(|e| e.is_connect() || e.is_timeout() || e.is_request())
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
+    })
+}
+
+/// The first wait before logging in again; each further one twice as long.
+const REACH_FIRST_WAIT: Duration = Duration::from_secs(1);
+/// No wait between attempts at reaching the homeserver is longer than this.
+const REACH_MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// Renews the lease until `turn` ends; ends the turn when the lease is lost.
 async fn renew(store: Arc<dyn Store>, holder: String, turn: CancellationToken) {

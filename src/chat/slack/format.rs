@@ -103,7 +103,7 @@ fn escape(text: &str, out: &mut String) {
 /// Splits mrkdwn into messages of at most [`MESSAGE_LIMIT`] characters, each a list
 /// of sections of at most [`SECTION_LIMIT`], breaking at line ends where possible.
 pub fn chunk(text: &str) -> Vec<Vec<String>> {
-    let sections = split(text, SECTION_LIMIT);
+    let sections = crate::chat::chunk::split(text, SECTION_LIMIT);
     let mut messages: Vec<Vec<String>> = Vec::new();
     let mut size = 0;
     for section in sections {
@@ -123,26 +123,6 @@ pub fn chunk(text: &str) -> Vec<Vec<String>> {
         messages.push(vec![String::new()]);
     }
     messages
-}
-
-/// Pieces of at most `limit` bytes, cut after a newline when there is one, else at
-/// a character boundary.
-fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while rest.len() > limit {
-        let mut cut = limit;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        if let Some(newline) = rest[..cut].rfind('\n').filter(|&at| at > 0) {
-            cut = newline + 1;
-        }
-        pieces.push(rest[..cut].trim_end().to_owned());
-        rest = &rest[cut..];
-    }
-    pieces.push(rest.to_owned());
-    pieces
 }
 
 /// The blocks of one message: its sections, and for a task card the buttons.

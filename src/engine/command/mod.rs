@@ -22,6 +22,8 @@ use crate::store::{Destination, NewOutboxMessage, OutboxKind, Store, StoreError,
 const MAX_TITLE_CHARS: usize = 300;
 /// Longest note or external-blocker reason kept.
 const MAX_NOTE_CHARS: usize = 4000;
+/// The longest reply to a command: a few chat messages.
+const MAX_REPLY_CHARS: usize = 30_000;
 /// Most tasks one command may name: every reply stays a readable size.
 const MAX_KEYS_PER_COMMAND: usize = 20;
 /// Handoffs held for the same morning merge into one DM up to this size; then a
@@ -951,6 +953,7 @@ impl<'a> Command<'a> {
     }
 
     async fn answer(&mut self, body: String, privately: bool) -> Result<(), StoreError> {
+        let body = bounded_reply(body);
         let destination = if self.is_dm() {
             Destination::Dm(self.actor().clone())
         } else {
@@ -1152,6 +1155,16 @@ fn merge_handoffs(notices: Vec<Notice>) -> Vec<Notice> {
         merged.push(notice);
     }
     merged
+}
+
+/// A reply cut to [`MAX_REPLY_CHARS`], saying so: whatever a command asks, the
+/// answer stays a few chat messages long.
+fn bounded_reply(body: String) -> String {
+    if body.chars().count() <= MAX_REPLY_CHARS {
+        return body;
+    }
+    let cut = truncate(&body, MAX_REPLY_CHARS);
+    format!("{cut}\n(That is as much as fits; ask about fewer tasks to see the rest.)")
 }
 
 /// `text` trimmed and cut to [`MAX_NOTE_CHARS`]; empty text is refused with `hint`.
