@@ -1450,3 +1450,47 @@ async fn a_long_reply_reaches_matrix_in_parts_the_server_accepts() {
         assert!(whole.contains(&format!("note {n} ends")), "note {n} lost");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_with_a_user_id_in_it_is_not_made_a_mention() {
+    let Some((url, secret)) = synapse() else {
+        return;
+    };
+    let tag = rand_tag();
+    let bot = register(&url, &secret, &format!("pillbot{tag}")).await;
+    let carol_id = register(&url, &secret, &format!("pillcarol{tag}")).await;
+    let alice_id = register(&url, &secret, &format!("pillalice{tag}")).await;
+    let carol = Human::login(&url, &carol_id).await;
+    let room_id = carol.open_room(&bot).await;
+    let db = TestDb::sqlite().await;
+    let store = tempfile::tempdir().unwrap();
+    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
+    assert!(wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await);
+    carol.sync().await;
+    let link = format!("https://wiki.example.org/people/{alice_id}/notes");
+
+    carol.say(&room_id, "!baton add Read the notes").await;
+    carol
+        .say(&room_id, &format!("!baton note T-1 see {link}"))
+        .await;
+    carol.say(&room_id, "!baton show T-1").await;
+
+    let said = wait_for_messages(&carol, &room_id, |s| {
+        s.iter()
+            .any(|m| m.sender == bot.as_str() && m.body.starts_with("T-1 Read the notes\n"))
+    })
+    .await;
+    let shown = said
+        .iter()
+        .rev()
+        .find(|m| m.sender == bot.as_str() && m.body.starts_with("T-1 Read the notes\n"))
+        .unwrap_or_else(|| panic!("no answer: {said:#?}\n{}", service.log()));
+    let event = carol.room(&room_id).event(&shown.id, None).await.unwrap();
+    let value: Value = serde_json::from_str(event.raw().json().get()).unwrap();
+    let content = &value["content"];
+    let mentioned = content["m.mentions"]["user_ids"].to_string();
+    assert!(!mentioned.contains(alice_id.as_str()), "{content}");
+    let html = content["formatted_body"].as_str().unwrap_or_default();
+    assert!(!html.contains(&format!("matrix.to/#/{alice_id}")), "{html}");
+    assert!(shown.body.contains(&link), "{}", shown.body);
+}
