@@ -1,0 +1,262 @@
+//! What a command sends: replies, notices and handoff DMs, queued in the
+//! outbox in the command's transaction (delivered after it commits).
+
+use super::*;
+
+impl Command<'_> {
+    pub(super) async fn queue(
+        &mut self,
+        destination: Destination,
+        body: String,
+        card_for: Option<TaskKey>,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        self.enqueue(destination, body, card_for, OutboxKind::Message, now, None)
+            .await
+    }
+
+    /// Queues a message that is not to be delivered before `not_before`.
+    pub(super) async fn queue_at(
+        &mut self,
+        destination: Destination,
+        body: String,
+        kind: OutboxKind,
+        not_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.enqueue(destination, body, None, kind, not_before, None)
+            .await
+    }
+
+    /// Every message a command queues goes through here: its idempotency key is the
+    /// inbound event id and the message's number within the command.
+    pub(super) async fn enqueue(
+        &mut self,
+        destination: Destination,
+        body: String,
+        card_for: Option<TaskKey>,
+        kind: OutboxKind,
+        not_before: DateTime<Utc>,
+        only_for: Option<PersonId>,
+    ) -> Result<(), StoreError> {
+        self.queued += 1;
+        let message = NewOutboxMessage {
+            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
+            platform: self.inbound.platform.clone(),
+            destination,
+            card_for,
+            kind,
+            body,
+            only_for,
+            not_before,
+            created_at: self.now(),
+        };
+        self.tx.enqueue(&message).await
+    }
+
+    /// Answers where the message came from: the DM, the thread, or the room.
+    pub(super) async fn reply(&mut self, body: String) -> Result<(), StoreError> {
+        self.answer(body, false).await
+    }
+
+    /// Answers the asker alone where the platform can show a message to one person
+    /// in a room (help, refusals): the others need not read it.
+    pub(super) async fn reply_privately(&mut self, body: String) -> Result<(), StoreError> {
+        self.answer(body, true).await
+    }
+
+    pub(super) async fn answer(&mut self, body: String, privately: bool) -> Result<(), StoreError> {
+        let body = bounded_reply(body);
+        let destination = if self.is_dm() {
+            Destination::Dm(self.actor().clone())
+        } else {
+            Destination::Room {
+                room: self.inbound.room.clone(),
+                thread_task: self.thread_task(),
+            }
+        };
+        let only_for = (privately && !self.is_dm()).then(|| self.actor().clone());
+        let now = self.now();
+        self.enqueue(destination, body, None, OutboxKind::Message, now, only_for)
+            .await
+    }
+
+    /// Renders and queues the notices a change caused.
+    pub(super) async fn notify(&mut self, notices: Vec<Notice>) -> Result<(), StoreError> {
+        for notice in notices {
+            match notice {
+                Notice::HandoffDm { to, handoff } => {
+                    let mut sight = Sight::new(Reader::Person(to.clone()));
+                    let mut items = Vec::new();
+                    for task in self.existing(&handoff.tasks).await? {
+                        items.push(self.handoff_item(task, &mut sight).await?);
+                    }
+                    if !items.is_empty() {
+                        let body = render::handoff_dm(&items, self.now());
+                        self.queue_dm(to, body, OutboxKind::Handoff).await?;
+                    }
+                }
+                Notice::HandoffInThread { task } => {
+                    for task in self.existing(&[task]).await? {
+                        let body = render::ready_unowned(&task);
+                        self.queue(self.home_thread_of(&task), body, None).await?;
+                    }
+                }
+                Notice::ReblockDm { to, reblock } => {
+                    let mut sight = Sight::new(Reader::Person(to.clone()));
+                    let tasks = self.existing(&reblock.tasks).await?;
+                    let tasks = sight.tasks(self.tx.as_mut(), tasks).await?;
+                    if let Some(by) = self.tx.task(reblock.by).await? {
+                        let by = sight.task(self.tx.as_mut(), by).await?;
+                        let body = render::reblocked(&tasks, &by, self.actor());
+                        self.queue_dm(to, body, OutboxKind::Message).await?;
+                    }
+                }
+                Notice::ReblockInThread { task, by } => {
+                    let (Some(task), Some(by)) =
+                        (self.tx.task(task).await?, self.tx.task(by).await?)
+                    else {
+                        continue;
+                    };
+                    let mut sight = Sight::new(Reader::Room(task.home_room.clone()));
+                    let by = sight.task(self.tx.as_mut(), by).await?;
+                    let body = render::reblocked(std::slice::from_ref(&task), &by, self.actor());
+                    self.queue(self.home_thread_of(&task), body, None).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a notice DM, held until the person's working hours start. Handoffs
+    /// held for the same morning merge into one message.
+    pub(super) async fn queue_dm(
+        &mut self,
+        to: PersonId,
+        body: String,
+        kind: OutboxKind,
+    ) -> Result<(), StoreError> {
+        let mine = self.tx.person_settings(&to).await?;
+        let hours = self
+            .defaults
+            .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref());
+        let now = self.now();
+        let release = hours.map_or(now, |h| h.release_at(now));
+        if kind == OutboxKind::Handoff {
+            metrics::counter!("baton_handoff_dms_total").increment(1);
+        }
+        if release > now
+            && kind == OutboxKind::Handoff
+            && self
+                .tx
+                .merge_held_handoff(&to, release, &body, MAX_MERGED_DM_CHARS)
+                .await?
+        {
+            return Ok(());
+        }
+        self.queue_at(Destination::Dm(to), body, kind, release)
+            .await
+    }
+
+    /// The tasks of `keys` that exist (notices name tasks this transaction has
+    /// just read, so normally all of them).
+    pub(super) async fn existing(&mut self, keys: &[TaskKey]) -> Result<Vec<Task>, StoreError> {
+        let mut tasks = Vec::with_capacity(keys.len());
+        for key in keys {
+            tasks.extend(self.tx.task(*key).await?);
+        }
+        Ok(tasks)
+    }
+
+    pub(super) fn home_thread_of(&self, task: &Task) -> Destination {
+        Destination::Room {
+            room: task.home_room.clone(),
+            thread_task: Some(task.key),
+        }
+    }
+
+    /// Everything the owner of a task that just became ready needs: each resolved
+    /// blocker with who finished it, evidence and notes they may see (`sight` is
+    /// theirs), and who waits downstream.
+    pub(super) async fn handoff_item(
+        &mut self,
+        task: Task,
+        sight: &mut Sight,
+    ) -> Result<HandoffItem, StoreError> {
+        let key = task.key;
+        let mut blockers = Vec::new();
+        for blocker in self.tx.blockers_of(key).await? {
+            let events = self.tx.events_of(blocker.key).await?;
+            let mut context = BlockerContext::new(sight.task(self.tx.as_mut(), blocker).await?);
+            for event in events {
+                let said_where_readable =
+                    sight.may_read(self.tx.as_mut(), &event.source.room).await?;
+                match event.kind {
+                    EventKind::Done { links } => {
+                        context.finished_by = Some(event.actor);
+                        context.finished_at = Some(event.at);
+                        context.evidence = if said_where_readable {
+                            links
+                        } else {
+                            Vec::new()
+                        };
+                    }
+                    EventKind::Cancelled => {
+                        context.finished_by = Some(event.actor);
+                        context.finished_at = Some(event.at);
+                        context.evidence.clear();
+                    }
+                    EventKind::NoteAdded { text, .. } if said_where_readable => {
+                        context.notes.push(Note {
+                            author: event.actor,
+                            text,
+                        });
+                    }
+                    EventKind::NoteAdded { .. } | EventKind::Blocked { .. } => {
+                        let room = self.tx.room_name(&event.source.room).await?;
+                        let room = room.unwrap_or(event.source.room);
+                        if !said_where_readable && !context.hidden_rooms.contains(&room) {
+                            context.hidden_rooms.push(room);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            blockers.push(context);
+        }
+        let downstream = self.tx.dependents_of(key).await?;
+        let downstream = sight.tasks(self.tx.as_mut(), downstream).await?;
+        let task = sight.task(self.tx.as_mut(), task).await?;
+        Ok(HandoffItem {
+            task,
+            blockers,
+            downstream,
+        })
+    }
+}
+
+/// Several assignments in one command to the same person make one handoff DM.
+pub(super) fn merge_handoffs(notices: Vec<Notice>) -> Vec<Notice> {
+    let mut merged: Vec<Notice> = Vec::new();
+    for notice in notices {
+        if let Notice::HandoffDm { to, handoff } = &notice
+            && let Some(Notice::HandoffDm { handoff: into, .. }) = merged
+                .iter_mut()
+                .find(|n| matches!(n, Notice::HandoffDm { to: t, .. } if t == to))
+        {
+            into.tasks.extend(handoff.tasks.iter().copied());
+            continue;
+        }
+        merged.push(notice);
+    }
+    merged
+}
+
+/// A reply cut to [`MAX_REPLY_CHARS`], saying so: whatever a command asks, the
+/// answer stays a few chat messages long.
+fn bounded_reply(body: String) -> String {
+    if body.chars().count() <= MAX_REPLY_CHARS {
+        return body;
+    }
+    let cut = truncate(&body, MAX_REPLY_CHARS);
+    format!("{cut}\n(That is as much as fits; ask about fewer tasks to see the rest.)")
+}

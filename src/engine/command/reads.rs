@@ -1,0 +1,129 @@
+//! Verbs that read and change nothing: `show`, `mine`, `blocked`, `graph` and
+//! `digest`. Each passes what it shows through the reply's [`super::Sight`].
+
+use super::*;
+
+impl Command<'_> {
+    pub(super) async fn show(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        if keys.is_empty() {
+            return Err(Refusal::Invalid("Which task? Try `!baton show T-4`.".into()).into());
+        }
+        let mut parts = Vec::new();
+        for task in self.load_all(keys).await? {
+            let blockers = self.tx.blockers_of(task.key).await?;
+            let blockers = self.seen_all(blockers).await?;
+            let dependents = self.tx.dependents_of(task.key).await?;
+            let dependents = self.seen_all(dependents).await?;
+            let whole = self
+                .sight
+                .may_read(self.tx.as_mut(), &task.home_room)
+                .await?;
+            let events = if whole {
+                let events = self.tx.events_of(task.key).await?;
+                self.sight.events(self.tx.as_mut(), events).await?
+            } else {
+                Vec::new()
+            };
+            let task = self.seen(task).await?;
+            parts.push(render::show(
+                &task,
+                &blockers,
+                &dependents,
+                &events,
+                self.now(),
+            ));
+        }
+        Ok(Some(parts.join("\n\n")))
+    }
+
+    pub(super) async fn mine(&mut self) -> CommandResult<Option<String>> {
+        let actor = self.actor().clone();
+        Ok(Some(
+            crate::engine::mine(self.tx.as_mut(), &mut self.sight, &actor).await?,
+        ))
+    }
+
+    /// `blocked`: loads only what the reply shows — the count of the room's blocked
+    /// tasks and the first [`render::LIST_LIMIT`] of them with their open blockers —
+    /// since a room can hold 100,000 open tasks and the reply lists 30.
+    pub(super) async fn blocked(&mut self) -> CommandResult<Option<String>> {
+        let room = self.inbound.room.clone();
+        let limit = i64::try_from(render::LIST_LIMIT).unwrap_or(i64::MAX);
+        let (total, blocked) = self.tx.blocked_in_room(&room, limit).await?;
+        let total = usize::try_from(total).unwrap_or_default();
+        let mut seen = Vec::with_capacity(blocked.len());
+        for (task, blockers) in blocked {
+            seen.push((self.seen(task).await?, self.seen_all(blockers).await?));
+        }
+        let blocked = seen;
+        Ok(Some(render::blocked(
+            &self.inbound.room_name,
+            total,
+            &blocked,
+        )))
+    }
+
+    /// `graph`: "task → what it waits on" lines, a page of them and a count of
+    /// the rest. Without a task, the room's open dependencies, from the same lean
+    /// facts the digest reads (a room can hold 100,000 tasks); with tasks, what
+    /// each waits on and what waits on it.
+    pub(super) async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
+        let mut edges: Vec<(TaskKey, TaskKey)> = Vec::new();
+        let tasks_named: Vec<TaskKey>;
+        if keys.is_empty() {
+            let work = self.tx.open_work_in(&self.inbound.room).await?;
+            tasks_named = work.tasks().iter().map(|t| t.key).collect();
+            edges.extend_from_slice(work.open_edges());
+        } else {
+            tasks_named = keys.to_vec();
+            for task in self.load_all(keys).await? {
+                for blocker in self.tx.blockers_of(task.key).await? {
+                    edges.push((task.key, blocker.key));
+                }
+                for dependent in self.tx.dependents_of(task.key).await? {
+                    edges.push((dependent.key, task.key));
+                }
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        let shown = &edges[..edges.len().min(render::LIST_LIMIT)];
+        let mut blockers: Vec<TaskKey> = shown.iter().map(|(_, blocker)| *blocker).collect();
+        blockers.sort_unstable();
+        blockers.dedup();
+        let statuses: BTreeMap<TaskKey, Status> = self
+            .tx
+            .tasks(&blockers)
+            .await?
+            .into_iter()
+            .map(|t| (t.key, t.status))
+            .collect();
+        let lines: Vec<(TaskKey, TaskKey, Option<Status>)> = shown
+            .iter()
+            .map(|(task, blocker)| (*task, *blocker, statuses.get(blocker).copied()))
+            .collect();
+        Ok(Some(render::graph(
+            &self.inbound.room_name,
+            &tasks_named,
+            &lines,
+            edges.len(),
+        )))
+    }
+
+    /// `digest`: the room's digest, now, even when it would be quiet.
+    pub(super) async fn digest(&mut self) -> CommandResult<Option<String>> {
+        let (inbound, now) = (self.inbound, self.now());
+        let since = self.tx.last_digest_at(&inbound.room).await?;
+        let body = crate::engine::digest::compose(
+            self.tx.as_mut(),
+            &reply_reader(inbound),
+            &inbound.room,
+            &inbound.room_name,
+            since,
+            now,
+            true,
+        )
+        .await?;
+        Ok(body)
+    }
+}
