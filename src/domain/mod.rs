@@ -9,6 +9,7 @@ mod graph;
 mod key;
 mod notify;
 mod privacy;
+mod reach;
 mod schedule;
 mod setting;
 mod task;
