@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{key_of, millis, number_of, task_columns};
-use super::sql::impl_sql_store;
+use super::sql::{
+    impl_database_sql, impl_digests_sql, impl_inbound_sql, impl_leases_sql, impl_outbox_sql,
+    impl_people_sql, impl_tasks_sql, impl_transfer_sql,
+};
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, Task, TaskKey};
 
@@ -195,17 +198,61 @@ impl ImportTx for PgImport {
     }
 }
 
-impl_sql_store! {
+/// A command's transaction on Postgres.
+struct PgTx {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+}
+
+impl_database_sql! {
     store: PgStore,
     tx: PgTx,
-    db: sqlx::Postgres,
     // Serializable, so two replicas deciding "was that the last blocker?" at once
     // cannot both miss the handoff; the engine retries a serialization conflict.
     begin: "BEGIN ISOLATION LEVEL SERIALIZABLE",
     // For the few writes that cannot conflict (see `mark_delivered`).
     begin_plain: "BEGIN",
+    migrator: sqlx::migrate!("migrations/postgres"),
+}
+
+impl_tasks_sql! {
+    store: PgStore,
+    tx: PgTx,
+    db: sqlx::Postgres,
+    next_task_number: "SELECT nextval('task_numbers')",
+}
+
+impl_outbox_sql! {
+    store: PgStore,
+    tx: PgTx,
+    // For the few writes that cannot conflict (see `mark_delivered`).
+    begin_plain: "BEGIN",
     // Replicas share the outbox: each claims a different row.
     claim_lock: "FOR UPDATE SKIP LOCKED",
-    next_task_number: "SELECT nextval('task_numbers')",
-    migrator: sqlx::migrate!("migrations/postgres"),
+}
+
+impl_digests_sql! {
+    store: PgStore,
+    tx: PgTx,
+    db: sqlx::Postgres,
+}
+
+impl_people_sql! {
+    store: PgStore,
+    tx: PgTx,
+    db: sqlx::Postgres,
+    // Serializable, as a command's transaction (see `impl_database_sql!`).
+    begin: "BEGIN ISOLATION LEVEL SERIALIZABLE",
+}
+
+impl_leases_sql! {
+    store: PgStore,
+}
+
+impl_inbound_sql! {
+    store: PgStore,
+    tx: PgTx,
+}
+
+impl_transfer_sql! {
+    store: PgStore,
 }

@@ -13,7 +13,10 @@ use sqlx::sqlite::{
 use sqlx::QueryBuilder;
 
 use super::rows::{LOOKUP_CHUNK, key_of, millis, number_of, task_columns};
-use super::sql::impl_sql_store;
+use super::sql::{
+    impl_database_sql, impl_digests_sql, impl_inbound_sql, impl_leases_sql, impl_outbox_sql,
+    impl_people_sql, impl_tasks_sql, impl_transfer_sql,
+};
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, TaskKey};
 
@@ -167,7 +170,7 @@ impl ImportTx for SqliteImport {
         }
         let events: Vec<&NewEvent> = tasks.iter().flat_map(|t| &t.events).collect();
         for chunk in events.chunks(IMPORT_CHUNK) {
-            shared_sql::insert_events(chunk.iter().copied())?
+            tasks_sql::insert_events(chunk.iter().copied())?
                 .build()
                 .execute(&mut *self.tx)
                 .await?;
@@ -221,16 +224,60 @@ impl ImportTx for SqliteImport {
     }
 }
 
-impl_sql_store! {
+/// A command's transaction on SQLite.
+struct SqliteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+// Take the write lock up front, in every transaction (`begin`, and `begin_plain` for
+// the few writes that cannot conflict): a read-then-write transaction that upgrades
+// later can fail with SQLITE_BUSY when another writer got in between.
+impl_database_sql! {
+    store: SqliteStore,
+    tx: SqliteTx,
+    begin: "BEGIN IMMEDIATE",
+    begin_plain: "BEGIN IMMEDIATE",
+    migrator: sqlx::migrate!("migrations/sqlite"),
+}
+
+impl_tasks_sql! {
     store: SqliteStore,
     tx: SqliteTx,
     db: sqlx::Sqlite,
-    // Take the write lock up front: a read-then-write transaction that upgrades later
-    // can fail with SQLITE_BUSY when another writer got in between.
-    begin: "BEGIN IMMEDIATE",
-    begin_plain: "BEGIN IMMEDIATE",
-    claim_lock: "",
     // One writer at a time (`BEGIN IMMEDIATE`): the next number cannot be taken twice.
     next_task_number: "SELECT COALESCE(MAX(number), 0) + 1 FROM tasks",
-    migrator: sqlx::migrate!("migrations/sqlite"),
+}
+
+impl_outbox_sql! {
+    store: SqliteStore,
+    tx: SqliteTx,
+    begin_plain: "BEGIN IMMEDIATE",
+    // SQLite has no row locks (nor `FOR UPDATE`): writers take turns.
+    claim_lock: "",
+}
+
+impl_digests_sql! {
+    store: SqliteStore,
+    tx: SqliteTx,
+    db: sqlx::Sqlite,
+}
+
+impl_people_sql! {
+    store: SqliteStore,
+    tx: SqliteTx,
+    db: sqlx::Sqlite,
+    begin: "BEGIN IMMEDIATE",
+}
+
+impl_leases_sql! {
+    store: SqliteStore,
+}
+
+impl_inbound_sql! {
+    store: SqliteStore,
+    tx: SqliteTx,
+}
+
+impl_transfer_sql! {
+    store: SqliteStore,
 }
