@@ -19,6 +19,8 @@
 //! - [`settings`], [`telemetry`], [`clock`], [`app`]: configuration, logging, time,
 //!   and the `baton run` entry point.
 #![forbid(unsafe_code)]
+// No panicking shortcuts outside tests (clippy.toml allows them in tests).
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 // In reading order (blank lines keep rustfmt from sorting them).
 pub mod domain;

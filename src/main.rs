@@ -1,5 +1,6 @@
 //! The `baton` command: parse the command line, load settings, start logging, and
 //! hand over to the library.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;

@@ -51,9 +51,7 @@ pub(super) struct RecordedPresences {
 impl RecordedPresences {
     /// Whether `presence` was committed before by this process.
     pub(super) fn contains(&self, presence: &Presence) -> bool {
-        self.seen
-            .lock()
-            .map_or(false, |seen| seen.contains(presence))
+        self.seen.lock().is_ok_and(|seen| seen.contains(presence))
     }
 
     /// Remembers a presence once the transaction that wrote it has committed.

@@ -55,7 +55,7 @@ async fn two_replicas_apply_every_command_once_and_deliver_every_dm_once_when_on
     let fake = FakeSlack::start(&[(CAROL, "carol"), (ALICE, "alice"), (BOB, "bob")]).await;
     let first = start(&db, &fake).await;
     let second = start(&db, &fake).await;
-    let mut replicas = vec![Some(first), Some(second)];
+    let mut replicas = [Some(first), Some(second)];
 
     // Commands go to the replicas in turn, as a load balancer would send them.
     let mut commands: Vec<(&str, String)> = Vec::new();

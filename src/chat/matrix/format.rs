@@ -11,15 +11,14 @@ use crate::chat::normalize::without_bidi_controls;
 
 /// A Matrix user id in Baton's text (`@alice:example.org`).
 static USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"@[a-zA-Z0-9._=/\-]+:[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)*(?::\d{1,5})?")
-        .expect("the user pattern compiles")
+    crate::chat::pattern(r"@[a-zA-Z0-9._=/\-]+:[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)*(?::\d{1,5})?")
 });
 /// A URL, up to whitespace, an angle or round bracket or a backtick (none of which
 /// a URL may contain unescaped), without trailing sentence punctuation.
 static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"https?://[^\s<>()`]+[^\s<>()`.,;:!?]").expect("URL pattern"));
+    LazyLock::new(|| crate::chat::pattern(r"https?://[^\s<>()`]+[^\s<>()`.,;:!?]"));
 /// `` `code` `` spans.
-static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`]+)`").expect("code pattern"));
+static CODE: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"`([^`]+)`"));
 
 /// Characters before an `@` that make it part of something else: a URL's path, query
 /// or fragment (`/@alice:x`, `=@alice:x`, `#/@alice:x`), an address (`bob@alice:x`).

@@ -109,7 +109,7 @@ pub struct MatrixBot {
 impl MatrixBot {
     /// A bot for a logged-in client; `connected` is set once its first sync is done.
     ///
-    /// # Panics
+    /// # Errors
     /// When the client is not logged in ([`connect`] returns logged-in clients).
     pub fn new(
         client: Client,
@@ -117,12 +117,12 @@ impl MatrixBot {
         store: Arc<dyn Store>,
         inviters: InviterRules,
         connected: Arc<AtomicBool>,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
         let me = client
             .user_id()
-            .expect("connect() logs the client in")
+            .ok_or_else(|| anyhow::anyhow!("the Matrix client is not logged in"))?
             .to_owned();
-        Self {
+        Ok(Self {
             client,
             engine,
             store,
@@ -130,7 +130,7 @@ impl MatrixBot {
             inviters,
             connected,
             memberships: members::Memberships::default(),
-        }
+        })
     }
 
     /// Syncs until `shutdown`, from Baton's checkpoint.

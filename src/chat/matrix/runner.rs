@@ -109,7 +109,7 @@ impl MatrixRunner {
             self.store.clone(),
             inviters,
             self.connected.clone(),
-        ));
+        )?);
         let result = bot.run(stop).await;
         self.outlet.set(None);
         result

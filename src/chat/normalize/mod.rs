@@ -27,7 +27,7 @@ pub const BOT: &str = "@baton";
 
 /// Compiles a built-in pattern (a typo fails the `every_pattern_compiles` test).
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))
+    super::pattern(pattern)
 }
 
 /// Slack's angle-bracket entities: `<@U123>`, `<@U123|name>`, `<#C1|general>`,

@@ -32,15 +32,12 @@ pub const CARD_ACTIONS: [(&str, &str, &str); 4] = [
 ];
 
 /// A person written the engine's way: `@U123` (a Slack user id).
-static USER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@([UW][A-Z0-9]{2,})\b").expect("the user pattern compiles"));
+static USER: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"@([UW][A-Z0-9]{2,})\b"));
 /// A URL, up to whitespace or an angle bracket.
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"https?://[^\s<>]+").expect("the URL pattern compiles"));
+static URL: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"https?://[^\s<>]+"));
 /// A channel the engine names `<#C123>`, after escaping.
-static CHANNEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"&lt;#([CGD][A-Z0-9]+)&gt;").expect("the channel pattern compiles")
-});
+static CHANNEL: LazyLock<Regex> =
+    LazyLock::new(|| crate::chat::pattern(r"&lt;#([CGD][A-Z0-9]+)&gt;"));
 
 /// How a room is named in Baton's messages: Slack shows `<#C123>` as the channel's
 /// name, so no `conversations.info` call is needed.

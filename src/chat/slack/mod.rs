@@ -46,12 +46,10 @@ const METADATA_OUTBOX_ID: &str = "outbox_id";
 const METADATA_PART: &str = "part";
 
 /// `<@U123|alice>`: Slack's escaped mention with a label; Baton keeps the id.
-static LABELLED_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<@([UW][A-Z0-9]+)\|[^>]*>").expect("the mention pattern compiles")
-});
+static LABELLED_MENTION: LazyLock<Regex> =
+    LazyLock::new(|| crate::chat::pattern(r"<@([UW][A-Z0-9]+)\|[^>]*>"));
 /// `<@U123>` anywhere in a message: people whose profiles are worth reading.
-static MENTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<@([UW][A-Z0-9]+)>").expect("the mention pattern compiles"));
+static MENTION: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"<@([UW][A-Z0-9]+)>"));
 
 /// Builds the Web API client, with its base URL (a fake's, in tests).
 ///
@@ -293,11 +291,11 @@ impl SlackBot {
                 let text = message.content.and_then(|c| c.text).unwrap_or_default();
                 let kind = message.origin.channel_type.as_ref().map(|t| t.to_string());
                 self.message(
-                    &user.to_string(),
-                    &channel.to_string(),
+                    user.as_ref(),
+                    channel.as_ref(),
                     kind.as_deref(),
                     &text,
-                    &message.origin.ts.to_string(),
+                    message.origin.ts.as_ref(),
                     message.origin.thread_ts.map(|t| t.to_string()).as_deref(),
                 )
                 .await
@@ -305,11 +303,11 @@ impl SlackBot {
             SlackEventCallbackBody::AppMention(mention) => {
                 let text = mention.content.text.unwrap_or_default();
                 self.message(
-                    &mention.user.to_string(),
-                    &mention.channel.to_string(),
+                    mention.user.as_ref(),
+                    mention.channel.as_ref(),
                     None,
                     &text,
-                    &mention.origin.ts.to_string(),
+                    mention.origin.ts.as_ref(),
                     mention.origin.thread_ts.map(|t| t.to_string()).as_deref(),
                 )
                 .await
@@ -349,16 +347,16 @@ impl SlackBot {
             }
             SlackEventCallbackBody::MemberJoinedChannel(joined) => self
                 .rooms
-                .member_changed(&joined.channel.to_string(), &joined.user.to_string(), true)
+                .member_changed(joined.channel.as_ref(), joined.user.as_ref(), true)
                 .await
                 .map_err(SlackError::from),
             SlackEventCallbackBody::MemberLeftChannel(left) => self
                 .rooms
-                .member_changed(&left.channel.to_string(), &left.user.to_string(), false)
+                .member_changed(left.channel.as_ref(), left.user.as_ref(), false)
                 .await
                 .map_err(SlackError::from),
             SlackEventCallbackBody::AppHomeOpened(opened) => {
-                self.refresh_home(&opened.user.to_string());
+                self.refresh_home(opened.user.as_ref());
                 Ok(())
             }
             _ => Ok(()),
@@ -415,7 +413,7 @@ impl SlackBot {
         let (user, channel) = (user.id.to_string(), channel.id.to_string());
         for action in click.actions.unwrap_or_default() {
             let task = action.value.as_deref().unwrap_or_default();
-            let Some(text) = format::command_for_action(&action.action_id.to_string(), task) else {
+            let Some(text) = format::command_for_action(action.action_id.as_ref(), task) else {
                 continue;
             };
             let inbound = Inbound {

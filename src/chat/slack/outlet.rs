@@ -30,8 +30,7 @@ const PUBLIC_FALLBACK: [&str; 4] = [
 /// At most this many tasks in a DM get a link to their card.
 const LINKED_TASKS: usize = 5;
 
-static TASK_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bT-\d+\b").expect("the task key pattern compiles"));
+static TASK_KEY: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"\bT-\d+\b"));
 
 /// Slack's sending side of the outbox.
 pub struct SlackOutlet {
