@@ -337,13 +337,13 @@ async fn report_outbox_depth(store: Arc<dyn Store>, shutdown: CancellationToken)
                 metrics::gauge!("baton_outbox_oldest_pending_seconds").set(age);
             }
             Err(error) => {
-                tracing::warn!(error = %crate::telemetry::error_chain(&error), "cannot read the outbox's oldest message")
+                tracing::warn!(error = %crate::error_chain::error_chain(&error), "cannot read the outbox's oldest message")
             }
         }
         match store.pending_count().await {
             Ok(depth) => metrics::gauge!("baton_outbox_depth").set(depth as f64),
             Err(error) => {
-                tracing::warn!(error = %crate::telemetry::error_chain(&error), "cannot read the outbox depth")
+                tracing::warn!(error = %crate::error_chain::error_chain(&error), "cannot read the outbox depth")
             }
         }
         tokio::select! {

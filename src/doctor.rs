@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use secrecy::ExposeSecret;
 
 use crate::app::redact_url;
+use crate::error_chain::error_chain;
 use crate::settings::Settings;
-use crate::telemetry::error_chain;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,8 +28,8 @@ use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::error_chain::error_chain;
 use crate::store::Store;
-use crate::telemetry::error_chain;
 
 /// How long `/readyz` waits for the database before calling it unreachable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -148,7 +148,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_connections: 512,
+            max_connections: crate::settings::DEFAULT_MAX_CONNECTIONS,
             header_read_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             // GitHub caps webhook payloads at 25 MB.

@@ -43,6 +43,7 @@ pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod doctor;
+pub mod error_chain;
 pub mod http;
 pub mod settings;
 pub mod telemetry;

@@ -15,8 +15,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::error_chain::error_chain;
 use crate::store::{OutboxMessage, Store, StoreError};
-use crate::telemetry::error_chain;
 
 /// How long a claimed message is reserved for its worker.
 const LEASE: chrono::Duration = chrono::Duration::seconds(60);

@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::domain::Reader;
 use crate::engine::{Defaults, compose_digest};
+use crate::error_chain::error_chain;
 use crate::store::{Destination, NewOutboxMessage, OutboxKind, RoomInfo, Store, StoreError};
-use crate::telemetry::error_chain;
 
 /// How often the scheduler looks for due digests.
 const TICK: Duration = Duration::from_secs(30);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "baton.toml";
@@ -98,7 +98,7 @@ impl Settings {
     ///
     /// # Errors
     /// A message naming the setting that does not parse.
-    pub fn defaults(&self) -> Result<crate::engine::Defaults, String> {
+    pub fn defaults(&self) -> Result<crate::domain::Defaults, String> {
         use crate::domain::{DigestSchedule, parse_hours};
         let timezone_known = !self.timezone.trim().is_empty();
         let timezone: chrono_tz::Tz = if timezone_known {
@@ -125,7 +125,7 @@ impl Settings {
         let words: Vec<&str> = self.digest.split_whitespace().collect();
         let digest = DigestSchedule::parse_setting(&words, &base)
             .map_err(|e| format!("digest `{}`: {e}", self.digest))?;
-        Ok(crate::engine::Defaults {
+        Ok(crate::domain::Defaults {
             timezone,
             timezone_known,
             working_hours,
@@ -135,19 +135,18 @@ impl Settings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use crate::telemetry::LogFormat;
+
+/// HTTP connections open at once unless `http.max_connections` says otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct HttpSettings {
     /// Where health, metrics and the Slack HTTP endpoints listen.
     pub listen: String,
-    /// Connections open at once (see [`crate::http::Limits::max_connections`]).
+    /// Connections open at once (the HTTP listener lowers it to fit the open-file
+    /// limit).
     #[serde(deserialize_with = "count_from_text")]
     pub max_connections: usize,
 }
@@ -156,7 +155,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".to_owned(),
-            max_connections: crate::http::Limits::default().max_connections,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

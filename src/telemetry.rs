@@ -1,11 +1,16 @@
 //! Logging: `tracing` to stderr, pretty or JSON, filtered by `RUST_LOG`.
 
-use std::error::Error;
-use std::fmt::Write;
-
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::LogFormat;
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written: for people (`pretty`) or for a log collector (`json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
 
 /// What matrix-sdk logs in a healthy run, quieted by default so that an ERROR in
 /// Baton's log always means something (`RUST_LOG` brings it back):
@@ -105,24 +110,9 @@ pub fn register_metrics() {
     );
 }
 
-/// An error with its causes, `outer: inner: root`, for logs (never for chat).
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = write!(text, ": {cause}");
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("outer")]
-    struct Outer(#[source] std::io::Error);
 
     #[test]
     fn the_default_filter_quiets_the_sdk_but_not_baton() {
@@ -133,11 +123,5 @@ mod tests {
             !directives.contains("baton"),
             "Baton's own logs stay at the level"
         );
-    }
-
-    #[test]
-    fn the_chain_names_every_cause() {
-        let error = Outer(std::io::Error::other("disk full"));
-        assert_eq!(error_chain(&error), "outer: disk full");
     }
 }

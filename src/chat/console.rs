@@ -16,10 +16,10 @@ use tokio::sync::Notify;
 use crate::clock::{Clock, ManualClock};
 use crate::domain::{PersonId, RoomPrivacy, TaskKey};
 use crate::engine::{Defaults, Engine, Inbound, InboundKind};
+use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
 use crate::scheduler::Scheduler;
 use crate::store::{Destination, OutboxMessage, Store};
-use crate::telemetry::error_chain;
 
 /// The platform name of console people and rooms (`console:@alice`).
 pub const PLATFORM: &str = "console";

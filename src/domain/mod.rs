@@ -3,6 +3,7 @@
 //! Pure: no async, no SQL, no chat types. Everything here is decided from values the
 //! engine loads from the store, so it is unit-tested without I/O.
 
+mod defaults;
 mod digest;
 mod event;
 mod graph;
@@ -14,6 +15,7 @@ mod schedule;
 mod setting;
 mod task;
 
+pub use defaults::Defaults;
 pub use digest::{
     Changes, Digest, OpenTask, RoomWork, RootBlocker, STALE_AFTER_WORKING_DAYS, digest,
     working_days_between,

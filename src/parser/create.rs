@@ -5,7 +5,7 @@
 //! becomes the task "Migrate billing DB", owned by @alice, waiting on T-3.
 
 use super::Intent;
-use super::grammar::{Ctx, help_on};
+use super::context::{Ctx, help_on};
 use super::text::tidy;
 
 patterns! {

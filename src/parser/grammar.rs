@@ -9,9 +9,9 @@
 //! vetoes (see [`super::completion`]).
 
 use super::address::{Addressed, Mode};
-use super::text::{Text, tidy};
+use super::context::{Ctx, unknown};
+use super::text::Text;
 use super::{Intent, Message, create, queries, relations, suggest, verbs};
-use crate::domain::TaskKey;
 
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
@@ -29,86 +29,6 @@ patterns! {
     SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
     /// Openings of a question: "is T-9 ...", "will it ...", "who ...", "what's ...".
     QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|do|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|\b))";
-}
-
-/// Everything a rule needs to know about one message.
-pub(super) struct Ctx<'a> {
-    pub text: &'a Text,
-    pub author: &'a str,
-    /// The task whose thread the message is in.
-    pub thread: Option<TaskKey>,
-    pub mode: Mode,
-    /// The message is a request ("please ...", "can you close T-4?").
-    pub polite: bool,
-    /// The message is phrased as a question.
-    pub question: bool,
-}
-
-impl Ctx<'_> {
-    /// Addressed explicitly (command, mention or DM), not just a thread reply.
-    pub(super) fn explicit(&self) -> bool {
-        self.mode != Mode::Thread
-    }
-
-    /// Asks something rather than requests something.
-    pub(super) fn asks(&self) -> bool {
-        self.question && !self.polite
-    }
-
-    pub(super) fn masked(&self) -> &str {
-        self.text.masked()
-    }
-
-    /// The subject tasks: the named ones, else the thread's task.
-    pub(super) fn subject(&self, named: Vec<TaskKey>) -> Vec<TaskKey> {
-        if named.is_empty() {
-            self.thread.into_iter().collect()
-        } else {
-            named
-        }
-    }
-
-    /// `make(subject)`, or help on `verb` when the message names no task and is not
-    /// in a thread: Baton cannot guess which task is meant.
-    pub(super) fn on_subject(
-        &self,
-        named: Vec<TaskKey>,
-        verb: &str,
-        make: impl FnOnce(Vec<TaskKey>) -> Intent,
-    ) -> Intent {
-        let tasks = self.subject(named);
-        if tasks.is_empty() {
-            help_on(verb)
-        } else {
-            make(tasks)
-        }
-    }
-
-    /// A person as written, with `me`/`myself`/`I` resolved to the author; `None`
-    /// for the bot itself.
-    pub(super) fn person(&self, written: &str) -> Option<String> {
-        let written = written.trim_end_matches(['.', '-']);
-        if ["me", "myself", "i"]
-            .iter()
-            .any(|word| written.eq_ignore_ascii_case(word))
-        {
-            return Some(self.author.to_owned());
-        }
-        let is_handle = written.starts_with('@') && written.len() > 1;
-        (is_handle && !written.eq_ignore_ascii_case(super::BOT_HANDLE)).then(|| written.to_owned())
-    }
-
-    /// The whole body, tidied: the text of a note.
-    pub(super) fn note_text(&self) -> String {
-        tidy(self.text.original())
-    }
-}
-
-/// Help on one verb: the answer to a request that lacks what the verb needs.
-pub(super) fn help_on(verb: &str) -> Intent {
-    Intent::Help {
-        topic: Some(verb.to_owned()),
-    }
 }
 
 /// One way of understanding a message; `None` when it does not apply.
@@ -237,14 +157,6 @@ fn fallback(ctx: &Ctx<'_>) -> Intent {
         };
     }
     unknown(word)
-}
-
-/// An addressed message whose verb is not understood.
-pub(super) fn unknown(word: &str) -> Intent {
-    Intent::Unknown {
-        word: suggest::echo(word),
-        suggestions: suggest::suggestions(word),
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub use intent::*;
 mod pattern;
 mod address;
 mod completion;
+mod context;
 mod contract;
 mod create;
 mod grammar;

@@ -3,7 +3,7 @@
 //! about a task).
 
 use super::Intent;
-use super::grammar::{Ctx, unknown};
+use super::context::{Ctx, unknown};
 use super::suggest;
 use crate::domain::SettingChange;
 

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::Intent;
-use super::grammar::{Ctx, help_on};
+use super::context::{Ctx, help_on};
 use super::text::{tail, tidy};
 use crate::domain::TaskKey;
 

@@ -3,7 +3,7 @@
 
 use super::Intent;
 use super::completion;
-use super::grammar::{Ctx, help_on};
+use super::context::{Ctx, help_on};
 use super::text::{tail, tidy};
 
 patterns! {

@@ -190,7 +190,7 @@ impl ImportTx for PgImport {
             .await
         {
             tracing::warn!(
-                error = %crate::telemetry::error_chain(&e),
+                error = %crate::error_chain::error_chain(&e),
                 "the import committed, but vacuuming the tables after it failed; queries may be slow until autovacuum runs"
             );
         }

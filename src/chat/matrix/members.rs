@@ -15,7 +15,7 @@ use matrix_sdk::{Room, RoomMemberships};
 use super::{person_of, room_of};
 use crate::domain::{PersonId, RoomPrivacy};
 use crate::engine::{Engine, EngineError};
-use crate::telemetry::error_chain;
+use crate::error_chain::error_chain;
 
 /// The room's privacy: a DM or a room that is not public is private; a room whose
 /// join rule the SDK does not know yet is [`RoomPrivacy::Unknown`].

@@ -51,8 +51,8 @@ pub use session::{InviterRules, connect};
 
 use crate::domain::{PersonId, RoomPrivacy, TaskKey};
 use crate::engine::{Engine, Inbound, InboundKind};
+use crate::error_chain::error_chain;
 use crate::store::Store;
-use crate::telemetry::error_chain;
 
 /// The Matrix room of a room id.
 pub fn room_of(room_id: &str) -> String {

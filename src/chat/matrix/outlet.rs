@@ -19,9 +19,9 @@ use matrix_sdk::{Client, Room};
 
 use super::format;
 use crate::domain::PersonId;
+use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, Outlet};
 use crate::store::{Destination, OutboxMessage, Store};
-use crate::telemetry::error_chain;
 
 /// Matrix's sending side of the outbox.
 pub struct MatrixOutlet {

@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{InviterRules, MatrixBot, MatrixOutlet, MatrixOutletSlot, connect};
 use crate::engine::Engine;
+use crate::error_chain::error_chain;
 use crate::settings::MatrixSettings;
 use crate::store::Store;
-use crate::telemetry::error_chain;
 
 /// The lease's name in the `leases` table.
 const LEASE: &str = "matrix";

@@ -35,7 +35,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Arrived;
-use crate::telemetry::error_chain;
+use crate::error_chain::error_chain;
 
 /// How long a message may wait for its key before its sender is told.
 pub(super) const DEADLINE: Duration = Duration::from_secs(60);

@@ -73,7 +73,7 @@ impl ApiError {
     pub fn for_delivery(&self) -> DeliveryError {
         let reason = match self.code() {
             Some(code) => format!("Slack {}: {code}", self.method()),
-            None => crate::telemetry::error_chain(self),
+            None => crate::error_chain::error_chain(self),
         };
         match self {
             ApiError::Slack {

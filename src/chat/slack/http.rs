@@ -88,7 +88,7 @@ fn verified<'b>(
 
 /// Signed, but not something Baton can read: said in the log, answered 200.
 fn unreadable(what: &str, error: &dyn std::error::Error) -> Response {
-    tracing::warn!(what, error = %crate::telemetry::error_chain(error), "ignored an unreadable Slack request");
+    tracing::warn!(what, error = %crate::error_chain::error_chain(error), "ignored an unreadable Slack request");
     StatusCode::OK.into_response()
 }
 
@@ -101,7 +101,7 @@ fn failed(error: &super::SlackError) -> Response {
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
         super::SlackError::Engine(error) => {
-            tracing::error!(error = %crate::telemetry::error_chain(error), "a Slack request failed; Slack will retry");
+            tracing::error!(error = %crate::error_chain::error_chain(error), "a Slack request failed; Slack will retry");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -34,8 +34,8 @@ pub use socket::run as run_socket_mode;
 
 use crate::domain::{PersonId, TaskKey};
 use crate::engine::{Engine, EngineError, Inbound, InboundKind, Outcome};
+use crate::error_chain::error_chain;
 use crate::store::Store;
-use crate::telemetry::error_chain;
 use rooms::SlackRooms;
 
 /// The metadata event type on every message Baton posts.

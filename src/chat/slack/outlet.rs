@@ -15,9 +15,9 @@ use slack_morphism::prelude::*;
 use super::api::SlackApi;
 use super::{METADATA_EVENT, METADATA_OUTBOX_ID, METADATA_PART, format};
 use crate::domain::{PersonId, TaskKey};
+use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, Outlet};
 use crate::store::{Destination, OutboxMessage, Store};
-use crate::telemetry::error_chain;
 
 /// `chat.postEphemeral` errors after which the answer is posted for everyone.
 const PUBLIC_FALLBACK: [&str; 4] = [

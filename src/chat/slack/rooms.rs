@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::{SlackApi, format, person_of, room_of};
 use crate::domain::{PersonId, RoomPrivacy};
 use crate::engine::{Engine, EngineError};
-use crate::telemetry::error_chain;
+use crate::error_chain::error_chain;
 
 /// What was last learnt of a channel, and when.
 #[derive(Debug, Clone, Copy)]

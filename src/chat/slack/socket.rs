@@ -108,6 +108,6 @@ fn on_error(
     _client: Arc<SlackHyperClient>,
     _states: SlackClientEventsUserState,
 ) -> HttpStatusCode {
-    tracing::error!(error = %crate::telemetry::error_chain(error.as_ref()), "a Slack event failed; Slack will deliver it again");
+    tracing::error!(error = %crate::error_chain::error_chain(error.as_ref()), "a Slack event failed; Slack will deliver it again");
     HttpStatusCode::INTERNAL_SERVER_ERROR
 }

@@ -1,0 +1,97 @@
+//! What every rule of the grammar is given: one message in context ([`Ctx`]),
+//! and the answers a rule falls back on. The rule files (`create`, `queries`,
+//! `relations`, `verbs`) and the grammar that orders them all build on this; it
+//! builds on none of them.
+
+use super::address::Mode;
+use super::text::{Text, tidy};
+use super::{Intent, suggest};
+use crate::domain::TaskKey;
+
+/// Everything a rule needs to know about one message.
+pub(super) struct Ctx<'a> {
+    pub text: &'a Text,
+    pub author: &'a str,
+    /// The task whose thread the message is in.
+    pub thread: Option<TaskKey>,
+    pub mode: Mode,
+    /// The message is a request ("please ...", "can you close T-4?").
+    pub polite: bool,
+    /// The message is phrased as a question.
+    pub question: bool,
+}
+
+impl Ctx<'_> {
+    /// Addressed explicitly (command, mention or DM), not just a thread reply.
+    pub(super) fn explicit(&self) -> bool {
+        self.mode != Mode::Thread
+    }
+
+    /// Asks something rather than requests something.
+    pub(super) fn asks(&self) -> bool {
+        self.question && !self.polite
+    }
+
+    pub(super) fn masked(&self) -> &str {
+        self.text.masked()
+    }
+
+    /// The subject tasks: the named ones, else the thread's task.
+    pub(super) fn subject(&self, named: Vec<TaskKey>) -> Vec<TaskKey> {
+        if named.is_empty() {
+            self.thread.into_iter().collect()
+        } else {
+            named
+        }
+    }
+
+    /// `make(subject)`, or help on `verb` when the message names no task and is not
+    /// in a thread: Baton cannot guess which task is meant.
+    pub(super) fn on_subject(
+        &self,
+        named: Vec<TaskKey>,
+        verb: &str,
+        make: impl FnOnce(Vec<TaskKey>) -> Intent,
+    ) -> Intent {
+        let tasks = self.subject(named);
+        if tasks.is_empty() {
+            help_on(verb)
+        } else {
+            make(tasks)
+        }
+    }
+
+    /// A person as written, with `me`/`myself`/`I` resolved to the author; `None`
+    /// for the bot itself.
+    pub(super) fn person(&self, written: &str) -> Option<String> {
+        let written = written.trim_end_matches(['.', '-']);
+        if ["me", "myself", "i"]
+            .iter()
+            .any(|word| written.eq_ignore_ascii_case(word))
+        {
+            return Some(self.author.to_owned());
+        }
+        let is_handle = written.starts_with('@') && written.len() > 1;
+        (is_handle && !written.eq_ignore_ascii_case(super::BOT_HANDLE)).then(|| written.to_owned())
+    }
+
+    /// The whole body, tidied: the text of a note.
+    pub(super) fn note_text(&self) -> String {
+        tidy(self.text.original())
+    }
+}
+
+/// Help on one verb: the answer to a request that lacks what the verb needs.
+pub(super) fn help_on(verb: &str) -> Intent {
+    Intent::Help {
+        topic: Some(verb.to_owned()),
+    }
+}
+
+/// An addressed message whose verb is not understood.
+pub(super) fn unknown(word: &str) -> Intent {
+    Intent::Unknown {
+        word: suggest::echo(word),
+        suggestions: suggest::suggestions(word),
+    }
+}
