@@ -5,19 +5,35 @@
 //! owner gets a DM with everything they need to start.
 //!
 //! # Layout
-//! Data flows one way: adapter → parser → engine + store → outbox → adapter.
+//! Data flows one way: adapter → parser → engine + store → outbox → adapter. Each
+//! layer imports only the ones below it (no module imports one that imports it).
 //!
-//! - [`domain`]: tasks, the dependency graph, events, notification rules (pure).
-//! - [`parser`]: chat text → [`parser::Intent`].
-//! - [`store`]: the [`store::Store`] trait, SQLite and Postgres.
-//! - [`engine`]: applies an intent in one store transaction, queueing messages.
-//! - [`outbox`]: delivers queued messages through the adapters.
+//! - [`domain`]: pure rules, no I/O. Tasks and their graph, events, who hears of
+//!   what (`notify`), who may read what (`privacy`), typed settings changes and the
+//!   policy defaults; the digest's rules (`digest`) apart from its counting engine
+//!   (`reach`).
+//! - [`parser`]: chat text → [`parser::Intent`]. `context` is what every rule sees;
+//!   the rule files (`create`, `verbs`, `relations`, `queries`) build on it; the
+//!   `grammar` orders them.
+//! - [`store`]: capability traits (`store::capability`: tasks, transfer, outbox,
+//!   digests, people and rooms, leases, inbound) composed into [`store::Store`] and
+//!   [`store::StoreTx`]; one small SQL macro per capability (`store::sql`) expanded
+//!   for SQLite and Postgres.
+//! - [`engine`]: applies an intent in one store transaction: `command` (the
+//!   transaction and permissions, a file per family of verbs, `messages` for what a
+//!   command sends), `sight` (the privacy rule applied to each reader), `render`
+//!   (the texts), `digest` (composing a room's digest).
+//! - [`outbox`]: delivers queued messages through the adapters, each destination
+//!   in order, several destinations at once.
 //! - [`scheduler`]: posts each room's daily digest once.
-//! - [`chat`]: the adapters (`console`).
+//! - [`chat`]: the adapters (`console`, `slack`, `matrix`), their `normalize`d text
+//!   in, and one `chunk` rule for long messages out.
 //! - [`transfer`]: `baton import` / `baton export`.
-//! - [`http`]: health, readiness and metrics.
-//! - [`settings`], [`telemetry`], [`clock`], [`app`]: configuration, logging, time,
-//!   and the `baton run` entry point.
+//! - [`http`]: the listener with its limits: health, readiness, metrics and the
+//!   Slack endpoints.
+//! - [`settings`], [`telemetry`], [`error_chain`], [`clock`]: configuration,
+//!   logging, errors as one line, time.
+//! - [`app`], [`doctor`], [`bench`]: `baton run`, `baton doctor`, `baton bench`.
 #![forbid(unsafe_code)]
 // No panicking shortcuts outside tests (clippy.toml allows them in tests).
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

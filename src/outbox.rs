@@ -235,7 +235,7 @@ impl OutboxWorker {
     /// polling for retries that came due; then delivers what is due until `grace`
     /// has passed (what is left stays queued for the next start).
     ///
-    /// [`LANES`] deliveries run at once, each to a different destination (the
+    /// `LANES` deliveries run at once, each to a different destination (the
     /// store hands out a destination's messages one at a time, in order), so a
     /// slow or rate-limited room does not hold up everyone's DMs. Shutdown is
     /// looked at between messages, never during one: a delivery is not cut in
