@@ -217,15 +217,21 @@ impl SlackConnection {
                     "Slack refused the bot token; check BATON_SLACK__BOT_TOKEN: it should be the bot token (xoxb-...) of an installed app",
                 )
             })?;
-        match self.socket_mode {
-            Some(app_token) if !shutdown.is_cancelled() => {
-                chat::slack::run_socket_mode(self.bot, app_token, shutdown).await
+        let refreshing = self.bot.refresh_people(&shutdown);
+        let listening = async {
+            match self.socket_mode {
+                Some(app_token) if !shutdown.is_cancelled() => {
+                    chat::slack::run_socket_mode(self.bot.clone(), app_token, shutdown.clone())
+                        .await
+                }
+                _ => {
+                    shutdown.cancelled().await;
+                    Ok(())
+                }
             }
-            _ => {
-                shutdown.cancelled().await;
-                Ok(())
-            }
-        }
+        };
+        let ((), listened) = tokio::join!(refreshing, listening);
+        listened
     }
 }
 

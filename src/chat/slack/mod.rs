@@ -15,10 +15,10 @@ mod format;
 mod home;
 mod http;
 mod outlet;
+mod people;
 mod rooms;
 mod socket;
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
@@ -171,8 +171,8 @@ pub struct SlackBot {
     me: OnceLock<BotIdentity>,
     /// Why Slack cannot be reached, while it cannot: for `/readyz`.
     unreachable: Arc<Mutex<Option<String>>>,
-    /// People whose profile was read this run (`users.info` once each).
-    profiled: Mutex<HashSet<String>>,
+    /// People whose profile and App Home wait for a refresh.
+    people: people::PeopleRefresher,
     /// Channels' privacy and members, from Slack.
     rooms: SlackRooms,
     /// Whether Socket Mode is connected (or HTTP mode, which needs no connection).
@@ -190,12 +190,12 @@ impl SlackBot {
     ) -> Self {
         Self {
             rooms: SlackRooms::new(api.clone(), engine.clone(), membership_max_age),
+            people: people::PeopleRefresher::new(api.clone(), store.clone()),
             api,
             engine,
             store,
             me: OnceLock::new(),
             unreachable: Arc::default(),
-            profiled: Mutex::new(HashSet::new()),
             connected: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -356,7 +356,7 @@ impl SlackBot {
                 .await
                 .map_err(SlackError::from),
             SlackEventCallbackBody::AppHomeOpened(opened) => {
-                self.refresh_home(opened.user.as_ref());
+                self.people.push(opened.user.as_ref());
                 Ok(())
             }
             _ => Ok(()),
@@ -494,57 +494,16 @@ impl SlackBot {
         let outcome = self.engine.handle(inbound).await?;
         if outcome == Outcome::Handled {
             for user in people.iter().filter(|u| **u != me.user_id) {
-                self.learn_profile(user);
-                self.refresh_home(user);
+                self.people.push(user);
             }
         }
         Ok(())
     }
 
-    /// Reads a person's display name and timezone from `users.info`, once per run,
-    /// in the background: nobody waits for it.
-    fn learn_profile(&self, user: &str) {
-        let first_time = self
-            .profiled
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(user.to_owned());
-        if !first_time {
-            return;
-        }
-        let (api, store, user) = (self.api.clone(), self.store.clone(), user.to_owned());
-        tokio::spawn(async move {
-            match api.user_info(&user).await {
-                Ok(profile) => {
-                    let name = profile
-                        .profile
-                        .as_ref()
-                        .and_then(|p| p.display_name.clone().filter(|n| !n.is_empty()))
-                        .or(profile.real_name.clone())
-                        .or(profile.name.clone());
-                    let person = person_of(&user);
-                    if let Err(error) = store
-                        .remember_profile(&person, name.as_deref(), profile.tz.as_deref())
-                        .await
-                    {
-                        tracing::warn!(error = %error_chain(&error), "cannot keep a Slack profile");
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(error = %error_chain(&error), "cannot read a Slack profile")
-                }
-            }
-        });
-    }
-
-    /// Republishes a person's App Home in the background.
-    fn refresh_home(&self, user: &str) {
-        let (api, store, user) = (self.api.clone(), self.store.clone(), user.to_owned());
-        tokio::spawn(async move {
-            if let Err(error) = home::publish(&api, store.as_ref(), &user).await {
-                tracing::debug!(error = %format!("{error:#}"), "cannot refresh an App Home");
-            }
-        });
+    /// Refreshes the profiles and App Homes of the people events named, one at
+    /// a time, until `shutdown` (run beside the connection).
+    pub async fn refresh_people(&self, shutdown: &tokio_util::sync::CancellationToken) {
+        self.people.run(shutdown).await;
     }
 }
 
