@@ -2,7 +2,7 @@
 //! hand over to the library.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{self, BufRead, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -261,12 +261,7 @@ async fn execute(
             }
         }
         Command::Bench(BenchCommand::Workload { tasks, seed }) => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            for line in baton::bench::workload(tasks, seed) {
-                serde_json::to_writer(&mut out, &line)?;
-                out.write_all(b"\n")?;
-            }
-            out.flush()?;
+            baton::bench::write_workload_to(tasks, seed, io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Run {
@@ -283,7 +278,7 @@ async fn execute(
                 seed: scratch.seed,
             };
             let results = baton::bench::run(&options).await?;
-            print_table(&results);
+            baton::bench::write_table(&results, &mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Handoff {
@@ -298,7 +293,7 @@ async fn execute(
                 seed: scratch.seed,
             };
             let results = baton::bench::handoff(&options).await?;
-            print_table(&results);
+            baton::bench::write_table(&results, &mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { failed, limit } => {
@@ -306,13 +301,6 @@ async fn execute(
             app::print_outbox(store.as_ref(), failed, limit, &mut io::stdout().lock()).await?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn print_table(results: &[baton::bench::Measurement]) {
-    println!("| backend | measurement | result |\n|---|---|---|");
-    for m in results {
-        println!("| {} | {} | {} |", m.backend, m.what, m.value);
     }
 }
 
@@ -330,25 +318,6 @@ async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 
 /// `baton parse`: one JSON line out for every line in, in order.
 fn parse_stdin() -> anyhow::Result<()> {
-    let stdin = io::stdin();
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let mut buffer = Vec::new();
-    let mut input = stdin.lock();
-    loop {
-        buffer.clear();
-        if input.read_until(b'\n', &mut buffer)? == 0 {
-            break;
-        }
-        let line = String::from_utf8_lossy(&buffer);
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parser::parse_contract_line(line.trim_end()) {
-            Ok(parsed) => serde_json::to_writer(&mut out, &parsed)?,
-            Err(error) => serde_json::to_writer(&mut out, &serde_json::json!({ "error": error }))?,
-        }
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
+    parser::run_contract(io::stdin().lock(), io::stdout().lock())?;
     Ok(())
 }

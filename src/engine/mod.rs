@@ -203,6 +203,42 @@ impl Engine {
         Ok(())
     }
 
+    /// Queues a notice for a room that is no command's answer (an adapter
+    /// explaining what it could not do), once per `idempotency_key`: it goes out
+    /// through the outbox like every message, so it is retried, rate limited and
+    /// never sent twice.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn notice_in_room(
+        &self,
+        platform: &str,
+        room: &str,
+        body: String,
+        idempotency_key: String,
+    ) -> Result<(), EngineError> {
+        let now = chrono::Utc::now();
+        let mut tx = self.store.begin().await?;
+        tx.enqueue(&crate::store::NewOutboxMessage {
+            idempotency_key,
+            platform: platform.to_owned(),
+            destination: crate::store::Destination::Room {
+                room: room.to_owned(),
+                thread_task: None,
+            },
+            card_for: None,
+            kind: crate::store::OutboxKind::Message,
+            body,
+            only_for: None,
+            not_before: now,
+            created_at: now,
+        })
+        .await?;
+        tx.commit().await?;
+        self.outbox_ready.notify_one();
+        Ok(())
+    }
+
     /// Whether `room` is recorded as private; `None` when Baton has no record of it.
     ///
     /// # Errors

@@ -40,6 +40,35 @@ pub fn parse_contract_line(line: &str) -> Result<ContractLine, String> {
     Ok(ContractLine::from(&parsed))
 }
 
+/// `baton parse`: one JSON line out for every line in, in order; a line that is
+/// not a message gets `{"error": ...}`, so the output stays line for line.
+///
+/// # Errors
+/// When reading `input` or writing `output` fails.
+pub fn run_contract(
+    mut input: impl std::io::BufRead,
+    output: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(output);
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        if input.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buffer);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_contract_line(line.trim_end()) {
+            Ok(parsed) => serde_json::to_writer(&mut out, &parsed)?,
+            Err(error) => serde_json::to_writer(&mut out, &serde_json::json!({ "error": error }))?,
+        }
+        std::io::Write::write_all(&mut out, b"\n")?;
+    }
+    std::io::Write::flush(&mut out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,7 @@ mod suggest;
 mod text;
 mod verbs;
 
-pub use contract::{ContractInput, parse_contract_line};
+pub use contract::{ContractInput, parse_contract_line, run_contract};
 
 /// How people mention the bot.
 pub const BOT_HANDLE: &str = "@baton";

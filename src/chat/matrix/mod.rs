@@ -184,8 +184,13 @@ impl MatrixBot {
                 }
             }
         });
-        let watcher =
-            tokio::spawn(undecrypted.watch(client.clone(), keys, decrypted, shutdown.clone()));
+        let watcher = tokio::spawn(undecrypted.watch(
+            client.clone(),
+            self.engine.clone(),
+            keys,
+            decrypted,
+            shutdown.clone(),
+        ));
         let queue = sender.clone();
         client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
             let queue = queue.clone();
@@ -471,13 +476,18 @@ impl MatrixBot {
 
     /// Answers an edit of an applied command, in the command's room: once.
     async fn note_edit_ignored(&self, room: &Room, event: &OriginalSyncRoomMessageEvent) {
-        use matrix_sdk::ruma::OwnedTransactionId;
-        use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
         let note = "That command was already handled; editing it does not run it again. Send a new command to change something.";
-        let content = RoomMessageEventContent::notice_plain(note);
-        // The edit's id as the transaction id: a replayed edit is answered once.
-        let txn = OwnedTransactionId::from(format!("baton-edit-{}", event.event_id));
-        if let Err(error) = room.send(content).with_transaction_id(txn).await {
+        // Keyed by the edit: a replayed edit is answered once.
+        let queued = self
+            .engine
+            .notice_in_room(
+                "matrix",
+                &room_of(room.room_id().as_str()),
+                note.to_owned(),
+                format!("matrix:edit:{}", event.event_id),
+            )
+            .await;
+        if let Err(error) = queued {
             tracing::warn!(error = %error_chain(&error), "cannot answer an edited command");
         }
     }

@@ -22,12 +22,11 @@ use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReaso
 use matrix_sdk::ruma::events::room::encrypted::{
     EncryptedEventScheme, OriginalSyncRoomEncryptedEvent,
 };
-use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::events::{
     AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
 };
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use matrix_sdk::stream::{BoxStream, StreamExt};
 use matrix_sdk::{Client, Room, RoomState};
 use tokio::sync::{Notify, mpsc};
@@ -35,6 +34,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Arrived;
+use crate::engine::Engine;
 use crate::error_chain::error_chain;
 
 /// How long a message may wait for its key before its sender is told.
@@ -149,6 +149,7 @@ impl Undecrypted {
     pub(super) async fn watch(
         self: Arc<Self>,
         client: Client,
+        engine: Engine,
         keys: Option<RoomKeys>,
         queue: mpsc::UnboundedSender<Arrived>,
         shutdown: CancellationToken,
@@ -169,7 +170,7 @@ impl Undecrypted {
                 },
             };
             self.retry(sessions.as_deref(), &queue).await;
-            self.answer_overdue(&client).await;
+            self.answer_overdue(&client, &engine).await;
         }
     }
 
@@ -225,7 +226,7 @@ impl Undecrypted {
 
     /// Gives up on the messages past the deadline: logs each, and tells its
     /// sender (once per [`QUIET`] per room).
-    async fn answer_overdue(&self, client: &Client) {
+    async fn answer_overdue(&self, client: &Client, engine: &Engine) {
         let now = Instant::now();
         let overdue: Vec<(Waiting, bool)> = {
             let mut state = self.lock();
@@ -259,13 +260,16 @@ impl Undecrypted {
                 "{}: Baton could not decrypt your message ({}), so it did nothing with it. To fix it, verify Baton ({device}) from your client, or let your client share keys with unverified devices, then send the message again.",
                 waiting.sender, waiting.reason
             );
-            let txn = OwnedTransactionId::from(format!("baton-utd-{}", waiting.event_id));
-            if let Err(error) = waiting
-                .room
-                .send(RoomMessageEventContent::notice_plain(text))
-                .with_transaction_id(txn)
-                .await
-            {
+            // Through the outbox, keyed by the event: explained once.
+            let queued = engine
+                .notice_in_room(
+                    "matrix",
+                    &super::room_of(waiting.room.room_id().as_str()),
+                    text,
+                    format!("matrix:undecrypted:{}", waiting.event_id),
+                )
+                .await;
+            if let Err(error) = queued {
                 tracing::warn!(room = %waiting.room.room_id(), error = %error_chain(&error), "cannot explain an undecryptable message");
             }
         }

@@ -547,37 +547,31 @@ fn rss_row() -> String {
     peak_rss().map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_same_seed_gives_the_same_workload() {
-        let a: Vec<String> = workload(200, 7)
-            .map(|t| serde_json::to_string(&t).unwrap())
-            .collect();
-        let b: Vec<String> = workload(200, 7)
-            .map(|t| serde_json::to_string(&t).unwrap())
-            .collect();
-        let c: Vec<String> = workload(200, 8)
-            .map(|t| serde_json::to_string(&t).unwrap())
-            .collect();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
+/// Writes `results` as the Markdown table BENCHMARKS.md shows.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_table(results: &[Measurement], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    writeln!(out, "| backend | measurement | result |\n|---|---|---|")?;
+    for m in results {
+        writeln!(out, "| {} | {} | {} |", m.backend, m.what, m.value)?;
     }
-
-    #[test]
-    fn dependencies_point_back_and_stay_within_three() {
-        for task in workload(2000, 1) {
-            assert!(task.depends_on.len() <= 3);
-            assert!(
-                task.depends_on
-                    .iter()
-                    .all(|d| *d < task.key && d.number() >= 1),
-                "{task:?}"
-            );
-        }
-        let owners: BTreeSet<_> = workload(2000, 1).filter_map(|t| t.owner).collect();
-        assert_eq!(owners.len(), OWNERS as usize);
-    }
+    Ok(())
 }
+
+/// Writes the workload of [`workload`] as `baton import` JSON lines.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_workload_to(tasks: u64, seed: u64, out: impl std::io::Write) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    for line in workload(tasks, seed) {
+        serde_json::to_writer(&mut out, &line)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+    }
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
