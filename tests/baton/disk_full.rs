@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::helpers::TestDb;
-use crate::slack::{now, post_signed, start};
+use crate::slack::{post_command, start};
 use crate::slack_fake::{self, FakeSlack};
 
 const CAROL: &str = "U0CAROL";
@@ -67,22 +67,8 @@ impl Drop for TinyDisk {
 
 async fn add(service: &crate::helpers::Service, title: &str) -> (u16, Duration) {
     let fields = slack_fake::command(CAROL, ROOM, &format!("add {title}"), title);
-    let form: Vec<(String, String)> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = serde_urlencoded::to_string(&form).unwrap();
     let started = Instant::now();
-    let response = post_signed(
-        service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        now(),
-    )
-    .await;
+    let response = post_command(service, &fields).await;
     (response.status().as_u16(), started.elapsed())
 }
 

@@ -64,7 +64,12 @@ pub(crate) async fn post_signed(
 }
 
 async fn slash(service: &Service, user: &str, text: &str, trigger: &str) -> reqwest::Response {
-    let fields = slack_fake::command(user, CHANNEL, text, trigger);
+    post_command(service, &slack_fake::command(user, CHANNEL, text, trigger)).await
+}
+
+/// POSTs a slash command's fields (see [`slack_fake::command`]), form-encoded and
+/// signed, as Slack does.
+pub(crate) async fn post_command(service: &Service, fields: &Value) -> reqwest::Response {
     let form: Vec<(String, String)> = fields
         .as_object()
         .unwrap()
@@ -96,22 +101,7 @@ pub(crate) async fn event(service: &Service, callback: &Value) -> reqwest::Respo
 /// A slash command in `channel`, answered when Baton has stored it.
 pub(crate) async fn slash_in(service: &Service, user: &str, channel: &str, text: &str) {
     let trigger = format!("trigger-{}", trigger_tag());
-    let fields = slack_fake::command(user, channel, text, &trigger);
-    let form: Vec<(String, String)> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = serde_urlencoded::to_string(&form).unwrap();
-    let response = post_signed(
-        service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        now(),
-    )
-    .await;
+    let response = post_command(service, &slack_fake::command(user, channel, text, &trigger)).await;
     assert!(response.status().is_success(), "{}", service.log());
 }
 

@@ -385,36 +385,15 @@ async fn on_postgres_a_command_during_an_outage_fails_fast_so_slack_retries() {
 
     crate::helpers::set_postgres_database_open(&name, false).await;
     let fields = crate::slack_fake::command(CAROL, BUSY, "add During the outage", "outage-1");
-    let form: Vec<(String, String)> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = serde_urlencoded::to_string(&form).unwrap();
     let started = Instant::now();
-    let response = crate::slack::post_signed(
-        &service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        crate::slack::now(),
-    )
-    .await;
+    let response = crate::slack::post_command(&service, &fields).await;
     let took = started.elapsed();
     crate::helpers::set_postgres_database_open(&name, true).await;
 
     assert!(response.status().is_server_error(), "{}", response.status());
     assert!(took < Duration::from_secs(3), "the 5xx took {took:?}");
     // Slack's retry of the same command, once the database is back, is applied.
-    let retried = crate::slack::post_signed(
-        &service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        crate::slack::now(),
-    )
-    .await;
+    let retried = crate::slack::post_command(&service, &fields).await;
     assert!(retried.status().is_success(), "{}", service.log());
     assert!(
         fake.wait_until(PATIENCE, |f| cards_in(f, BUSY) == 1).await,
@@ -431,22 +410,8 @@ async fn a_slash_command_the_workspace_named_tasks_is_a_command_too() {
     let mut fields =
         crate::slack_fake::command(CAROL, BUSY, "add Renamed command works", "tasks-1");
     fields["command"] = serde_json::json!("/tasks");
-    let form: Vec<(String, String)> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = serde_urlencoded::to_string(&form).unwrap();
 
-    let response = crate::slack::post_signed(
-        &service,
-        "/slack/commands",
-        "application/x-www-form-urlencoded",
-        &body,
-        crate::slack::now(),
-    )
-    .await;
+    let response = crate::slack::post_command(&service, &fields).await;
 
     assert!(response.status().is_success());
     assert!(
