@@ -296,7 +296,7 @@ fn understand(inbound: &Inbound) -> Parsed {
 /// # Errors
 /// When the store fails.
 pub async fn my_work(store: &dyn Store, person: &PersonId) -> Result<String, StoreError> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     let mut sight = sight::Sight::new(Reader::Person(person.clone()));
     mine(tx.as_mut(), &mut sight, person).await
 }

@@ -123,6 +123,10 @@ pub trait Store:
     /// Starts the transaction one command runs in.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
 
+    /// Begins a transaction that only reads, beside the writer: it never waits
+    /// behind a command (views outside a conversation, such as the App Home).
+    async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
+
     /// Whether the database answers (`baton doctor`).
     async fn ping(&self) -> StoreResult<()>;
 

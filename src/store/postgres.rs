@@ -42,6 +42,12 @@ impl PgStore {
         self.pool.begin_with(statement).await
     }
 
+    /// Where reads outside transactions go: the one pool (Postgres readers never
+    /// wait behind writers).
+    fn reader(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     /// The connection pool, for measurements beside the store (`baton bench`).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -211,6 +217,7 @@ impl_database_sql! {
     begin: "BEGIN ISOLATION LEVEL SERIALIZABLE",
     // For the few writes that cannot conflict (see `mark_delivered`).
     begin_plain: "BEGIN",
+    begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     migrator: sqlx::migrate!("migrations/postgres"),
 }
 

@@ -23,12 +23,20 @@ use crate::domain::{NewEvent, TaskKey};
 /// Rows per multi-row `INSERT` in imports; well under SQLite's bind limit.
 const IMPORT_CHUNK: usize = 1000;
 
+/// Read-only connections beside the writer.
+const READERS: u32 = 4;
+
 /// How often the WAL is copied back into the database file, off the command path.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// The store on a SQLite file.
 pub struct SqliteStore {
+    /// The one writer: every transaction that writes takes it in turn.
     pool: SqlitePool,
+    /// Readers beside it (WAL lets them read while it writes), so that queries
+    /// outside commands (card lookups, the App Home, `baton outbox`, the gauges)
+    /// never wait behind a write. They cannot write (`query_only`).
+    readers: SqlitePool,
     /// Checkpoints the WAL on a connection of its own; stops with the store.
     _checkpointer: StopOnDrop,
 }
@@ -57,10 +65,15 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.clone().pragma("query_only", "ON"))
+            .await?;
         let checkpoints = options.connect().await?;
         let checkpointer = tokio::spawn(checkpoint_wal(checkpoints));
         Ok(Self {
             pool,
+            readers,
             _checkpointer: StopOnDrop(checkpointer.abort_handle()),
         })
     }
@@ -68,6 +81,11 @@ impl SqliteStore {
     /// The connection pool, for measurements beside the store (`baton bench`).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Where reads outside transactions go.
+    fn reader(&self) -> &SqlitePool {
+        &self.readers
     }
 }
 
@@ -237,6 +255,7 @@ impl_database_sql! {
     tx: SqliteTx,
     begin: "BEGIN IMMEDIATE",
     begin_plain: "BEGIN IMMEDIATE",
+    begin_read: "BEGIN",
     migrator: sqlx::migrate!("migrations/sqlite"),
 }
 

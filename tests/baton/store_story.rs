@@ -75,7 +75,32 @@ on_both_backends!(
     an_owners_work_comes_by_section_a_page_each,
     a_rooms_open_work_loads_lean_and_whole,
     a_task_waits_exactly_while_a_blocker_is_open,
+    reads_do_not_wait_behind_a_write_in_progress,
 );
+
+async fn reads_do_not_wait_behind_a_write_in_progress(db: TestDb) {
+    let mut setup = db.store.begin().await.unwrap();
+    setup.insert_task(&task(1, Some("@alice"))).await.unwrap();
+    setup.commit().await.unwrap();
+
+    // A command's transaction holds the writer (on SQLite, the write lock).
+    let mut writing = db.store.begin().await.unwrap();
+    writing.insert_task(&task(2, Some("@bob"))).await.unwrap();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        let mut reading = db.store.begin_read().await.unwrap();
+        let seen = reading.task(TaskKey::new(1)).await.unwrap();
+        let unseen = reading.task(TaskKey::new(2)).await.unwrap();
+        let pending = db.store.pending_count().await.unwrap();
+        (seen, unseen, pending)
+    })
+    .await;
+    writing.commit().await.unwrap();
+
+    let (seen, unseen, pending) = read.expect("a read waited behind the write");
+    assert_eq!(seen.map(|t| t.key), Some(TaskKey::new(1)));
+    assert!(unseen.is_none(), "nothing uncommitted is read");
+    assert_eq!(pending, 0);
+}
 
 async fn an_owners_work_comes_by_section_a_page_each(db: TestDb) {
     let mut tx = db.store.begin().await.unwrap();

@@ -3,13 +3,15 @@
 
 /// Implements [`Store`](crate::store::Store)'s own methods (migrations, transactions,
 /// health) for `$store` and [`StoreTx::commit`](crate::store::StoreTx::commit) for `$tx`.
-/// `begin` starts a command's transaction, `begin_plain` the readiness probe's.
+/// `begin` starts a command's transaction, `begin_plain` the readiness probe's,
+/// `begin_read` a transaction that only reads (on the readers).
 macro_rules! impl_database_sql {
     (
         store: $store:ident,
         tx: $tx:ident,
         begin: $begin:literal,
         begin_plain: $begin_plain:literal,
+        begin_read: $begin_read:literal,
         migrator: $migrator:expr $(,)?
     ) => {
         // A module of its own, so these imports do not clash with the backend's.
@@ -46,8 +48,13 @@ macro_rules! impl_database_sql {
                 Ok(Box::new($tx { tx }))
             }
 
+            async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
+                let tx = self.reader().begin_with($begin_read).await?;
+                Ok(Box::new($tx { tx }))
+            }
+
             async fn ping(&self) -> StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                sqlx::query("SELECT 1").execute(self.reader()).await?;
                 Ok(())
             }
 

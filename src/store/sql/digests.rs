@@ -35,7 +35,7 @@ macro_rules! impl_digests_sql {
                      FROM rooms r \
                      WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.home_room = r.id) ORDER BY r.id",
                 )
-                .fetch_all(&self.pool)
+                .fetch_all(self.reader())
                 .await?)
             }
         }

@@ -24,7 +24,7 @@ macro_rules! impl_inbound_sql {
                         "SELECT COUNT(*) FROM inbound WHERE platform_event_id = $1",
                     )
                     .bind(event_id)
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.reader())
                     .await?;
                     Ok(seen > 0)
                 }

@@ -53,7 +53,7 @@ macro_rules! impl_leases_sql {
             async fn adapter_state(&self, name: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM adapter_state WHERE name = $1")
                     .bind(name)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.reader())
                     .await?)
             }
 

@@ -140,7 +140,7 @@ macro_rules! impl_outbox_sql {
                         " FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT $1) AS o ORDER BY id"
                     ))
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.reader())
                     .await?
                 } else {
                     sqlx::query_as(concat!(
@@ -149,7 +149,7 @@ macro_rules! impl_outbox_sql {
                         " FROM outbox ORDER BY id DESC LIMIT $1) AS o ORDER BY id"
                     ))
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.reader())
                     .await?
                 };
                 rows.into_iter().map(OutboxMessage::try_from).collect()
@@ -158,14 +158,14 @@ macro_rules! impl_outbox_sql {
             async fn oldest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
                 let oldest: Option<i64> =
                     sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status = 'pending'")
-                        .fetch_one(&self.pool)
+                        .fetch_one(self.reader())
                         .await?;
                 Ok(oldest.and_then(DateTime::from_timestamp_millis))
             }
 
             async fn pending_count(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.reader())
                     .await?)
             }
         }

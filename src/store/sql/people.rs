@@ -48,7 +48,7 @@ macro_rules! impl_people_sql {
                 let room: Option<Option<String>> =
                     sqlx::query_scalar("SELECT dm_room FROM people WHERE id = $1")
                         .bind(person.as_str())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?;
                 Ok(room.flatten())
             }
@@ -137,7 +137,7 @@ macro_rules! impl_people_sql {
                 let name: Option<Option<String>> =
                     sqlx::query_scalar("SELECT display_name FROM people WHERE id = $1")
                         .bind(person.as_str())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?;
                 Ok(name.flatten())
             }

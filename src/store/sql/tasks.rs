@@ -378,7 +378,7 @@ macro_rules! impl_tasks_sql {
                 )
                 .bind(room)
                 .bind(thread)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.reader())
                 .await?;
                 number.map(key_of).transpose()
             }
@@ -386,7 +386,7 @@ macro_rules! impl_tasks_sql {
             async fn card_of(&self, task: TaskKey) -> StoreResult<Option<(String, Option<String>)>> {
                 Ok(sqlx::query_as("SELECT home_room, home_thread FROM tasks WHERE number = $1")
                     .bind(number_of(task))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.reader())
                     .await?)
             }
         }

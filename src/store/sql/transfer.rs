@@ -41,7 +41,7 @@ macro_rules! impl_transfer_sql {
                     ))
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.reader())
                     .await?;
                     let tasks = rows::tasks(tasks)?;
                     let Some(last) = tasks.last().map(|t| number_of(t.key)) else {
@@ -53,7 +53,7 @@ macro_rules! impl_transfer_sql {
                     )
                     .bind(after)
                     .bind(last)
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.reader())
                     .await?;
                     let events: Vec<EventRow> = sqlx::query_as(concat!(
                         "SELECT ",
@@ -62,7 +62,7 @@ macro_rules! impl_transfer_sql {
                     ))
                     .bind(after)
                     .bind(last)
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.reader())
                     .await?;
                     let mut depends_on: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
                     for (task, blocker) in edges {
