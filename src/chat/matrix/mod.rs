@@ -18,6 +18,7 @@
 //! full queue holds the sync back instead of growing.
 
 mod format;
+mod invites;
 mod members;
 mod outlet;
 mod runner;
@@ -205,17 +206,18 @@ impl MatrixBot {
                 let _ = queue.send(Arrived::Member(Box::new(event), room)).await;
             }
         });
-        let inviters = self.inviters.clone();
+        let invites = invites::Invites::new(self.inviters.clone(), shutdown.clone());
+        let answering = invites.clone();
         client.add_event_handler(
             move |event: StrippedRoomMemberEvent, room: Room, client: Client| {
-                let inviters = inviters.clone();
+                let answering = answering.clone();
                 async move {
                     if client.user_id() != Some(&*event.state_key)
                         || event.content.membership != MembershipState::Invite
                     {
                         return;
                     }
-                    tokio::spawn(answer_invite(room, event.sender.to_string(), inviters));
+                    answering.answer(room, event.sender.to_string());
                 }
             },
         );
@@ -225,11 +227,7 @@ impl MatrixBot {
                 Ok(details) => details.inviter.map(|m| m.user_id().to_string()),
                 Err(_) => None,
             };
-            tokio::spawn(answer_invite(
-                room,
-                inviter.unwrap_or_default(),
-                self.inviters.clone(),
-            ));
+            invites.answer(room, inviter.unwrap_or_default());
         }
 
         let worker = tokio::spawn(self.clone().apply_arrivals(receiver, shutdown.clone()));
@@ -274,6 +272,7 @@ impl MatrixBot {
         // The handlers hold queue senders of their own: the worker ends with
         // `shutdown` (after applying what is queued), not when the queue closes.
         shutdown.cancel();
+        invites.finish().await;
         let _ = watcher.await;
         let _ = worker.await;
         forwarder.abort();
@@ -541,33 +540,6 @@ async fn display_name(room: &Room) -> String {
     match room.display_name().await {
         Ok(name) => name.to_string(),
         Err(_) => room.room_id().to_string(),
-    }
-}
-
-/// Joins a room when the inviter is allowed (with retries: the server can race the
-/// invite), refuses it otherwise.
-async fn answer_invite(room: Room, inviter: String, inviters: InviterRules) {
-    let room_id = room.room_id().to_owned();
-    if !inviters.allows(&inviter) {
-        tracing::warn!(%room_id, %inviter, "refused an invite from someone not on BATON_MATRIX__ALLOWED_INVITERS");
-        if let Err(error) = room.leave().await {
-            tracing::warn!(%room_id, error = %error_chain(&error), "cannot refuse an invite");
-        }
-        return;
-    }
-    let mut wait = Duration::from_secs(1);
-    for attempt in 1..=5 {
-        match room.join().await {
-            Ok(_) => {
-                tracing::info!(%room_id, %inviter, "joined a room");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%room_id, attempt, error = %error_chain(&error), "cannot join yet");
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-        }
     }
 }
 
