@@ -260,7 +260,6 @@ fn start_slack(
     let bot = Arc::new(chat::slack::SlackBot::new(
         api,
         engine,
-        store,
         config.membership_max_age,
     ));
     let routes = config

@@ -239,6 +239,54 @@ impl Engine {
         Ok(())
     }
 
+    /// The task whose card is the message `thread` in `room`: replies and
+    /// reactions there are about it.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn task_of_card(
+        &self,
+        room: &str,
+        thread: &str,
+    ) -> Result<Option<TaskKey>, EngineError> {
+        Ok(self.store.task_with_card(room, thread).await?)
+    }
+
+    /// Whether the platform event `event_id` was handled before (an edit of a
+    /// handled command must not run it again).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn was_handled(&self, event_id: &str) -> Result<bool, EngineError> {
+        Ok(self.store.inbound_seen(event_id).await?)
+    }
+
+    /// `person`'s open work as `mine` lists it, for views outside a conversation
+    /// (Slack's App Home).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn work_of(&self, person: &PersonId) -> Result<String, EngineError> {
+        Ok(my_work(self.store.as_ref(), person).await?)
+    }
+
+    /// What the platform says of a person: display name and timezone (see
+    /// [`crate::store::PeopleStore::remember_profile`]).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn remember_profile(
+        &self,
+        person: &PersonId,
+        display_name: Option<&str>,
+        timezone: Option<&str>,
+    ) -> Result<(), EngineError> {
+        self.store
+            .remember_profile(person, display_name, timezone)
+            .await?;
+        Ok(())
+    }
+
     /// Whether `room` is recorded as private; `None` when Baton has no record of it.
     ///
     /// # Errors

@@ -354,7 +354,7 @@ impl MatrixBot {
     async fn inbound(
         &self,
         arrived: &Arrived,
-    ) -> Result<Option<Inbound>, crate::store::StoreError> {
+    ) -> Result<Option<Inbound>, crate::engine::EngineError> {
         match arrived {
             Arrived::Checkpoint(_) | Arrived::Member(..) => Ok(None),
             Arrived::Message(event, room) => self.message(event, room).await,
@@ -364,7 +364,7 @@ impl MatrixBot {
                 }
                 let room_name = room_of(room.room_id().as_str());
                 let target = event.content.relates_to.event_id.to_string();
-                let Some(task) = self.store.task_with_card(&room_name, &target).await? else {
+                let Some(task) = self.engine.task_of_card(&room_name, &target).await? else {
                     return Ok(None);
                 };
                 Ok(Some(Inbound {
@@ -393,7 +393,7 @@ impl MatrixBot {
         &self,
         event: &OriginalSyncRoomMessageEvent,
         room: &Room,
-    ) -> Result<Option<Inbound>, crate::store::StoreError> {
+    ) -> Result<Option<Inbound>, crate::engine::EngineError> {
         if event.sender == self.me || room.state() != RoomState::Joined {
             return Ok(None);
         }
@@ -412,7 +412,7 @@ impl MatrixBot {
             Some(Relation::Replacement(edit)) => {
                 // An edit of a command that was handled must not run it again.
                 let original = format!("matrix:{}", edit.event_id);
-                if self.store.inbound_seen(&original).await? {
+                if self.engine.was_handled(&original).await? {
                     self.note_edit_ignored(room, event).await;
                     return Ok(None);
                 }

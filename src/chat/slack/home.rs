@@ -5,14 +5,15 @@ use anyhow::Context;
 use slack_morphism::prelude::*;
 
 use super::{SlackApi, format, person_of};
-use crate::store::Store;
+use crate::engine::Engine;
 
 /// Publishes `user`'s App Home.
 ///
 /// # Errors
 /// When the store or `views.publish` fails.
-pub async fn publish(api: &SlackApi, store: &dyn Store, user: &str) -> anyhow::Result<()> {
-    let work = crate::engine::my_work(store, &person_of(user))
+pub async fn publish(api: &SlackApi, engine: &Engine, user: &str) -> anyhow::Result<()> {
+    let work = engine
+        .work_of(&person_of(user))
         .await
         .context("cannot read the person's tasks")?;
     let mut blocks: Vec<SlackBlock> = vec![SlackHeaderBlock::new(pt!("My work")).into()];

@@ -35,7 +35,6 @@ pub use socket::run as run_socket_mode;
 use crate::domain::{PersonId, TaskKey};
 use crate::engine::{Engine, EngineError, Inbound, InboundKind, Outcome};
 use crate::error_chain::error_chain;
-use crate::store::Store;
 use rooms::SlackRooms;
 
 /// The metadata event type on every message Baton posts.
@@ -166,7 +165,6 @@ const CONNECT_MAX_WAIT: Duration = Duration::from_secs(60);
 pub struct SlackBot {
     api: SlackApi,
     engine: Engine,
-    store: Arc<dyn Store>,
     /// Who the bot is, once `auth.test` answered ([`SlackBot::connect`]).
     me: OnceLock<BotIdentity>,
     /// Why Slack cannot be reached, while it cannot: for `/readyz`.
@@ -182,18 +180,12 @@ pub struct SlackBot {
 impl SlackBot {
     /// A bot that does not know who it is yet ([`SlackBot::connect`]);
     /// `membership_max_age`: how long a private channel's member list is trusted.
-    pub fn new(
-        api: SlackApi,
-        engine: Engine,
-        store: Arc<dyn Store>,
-        membership_max_age: std::time::Duration,
-    ) -> Self {
+    pub fn new(api: SlackApi, engine: Engine, membership_max_age: std::time::Duration) -> Self {
         Self {
             rooms: SlackRooms::new(api.clone(), engine.clone(), membership_max_age),
-            people: people::PeopleRefresher::new(api.clone(), store.clone()),
+            people: people::PeopleRefresher::new(api.clone(), engine.clone()),
             api,
             engine,
-            store,
             me: OnceLock::new(),
             unreachable: Arc::default(),
             connected: Arc::new(AtomicBool::new(false)),
@@ -325,7 +317,7 @@ impl SlackBot {
                 }
                 let room = room_of(&channel);
                 let ts = item.origin.ts.to_string();
-                let Some(task) = self.store.task_with_card(&room, &ts).await? else {
+                let Some(task) = self.engine.task_of_card(&room, &ts).await? else {
                     return Ok(()); // a reaction on something other than a card
                 };
                 let inbound = Inbound {
@@ -452,7 +444,7 @@ impl SlackBot {
         }
         let room = room_of(channel);
         let thread_task: Option<TaskKey> = match thread_ts.filter(|t| *t != ts) {
-            Some(thread) => self.store.task_with_card(&room, thread).await?,
+            Some(thread) => self.engine.task_of_card(&room, thread).await?,
             None => None,
         };
         let inbound = Inbound {

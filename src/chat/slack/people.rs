@@ -7,14 +7,14 @@
 //! they are named, and one worker refreshes them in turn until shutdown.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{SlackApi, home, person_of};
+use crate::engine::Engine;
 use crate::error_chain::error_chain;
-use crate::store::Store;
 
 /// People waiting at most; beyond that a new one is dropped (logged): their Home
 /// is refreshed again the next time they open it or are named.
@@ -23,7 +23,7 @@ const QUEUED_MAX: usize = 1_000;
 /// The people waiting for a refresh, and who has had a profile read this run.
 pub(super) struct PeopleRefresher {
     api: SlackApi,
-    store: Arc<dyn Store>,
+    engine: Engine,
     waiting: Mutex<Waiting>,
     wake: Notify,
 }
@@ -37,10 +37,10 @@ struct Waiting {
 }
 
 impl PeopleRefresher {
-    pub(super) fn new(api: SlackApi, store: Arc<dyn Store>) -> Self {
+    pub(super) fn new(api: SlackApi, engine: Engine) -> Self {
         Self {
             api,
-            store,
+            engine,
             waiting: Mutex::default(),
             wake: Notify::new(),
         }
@@ -108,7 +108,7 @@ impl PeopleRefresher {
                     .or(profile.name.clone());
                 let person = person_of(user);
                 if let Err(error) = self
-                    .store
+                    .engine
                     .remember_profile(&person, name.as_deref(), profile.tz.as_deref())
                     .await
                 {
@@ -123,7 +123,7 @@ impl PeopleRefresher {
 
     /// Republishes a person's App Home.
     async fn refresh_home(&self, user: &str) {
-        if let Err(error) = home::publish(&self.api, self.store.as_ref(), user).await {
+        if let Err(error) = home::publish(&self.api, &self.engine, user).await {
             tracing::debug!(error = %format!("{error:#}"), "cannot refresh an App Home");
         }
     }
