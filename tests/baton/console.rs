@@ -19,14 +19,7 @@ fn sqlite_url(dir: &tempfile::TempDir) -> String {
 }
 
 fn console(url: &str, script: &str) -> Vec<(String, String)> {
-    let output = baton(&["console", "--database-url", url], script.as_bytes());
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    blocks(&output.stdout)
+    crate::helpers::console_blocks(url, script)
 }
 
 #[test]

@@ -221,6 +221,19 @@ pub fn blocks(stdout: &[u8]) -> Vec<(String, String)> {
     blocks
 }
 
+/// `baton console` on `url` with `script` on stdin: the blocks it printed, after
+/// checking it exited 0.
+pub fn console_blocks(url: &str, script: &str) -> Vec<(String, String)> {
+    let output = baton(&["console", "--database-url", url], script.as_bytes());
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    blocks(&output.stdout)
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

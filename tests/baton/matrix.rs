@@ -1040,41 +1040,29 @@ async fn an_undecryptable_command_waits_for_its_key_and_is_explained_if_it_never
     assert_eq!(export(&db).len(), 2, "the unreadable message made no task");
 }
 
-/// Blocks or allows connections to the Postgres database
-/// `url` names, ending the connections it has.
+/// Closes the test's Postgres database to connections (cutting the open ones),
+/// or opens it again.
 async fn set_postgres_reachable(url: &str, reachable: bool) {
-    use sqlx::Connection;
-    let name = url.rsplit('/').next().unwrap().to_owned();
-    let base = crate::helpers::postgres_base_url();
-    let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    if !reachable {
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-            .bind(&name)
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
+    let name = url.rsplit('/').next().unwrap();
+    crate::helpers::set_postgres_database_open(name, reachable).await;
 }
 
-/// Issue 16, 8: commands that arrive while the database is away (longer than the
-/// old 8 attempts, about 25 s) are applied when it is back, each once; nothing is
-/// skipped.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_sent_while_the_database_is_away_are_applied_once_it_is_back() {
-    let Some((url, secret)) = synapse() else {
-        return;
-    };
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
+/// A bot on Postgres in carol's room, its first command applied.
+struct Warm {
+    url: String,
+    db: TestDb,
+    bot: OwnedUserId,
+    carol_id: OwnedUserId,
+    carol: Human,
+    room_id: OwnedRoomId,
+    store: tempfile::TempDir,
+    service: Service,
+}
+
+/// [`Warm`], or `None` (skip) without Synapse or Postgres.
+async fn warm_room_on_postgres() -> Option<Warm> {
+    let (url, secret) = synapse()?;
+    let db = TestDb::postgres().await?;
     let tag = format!("{:x}", rand_tag());
     let bot = register(&url, &secret, &format!("baton-{tag}")).await;
     let carol_id = register(&url, &secret, &format!("carol-{tag}")).await;
@@ -1089,6 +1077,36 @@ async fn commands_sent_while_the_database_is_away_are_applied_once_it_is_back() 
     );
     carol.say(&room_id, "!baton add Warm up for me").await;
     wait_for_tasks(&db, &service, "the first command", |tasks| tasks.len() == 1).await;
+    Some(Warm {
+        url,
+        db,
+        bot,
+        carol_id,
+        carol,
+        room_id,
+        store,
+        service,
+    })
+}
+
+/// Issue 16, 8: commands that arrive while the database is away (longer than the
+/// old 8 attempts, about 25 s) are applied when it is back, each once; nothing is
+/// skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_sent_while_the_database_is_away_are_applied_once_it_is_back() {
+    let Some(Warm {
+        url: _url,
+        db,
+        bot,
+        carol_id: _,
+        carol,
+        room_id,
+        store: _store,
+        service,
+    }) = warm_room_on_postgres().await
+    else {
+        return;
+    };
 
     // The database goes away for 30 s; three commands come meanwhile.
     set_postgres_reachable(&db.url, false).await;
@@ -1281,26 +1299,19 @@ async fn a_session_the_homeserver_ended_is_replaced_and_the_old_store_kept_aside
 /// checkpoint, although the SDK's own sync token is already past it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_synced_but_not_applied_before_a_crash_is_applied_after_it() {
-    let Some((url, secret)) = synapse() else {
+    let Some(Warm {
+        url,
+        db,
+        bot,
+        carol_id,
+        carol,
+        room_id,
+        store,
+        service,
+    }) = warm_room_on_postgres().await
+    else {
         return;
     };
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    let tag = format!("{:x}", rand_tag());
-    let bot = register(&url, &secret, &format!("baton-{tag}")).await;
-    let carol_id = register(&url, &secret, &format!("carol-{tag}")).await;
-    let carol = Human::login(&url, &carol_id).await;
-    let store = tempfile::tempdir().unwrap();
-    let service = start_bot(&db, &url, &bot, store.path(), carol_id.as_str()).await;
-    let room_id = carol.open_room(&bot).await;
-    assert!(
-        wait_for_membership(&carol, &room_id, &bot, MembershipState::Join).await,
-        "{}",
-        service.log()
-    );
-    carol.say(&room_id, "!baton add Warm up for me").await;
-    wait_for_tasks(&db, &service, "the first command", |tasks| tasks.len() == 1).await;
 
     set_postgres_reachable(&db.url, false).await;
     carol

@@ -3,8 +3,6 @@
 //! member and by someone who is not one. On the console here; on Slack in
 //! `slack_privacy`.
 
-use crate::helpers::{baton, blocks};
-
 /// Words only the private room #secret has seen: T-1's title, a note in its
 /// thread, and its external blocker's reason.
 const SECRETS: [&str; 3] = ["payroll key", "ops/payroll-7", "bank fraud team"];
@@ -59,14 +57,7 @@ const READS: [&str; 7] = [
 ];
 
 fn console(url: &str, script: &str) -> Vec<(String, String)> {
-    let output = baton(&["console", "--database-url", url], script.as_bytes());
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    blocks(&output.stdout)
+    crate::helpers::console_blocks(url, script)
 }
 
 fn leaked(out: &[(String, String)]) -> Vec<&str> {

@@ -45,6 +45,18 @@ fn assert_each_posted_once(fake: &FakeSlack, service_log: &str) {
     );
 }
 
+/// Waits until the process has logged `needle`; false after [`PATIENCE`].
+async fn wait_for_log(service: &crate::helpers::Service, needle: &str) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        if service.log().contains(needle) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    service.log().contains(needle)
+}
+
 /// Cards posted in `channel` (Baton's posts that start with a task key).
 fn cards_in(fake: &FakeSlack, channel: &str) -> usize {
     fake.posted()
@@ -75,13 +87,11 @@ async fn a_post_whose_answer_was_lost_is_found_in_a_busy_channel_and_not_posted_
     // The channel is busy before Baton tries again (2 s later): its first post is
     // three pages deep in the history by then.
     fake.chatter(BUSY, 450);
-    let retried = tokio::time::timeout(PATIENCE, async {
-        while !service.log().contains("not posting that again") {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await;
-    assert!(retried.is_ok(), "{}", service.log());
+    assert!(
+        wait_for_log(&service, "not posting that again").await,
+        "{}",
+        service.log()
+    );
 
     assert_eq!(cards_in(&fake, BUSY), 1, "{}", service.log());
     assert_each_posted_once(&fake, &service.log());
@@ -146,13 +156,11 @@ async fn a_thread_reply_whose_answer_was_lost_is_found_after_hundreds_of_replies
         "{}",
         service.log()
     );
-    let retried = tokio::time::timeout(PATIENCE, async {
-        while !service.log().contains("not posting that again") {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await;
-    assert!(retried.is_ok(), "{}", service.log());
+    assert!(
+        wait_for_log(&service, "not posting that again").await,
+        "{}",
+        service.log()
+    );
 
     assert_eq!(in_thread(&fake), 1, "{}", service.log());
     assert_each_posted_once(&fake, &service.log());

@@ -1,8 +1,6 @@
 //! People's text reaches chat safely: bidi controls never come back, and a handle
 //! with a zero-width character in it is the person it shows.
 
-use crate::helpers::{baton, blocks};
-
 /// Every bidi control `chat::normalize` removes.
 const BIDI: &[char] = &[
     '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
@@ -11,14 +9,7 @@ const BIDI: &[char] = &[
 
 fn console(dir: &tempfile::TempDir, script: &str) -> Vec<(String, String)> {
     let url = format!("sqlite://{}", dir.path().join("console.db").display());
-    let output = baton(&["console", "--database-url", &url], script.as_bytes());
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    blocks(&output.stdout)
+    crate::helpers::console_blocks(&url, script)
 }
 
 #[test]
