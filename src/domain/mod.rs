@@ -6,6 +6,7 @@
 mod defaults;
 mod digest;
 mod event;
+mod forge;
 mod graph;
 mod key;
 mod notify;
@@ -21,6 +22,10 @@ pub use digest::{
     working_days_between,
 };
 pub use event::{EventKind, NewEvent, Source};
+pub use forge::{
+    Change, ChangeAction, ChangeState, CiRun, DoneOn, Forge, ForgeEvent, Links, Signal,
+    TrackedChange, Verdict,
+};
 pub use graph::{Cycle, DependencyGraph};
 pub use key::{InvalidTaskKey, TaskKey};
 pub use notify::{

@@ -8,7 +8,7 @@
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 
-use super::{DigestSchedule, Weekdays, parse_hours, parse_time_of_day};
+use super::{DigestSchedule, DoneOn, Weekdays, parse_hours, parse_time_of_day};
 
 /// A change of a person's or a room's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +22,9 @@ pub enum SettingChange {
     WorkingHours { start: NaiveTime, end: NaiveTime },
     /// The room's digest: off, or some of its time, timezone and days.
     Digest(DigestChange),
+    /// When the room's tasks linked to a pull or merge request are done: at the
+    /// merge, or once CI passes on the merged commit.
+    DoneOn(DoneOn),
     /// Words that are not a setting: the reply says what to write.
     Unreadable(String),
 }
@@ -39,7 +42,7 @@ pub enum DigestChange {
 }
 
 /// What `settings` accepts, for the reply to words it cannot read.
-pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00` and `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`).";
+pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00`, `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`) and `settings done-on merge|green`.";
 
 /// Words between the values that say nothing themselves: `digest days to mon-fri`.
 const FILLER: [&str; 9] = ["to", "at", "on", "time", "days", "day", "is", "every", "="];
@@ -73,6 +76,14 @@ impl SettingChange {
                 )),
             },
             ["digest", rest @ ..] | ["days", rest @ ..] => digest_change(rest),
+            ["done-on" | "done_on" | "doneon", value] | ["done", "on", value] => {
+                match DoneOn::from_name(value) {
+                    Some(done_on) => SettingChange::DoneOn(done_on),
+                    None => SettingChange::Unreadable(format!(
+                        "`{value}` is not a choice for done-on; write `settings done-on merge` (a linked pull request's merge finishes its tasks) or `settings done-on green` (only once CI passes on the merged commit)."
+                    )),
+                }
+            }
             _ => SettingChange::Unreadable(SETTINGS_HELP.to_owned()),
         }
     }

@@ -16,10 +16,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::domain::{PersonId, Reader, RoomPrivacy, TaskKey};
+use crate::domain::{ForgeEvent, PersonId, Reader, RoomPrivacy, TaskKey};
 use crate::parser::{self, Intent, Message, Parsed};
 use crate::store::{Store, StoreError, StoreTx};
 
+pub use command::forge::ForgeOutcome;
 pub use digest::compose as compose_digest;
 pub use render::help_text;
 
@@ -135,36 +136,64 @@ impl Engine {
             metrics::counter!("baton_parse_failures_total").increment(1);
         }
         tracing::debug!(intent = parsed.intent.name(), "applying");
-        let mut attempt: u32 = 0;
-        loop {
-            match command::apply(
+        let outcome = retrying_conflicts(|| {
+            command::apply(
                 self.store.as_ref(),
                 &self.defaults,
                 &self.presences,
                 inbound,
                 &parsed,
             )
-            .await
-            {
-                Ok(outcome) => {
-                    if outcome == Outcome::Handled {
-                        self.outbox_ready.notify_one();
-                    }
-                    if outcome == Outcome::Duplicate {
-                        metrics::counter!("baton_inbound_duplicates_total").increment(1);
-                    }
-                    metrics::histogram!("baton_command_seconds")
-                        .record(started.elapsed().as_secs_f64());
-                    return Ok(outcome);
-                }
-                Err(e) if e.is_conflict() && started.elapsed() < CONFLICT_BUDGET => {
-                    attempt += 1;
-                    tracing::debug!(attempt, "conflicting transaction; retrying");
-                    metrics::counter!("baton_command_conflicts_total").increment(1);
-                    tokio::time::sleep(conflict_pause(attempt)).await;
-                }
-                Err(e) => return Err(e.into()),
+        })
+        .await?;
+        if outcome == Outcome::Handled {
+            self.outbox_ready.notify_one();
+        }
+        if outcome == Outcome::Duplicate {
+            metrics::counter!("baton_inbound_duplicates_total").increment(1);
+        }
+        metrics::histogram!("baton_command_seconds").record(started.elapsed().as_secs_f64());
+        Ok(outcome)
+    }
+
+    /// Applies one forge webhook delivery: its pull or merge request's tasks are
+    /// started, finished or told, in one transaction with what that sends.
+    ///
+    /// # Errors
+    /// [`EngineError`] when the store fails; nothing of the delivery is then kept.
+    #[tracing::instrument(skip_all, fields(forge = %event.forge.as_str(), delivery = %event.delivery, kind = event.signal.kind()))]
+    pub async fn apply_forge(&self, event: &ForgeEvent) -> Result<ForgeOutcome, EngineError> {
+        let now = Utc::now();
+        let outcome = retrying_conflicts(|| {
+            command::forge::apply(self.store.as_ref(), &self.defaults, event, now)
+        })
+        .await?;
+        if let ForgeOutcome::Applied(_) = outcome {
+            self.outbox_ready.notify_one();
+        }
+        Ok(outcome)
+    }
+}
+
+/// Runs `attempt` again while it fails because another transaction conflicted
+/// with it (Postgres serialization failures under concurrent commands), within
+/// [`CONFLICT_BUDGET`].
+async fn retrying_conflicts<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let started = std::time::Instant::now();
+    let mut tries: u32 = 0;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_conflict() && started.elapsed() < CONFLICT_BUDGET => {
+                tries += 1;
+                tracing::debug!(attempt = tries, "conflicting transaction; retrying");
+                metrics::counter!("baton_command_conflicts_total").increment(1);
+                tokio::time::sleep(conflict_pause(tries)).await;
             }
+            result => return result,
         }
     }
 }

@@ -11,7 +11,7 @@
 use super::address::{Addressed, Mode};
 use super::context::{Ctx, unknown};
 use super::text::Text;
-use super::{Intent, Message, create, queries, relations, suggest, verbs};
+use super::{Intent, Message, create, link, queries, relations, suggest, verbs};
 
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
@@ -39,6 +39,7 @@ const RULES: &[Rule] = &[
     queries::pleasantry,
     queries::help,
     queries::settings,
+    link::link,
     verbs::snooze,
     verbs::note,
     create::create,

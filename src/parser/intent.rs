@@ -6,7 +6,7 @@
 use serde::Serialize;
 use strum::{EnumIter, EnumMessage, IntoStaticStr};
 
-use crate::domain::{SettingChange, TaskKey};
+use crate::domain::{Forge, SettingChange, TaskKey};
 
 /// A person as written in a message: `@alice`. `me`/`I` are already resolved to the
 /// author by the parser.
@@ -77,6 +77,14 @@ pub enum Intent {
     /// Reopen finished or cancelled tasks.
     #[strum(message = "reopen T-1")]
     Reopen { tasks: Vec<TaskKey> },
+    /// Say which GitHub or GitLab account is yours, so its pull requests and
+    /// review requests reach you (`unlink github` forgets it).
+    #[strum(message = "link github <login> | link gitlab <username> | unlink github")]
+    Link {
+        forge: Forge,
+        /// `None` unlinks.
+        login: Option<String>,
+    },
     /// Show what Baton understands, or how one verb works.
     #[strum(message = "help [verb]")]
     Help { topic: Option<String> },
@@ -213,9 +221,9 @@ mod tests {
         let verbs: Vec<Intent> = Intent::iter()
             .filter(|verb| !matches!(verb, Intent::Unknown { .. } | Intent::None))
             .collect();
-        // The contract's 18 intents (DESIGN §4, without `none`) and `snooze`, the
+        // The contract's 19 intents (DESIGN §4, without `none`) and `snooze`, the
         // handoff DM's "not today" action.
-        assert_eq!(verbs.len(), 19, "one variant per verb");
+        assert_eq!(verbs.len(), 20, "one variant per verb");
         for verb in verbs {
             assert!(!verb.summary().is_empty(), "{} has no doc", verb.name());
             assert!(!verb.usage().is_empty(), "{} has no usage", verb.name());

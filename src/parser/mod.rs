@@ -5,7 +5,7 @@
 //! - `address`: is the message meant for Baton, and what does it say without the
 //!   prefix or mention;
 //! - `grammar`: the order in which phrasings are tried, and the fallbacks;
-//! - `queries`, `create`, `relations`, `verbs`: the phrasings of each verb;
+//! - `queries`, `create`, `relations`, `verbs`, `link`: the phrasings of each verb;
 //! - `completion`: the precision rules that keep a `done` from being misread;
 //! - `text`: URL masking, task keys, clauses; `suggest`: verb typos;
 //! - `contract`: the `baton parse` JSON-lines contract.
@@ -21,6 +21,7 @@ mod context;
 mod contract;
 mod create;
 mod grammar;
+mod link;
 mod queries;
 mod relations;
 mod suggest;

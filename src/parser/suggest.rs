@@ -34,6 +34,8 @@ const VOCABULARY: &[(&str, &str)] = &[
     ("reopen", "reopen"),
     ("help", "help"),
     ("settings", "settings"),
+    ("link", "link"),
+    ("unlink", "link"),
 ];
 
 /// Longest word compared: edit distance is quadratic, and no verb is this long.

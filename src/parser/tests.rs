@@ -10,6 +10,7 @@ fn every_pattern_compiles() {
     completion::compile_patterns();
     create::compile_patterns();
     grammar::compile_patterns();
+    link::compile_patterns();
     queries::compile_patterns();
     relations::compile_patterns();
     text::compile_patterns();

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use capability::{
-    CardStore, DigestStore, DigestTx, ExportedTask, ImportTx, ImportedTask, InboundStore,
+    CardStore, DigestStore, DigestTx, ExportedTask, ForgeTx, ImportTx, ImportedTask, InboundStore,
     InboundTx, LeaseStore, OutboxStore, OutboxTx, OwnedWork, Page, PeopleStore, PeopleTx, TaskTx,
     TransferStore,
 };
@@ -142,6 +142,6 @@ pub trait Store:
 /// own method is the commit, for whoever began it (the engine, the scheduler,
 /// `bench.rs`).
 #[async_trait]
-pub trait StoreTx: TaskTx + OutboxTx + DigestTx + PeopleTx + InboundTx + Send {
+pub trait StoreTx: TaskTx + OutboxTx + DigestTx + PeopleTx + InboundTx + ForgeTx + Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -1,6 +1,7 @@
 //! Applying one intent inside one store transaction.
 
 mod dependencies;
+pub(super) mod forge;
 mod lifecycle;
 mod messages;
 mod reads;
@@ -184,6 +185,9 @@ struct Command<'a> {
     /// What the readers of the reply may see: everyone in the room, or the asker
     /// alone in a DM.
     sight: Sight,
+    /// The change needs no permission: a forge's merge into the default branch by
+    /// an account no chat person linked is its own proof (see `forge.rs`).
+    proven: bool,
 }
 
 impl<'a> Command<'a> {
@@ -201,7 +205,13 @@ impl<'a> Command<'a> {
             queued: 0,
             notices: Vec::new(),
             sight: Sight::new(reply_reader(inbound)),
+            proven: false,
         }
+    }
+
+    /// The transaction back, for the next task of a forge event.
+    fn into_tx(self) -> Box<dyn StoreTx> {
+        self.tx
     }
 
     /// `task` as the readers of the reply may see it.
@@ -268,6 +278,7 @@ impl<'a> Command<'a> {
             Intent::Graph { tasks } => self.graph(tasks).await,
             Intent::Digest => self.digest().await,
             Intent::Settings { change } => self.settings(change).await,
+            Intent::Link { forge, login } => self.link(*forge, login.as_deref()).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
             Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
             Intent::None => Ok(None),
@@ -300,7 +311,7 @@ impl<'a> Command<'a> {
         }
         let tasks = self.load_all(keys).await?;
         for task in &tasks {
-            if !task.may_be_changed_by(self.actor()) {
+            if !self.proven && !task.may_be_changed_by(self.actor()) {
                 return Err(Refusal::NotAllowed {
                     task: task.key,
                     verb,

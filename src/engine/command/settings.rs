@@ -1,7 +1,11 @@
-//! `settings`: a person's timezone and working hours, a room's digest.
+//! `settings`: a person's timezone, working hours and linked forge accounts
+//! (`link github LOGIN`), a room's digest and `done-on`.
 
 use super::{Command, CommandResult, Refusal};
-use crate::domain::{DigestChange, SettingChange};
+use crate::domain::{DigestChange, DoneOn, Forge, SettingChange};
+
+/// Longest forge login accepted (GitHub allows 39 characters, GitLab 255).
+const MAX_LOGIN_CHARS: usize = 255;
 
 impl Command<'_> {
     /// Shows the settings, or applies the change the parser read.
@@ -24,6 +28,21 @@ impl Command<'_> {
                 )))
             }
             SettingChange::Digest(digest) => self.change_digest(*digest).await,
+            SettingChange::DoneOn(done_on) => {
+                self.tx
+                    .set_room_done_on(&self.inbound.room, *done_on)
+                    .await?;
+                Ok(Some(match done_on {
+                    DoneOn::Merge => format!(
+                        "In {}, a task is now done when a pull or merge request that closes it merges.",
+                        self.inbound.room_name
+                    ),
+                    DoneOn::Green => format!(
+                        "In {}, a task is now done only once CI passes on the merged commit of the pull or merge request that closes it.",
+                        self.inbound.room_name
+                    ),
+                }))
+            }
             SettingChange::Unreadable(reply) => Err(Refusal::Invalid(reply.clone()).into()),
         }
     }
@@ -49,11 +68,25 @@ impl Command<'_> {
             Some(schedule) => schedule.to_setting(),
             None => "off".to_owned(),
         };
+        let done_on = self.tx.room_done_on(&self.inbound.room).await?;
+        let accounts = self.tx.forge_accounts_of(&actor).await?;
+        let accounts = if accounts.is_empty() {
+            "none (`!baton link github <login>`)".to_owned()
+        } else {
+            accounts
+                .iter()
+                .map(|(forge, login)| format!("{forge} {login}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         Ok(Some(format!(
-            "Your timezone: {tz}\nYour working hours: {hours}\nDigest for {}: {digest}\n\
+            "Your timezone: {tz}\nYour working hours: {hours}\nYour forge accounts: {accounts}\n\
+             Digest for {room}: {digest}\nTasks in {room} are done on: {}\n\
              Change them with `!baton settings tz Europe/Berlin`, `!baton settings hours 09:00-17:00`, \
-             `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`).",
-            self.inbound.room_name
+             `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`), `!baton settings done-on merge|green`, \
+             `!baton link github <login>`.",
+            done_on.as_str(),
+            room = self.inbound.room_name
         )))
     }
 
@@ -76,5 +109,49 @@ impl Command<'_> {
             ),
             None => format!("No more digests for {}.", self.inbound.room_name),
         }))
+    }
+}
+
+impl Command<'_> {
+    /// `link github LOGIN` / `unlink github`: said by the person themselves, so
+    /// nobody can claim another's account for them.
+    pub(super) async fn link(
+        &mut self,
+        forge: Forge,
+        login: Option<&str>,
+    ) -> CommandResult<Option<String>> {
+        let actor = self.actor().clone();
+        let Some(login) = login else {
+            return Ok(Some(
+                match self.tx.unlink_forge_account(forge, &actor).await? {
+                    Some(login) => format!("You are no longer linked to {forge} account {login}."),
+                    None => format!("You had no {forge} account linked."),
+                },
+            ));
+        };
+        let login = login.trim_start_matches('@');
+        let valid = !login.is_empty()
+            && login.chars().count() <= MAX_LOGIN_CHARS
+            && login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(Refusal::Invalid(format!(
+                "`{login}` is not a {forge} login; write it like `!baton link {} octocat`.",
+                forge.as_str()
+            ))
+            .into());
+        }
+        let previous = self.tx.forge_person(forge, login).await?;
+        self.tx
+            .link_forge_account(forge, login, &actor, self.now())
+            .await?;
+        let mut reply = format!(
+            "Linked: {forge} account {login} is you. Its pull requests and review requests now reach you here."
+        );
+        if let Some(previous) = previous.filter(|p| p != &actor) {
+            reply.push_str(&format!(" ({previous} was linked to it before.)"));
+        }
+        Ok(Some(reply))
     }
 }

@@ -11,6 +11,7 @@ use crate::parser::Intent;
 use crate::store::{OwnedWork, Page, StoredEvent};
 
 mod digest;
+pub(super) mod forge;
 
 pub(super) use digest::{digest, digest_names};
 

@@ -16,8 +16,10 @@
 //! | people and rooms | [`PeopleStore`] | [`PeopleTx`] | chat adapters; the engine (privacy, settings) |
 //! | leases and adapter state | [`LeaseStore`] | | the Matrix adapter |
 //! | inbound events | [`InboundStore`] | [`InboundTx`] | the engine (dedup); the Matrix adapter (edits) |
+//! | code forges | | [`ForgeTx`] | the engine (forge events, `link github`, `done-on`) |
 
 mod digests;
+mod forge;
 mod inbound;
 mod leases;
 mod outbox;
@@ -26,6 +28,7 @@ mod tasks;
 mod transfer;
 
 pub use digests::{DigestStore, DigestTx};
+pub use forge::ForgeTx;
 pub use inbound::{InboundStore, InboundTx};
 pub use leases::LeaseStore;
 pub use outbox::{OutboxStore, OutboxTx};

@@ -18,6 +18,7 @@
 //! | `impl_people_sql!`   | `PeopleStore`, `PeopleTx`       | `begin`                            |
 //! | `impl_leases_sql!`   | `LeaseStore`                    |                                    |
 //! | `impl_inbound_sql!`  | `InboundStore`, `InboundTx`     |                                    |
+//! | `impl_forge_sql!`    | `ForgeTx`                       |                                    |
 //! | `impl_transfer_sql!` | `TransferStore`                 |                                    |
 //!
 //! Each expands into a module of its own inside the backend's (`tasks_sql`,
@@ -26,6 +27,7 @@
 
 mod database;
 mod digests;
+mod forge;
 mod inbound;
 mod leases;
 mod outbox;
@@ -61,6 +63,7 @@ macro_rules! blocked_task_filter {
 pub(super) use blocked_task_filter;
 pub(super) use database::impl_database_sql;
 pub(super) use digests::impl_digests_sql;
+pub(super) use forge::impl_forge_sql;
 pub(super) use inbound::impl_inbound_sql;
 pub(super) use leases::impl_leases_sql;
 pub(super) use outbox::impl_outbox_sql;
