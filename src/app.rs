@@ -109,6 +109,22 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         metrics,
         adapters,
     });
+    if settings.github.webhook_secret.is_some() || settings.gitlab.webhook_token.is_some() {
+        router = router.merge(crate::forge::routes(crate::forge::ForgeWebhooks {
+            engine: engine.clone(),
+            github_secret: settings.github.webhook_secret.clone(),
+            gitlab_token: settings.gitlab.webhook_token.clone(),
+            repos: crate::forge::RepoFilter::new(&settings.forge.repos),
+        }));
+        for (forge, on) in [
+            ("GitHub", settings.github.webhook_secret.is_some()),
+            ("GitLab", settings.gitlab.webhook_token.is_some()),
+        ] {
+            if on {
+                tracing::info!("{forge} webhooks at /forge/{}", forge.to_lowercase());
+            }
+        }
+    }
     if let Some(routes) = slack_routes {
         router = router.merge(routes);
         tracing::info!(

@@ -16,7 +16,7 @@
 //!   the rule files (`create`, `verbs`, `relations`, `queries`) build on it; the
 //!   `grammar` orders them.
 //! - [`store`]: capability traits (`store::capability`: tasks, transfer, outbox,
-//!   digests, people and rooms, leases, inbound) composed into [`store::Store`] and
+//!   digests, people and rooms, leases, inbound, forge) composed into [`store::Store`] and
 //!   [`store::StoreTx`]; one small SQL macro per capability (`store::sql`) expanded
 //!   for SQLite and Postgres.
 //! - [`engine`]: applies an intent in one store transaction: `command` (the
@@ -28,9 +28,11 @@
 //! - [`scheduler`]: posts each room's daily digest once.
 //! - [`chat`]: the adapters (`console`, `slack`, `matrix`), their `normalize`d text
 //!   in, and one `chunk` rule for long messages out.
+//! - [`forge`]: GitHub's and GitLab's webhooks: verified, read into a
+//!   [`domain::ForgeEvent`], applied by the engine.
 //! - [`transfer`]: `baton import` / `baton export`.
 //! - [`http`]: the listener with its limits: health, readiness, metrics and the
-//!   Slack endpoints.
+//!   Slack and forge endpoints.
 //! - [`settings`], [`telemetry`], [`error_chain`], [`clock`]: configuration,
 //!   logging, errors as one line, time.
 //! - [`app`], [`doctor`], [`bench`]: `baton run`, `baton doctor`, `baton bench`.
@@ -52,6 +54,8 @@ pub mod outbox;
 pub mod scheduler;
 
 pub mod chat;
+
+pub mod forge;
 
 pub mod transfer;
 

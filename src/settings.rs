@@ -37,6 +37,9 @@ pub struct Settings {
     pub http: HttpSettings,
     pub slack: SlackSettings,
     pub matrix: MatrixSettings,
+    pub github: GitHubSettings,
+    pub gitlab: GitLabSettings,
+    pub forge: ForgeSettings,
 }
 
 impl Default for Settings {
@@ -52,6 +55,9 @@ impl Default for Settings {
             http: HttpSettings::default(),
             slack: SlackSettings::default(),
             matrix: MatrixSettings::default(),
+            github: GitHubSettings::default(),
+            gitlab: GitLabSettings::default(),
+            forge: ForgeSettings::default(),
         }
     }
 }
@@ -232,6 +238,33 @@ impl MatrixSettings {
     }
 }
 
+/// GitHub's webhooks (`POST /forge/github`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GitHubSettings {
+    /// The webhook's secret, as entered in GitHub: deliveries are verified by
+    /// their `X-Hub-Signature-256`. Unset: the endpoint answers 404.
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// GitLab's webhooks (`POST /forge/gitlab`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GitLabSettings {
+    /// The webhook's secret token, as entered in GitLab (`X-Gitlab-Token`).
+    /// Unset: the endpoint answers 404.
+    pub webhook_token: Option<SecretString>,
+}
+
+/// What both forges share.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ForgeSettings {
+    /// The repositories whose events count, comma-separated, `*` a wildcard
+    /// (`acme/*, tools/cli`). Empty: every repository that sends them.
+    pub repos: String,
+}
+
 /// Every key a `BATON_` variable may set, dotted (`slack.bot_token`).
 const KNOWN_KEYS: &[&str] = &[
     "database_url",
@@ -253,6 +286,9 @@ const KNOWN_KEYS: &[&str] = &[
     "matrix.store_dir",
     "matrix.store_passphrase",
     "matrix.allowed_inviters",
+    "github.webhook_secret",
+    "gitlab.webhook_token",
+    "forge.repos",
 ];
 
 /// Settings with the warnings found while loading them (logged once logging is up).

@@ -60,6 +60,10 @@ pub fn register_metrics() {
             "Addressed inbound events, by platform and intent.",
         ),
         (
+            "baton_forge_events_total",
+            "Forge webhook deliveries, by forge, kind and outcome (applied, unlinked, duplicate, ignored_repository, unauthorized, bad_request, failed).",
+        ),
+        (
             "baton_inbound_duplicates_total",
             "Redelivered inbound events that changed nothing.",
         ),

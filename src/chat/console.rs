@@ -14,8 +14,8 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, ManualClock};
-use crate::domain::{PersonId, RoomPrivacy, TaskKey};
-use crate::engine::{Defaults, Engine, Inbound, InboundKind};
+use crate::domain::{Forge, PersonId, RoomPrivacy, TaskKey};
+use crate::engine::{Defaults, Engine, ForgeOutcome, Inbound, InboundKind};
 use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
 use crate::scheduler::Scheduler;
@@ -37,6 +37,9 @@ const META_HELP: &str = "console commands:
   :tick 2026-11-24T09:30   move the console's clock (UTC)
   :private           make the current room private (its notes stay in it)
   :join @bob         make @bob a member of the current room (as speaking there does)
+  :github EVENT FILE      feed a GitHub webhook payload (EVENT as in X-GitHub-Event,
+                          e.g. pull_request) through Baton's webhook code, unsigned
+  :gitlab EVENT FILE      the same for GitLab (EVENT: merge_request or pipeline)
   :help              this list
 Anything else is a chat message; try `!baton help`.";
 
@@ -81,10 +84,19 @@ enum Meta {
     Thread(TaskKey),
     Room,
     Dm,
-    React { emoji: String, task: TaskKey },
+    React {
+        emoji: String,
+        task: TaskKey,
+    },
     Tick(DateTime<Utc>),
     Private,
     Join(String),
+    /// A forge webhook payload from a file, as if delivered.
+    Forge {
+        forge: Forge,
+        event: String,
+        file: String,
+    },
     Help,
 }
 
@@ -114,9 +126,45 @@ fn parse_meta(line: &str) -> Result<Meta, String> {
         ":tick" => parse_time(&args.join(" ")).map(Meta::Tick),
         ":private" => Ok(Meta::Private),
         ":join" => one(":join @bob").map(|who| Meta::Join(with_prefix(&who, '@'))),
+        ":github" | ":gitlab" => match args.as_slice() {
+            [event, file] => {
+                let forge = if command == ":github" {
+                    Forge::GitHub
+                } else {
+                    Forge::GitLab
+                };
+                Ok(Meta::Forge {
+                    forge,
+                    event: forge_event_name(forge, event),
+                    file: (*file).to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "usage: {command} EVENT FILE, e.g. :github pull_request pr.json or :gitlab merge_request mr.json"
+            )),
+        },
         ":help" => Ok(Meta::Help),
         other => Err(format!("unknown console command {other}; :help lists them")),
     }
+}
+
+/// The forge's own name of an event: GitLab's `X-Gitlab-Event` is `Merge Request
+/// Hook`, which the console also takes as `merge_request` (its `object_kind`).
+fn forge_event_name(forge: Forge, event: &str) -> String {
+    match (forge, event) {
+        (Forge::GitLab, "merge_request" | "mr") => "Merge Request Hook".to_owned(),
+        (Forge::GitLab, "pipeline") => "Pipeline Hook".to_owned(),
+        _ => event.to_owned(),
+    }
+}
+
+/// A short digest of a payload, its console delivery id.
+fn payload_digest(event: &str, body: &[u8]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(event.as_bytes());
+    hasher.update(body);
+    hex::encode(&hasher.finalize()[..12])
 }
 
 fn with_prefix(name: &str, prefix: char) -> String {
@@ -368,7 +416,51 @@ impl Session {
                     tracing::error!(error = %error_chain(&error), "could not record a member");
                 }
             }
+            Meta::Forge { forge, event, file } => self.forge_delivery(forge, &event, &file),
             Meta::Help => eprintln!("{META_HELP}"),
+        }
+    }
+
+    /// Reads a forge payload from `file` and applies it as the webhook would (the
+    /// signature aside); the delivery id is the payload's digest, so feeding the
+    /// same file twice changes nothing the second time, as a redelivery would.
+    fn forge_delivery(&mut self, forge: Forge, event: &str, file: &str) {
+        let body = match std::fs::read(file) {
+            Ok(body) => body,
+            Err(error) => {
+                eprintln!("console: cannot read {file}: {error}");
+                return;
+            }
+        };
+        let delivery = format!("console-{}", payload_digest(event, &body));
+        let read = match forge {
+            Forge::GitHub => crate::forge::github::read(event, &delivery, &body),
+            Forge::GitLab => crate::forge::gitlab::read(event, &delivery, &body),
+        };
+        let event = match read {
+            Ok(event) => event,
+            Err(error) => {
+                eprintln!("console: {file} is not a {forge} {event} payload: {error}");
+                return;
+            }
+        };
+        match self.runtime.block_on(self.engine.apply_forge(&event)) {
+            Ok(outcome) => eprintln!(
+                "console: {forge} {}: {}",
+                event.signal.kind(),
+                match outcome {
+                    ForgeOutcome::Applied(n) => format!("applied to {n} task(s)"),
+                    ForgeOutcome::Unlinked => "it links no task Baton knows".to_owned(),
+                    ForgeOutcome::Duplicate => "delivered before; nothing changed".to_owned(),
+                }
+            ),
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "could not apply a forge payload");
+                eprintln!("console: that payload could not be applied; see the log above");
+            }
+        }
+        if let Err(error) = self.runtime.block_on(self.worker.drain()) {
+            tracing::error!(error = %error_chain(&error), "could not deliver");
         }
     }
 

@@ -72,10 +72,11 @@ pub struct ForgeEvent {
 /// What happened, in Baton's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    /// Something happened to a pull or merge request.
+    /// Something happened to a pull or merge request: one thing, or a few at once
+    /// (GitLab opens a merge request and asks its reviewers in one event).
     Change {
         change: Change,
-        action: ChangeAction,
+        actions: Vec<ChangeAction>,
     },
     /// A CI run (GitHub workflow run or check suite, GitLab pipeline) finished.
     Ci(CiRun),
@@ -88,7 +89,7 @@ impl Signal {
     /// A short name for metrics and logs.
     pub fn kind(&self) -> &str {
         match self {
-            Signal::Change { action, .. } => action.kind(),
+            Signal::Change { actions, .. } => actions.first().map_or("updated", ChangeAction::kind),
             Signal::Ci(_) => "ci",
             Signal::Other(kind) => kind,
         }

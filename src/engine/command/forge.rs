@@ -81,7 +81,7 @@ pub(in crate::engine) async fn apply(
         touched: 0,
     };
     match &event.signal {
-        Signal::Change { change, action } => run.change(change, action).await?,
+        Signal::Change { change, actions } => run.change(change, actions).await?,
         Signal::Ci(ci) => run.ci(ci).await?,
         Signal::Other(_) => {}
     }
@@ -142,7 +142,11 @@ impl Run<'_> {
         self.actor.person.to_string()
     }
 
-    async fn change(&mut self, change: &Change, action: &ChangeAction) -> Result<(), StoreError> {
+    async fn change(
+        &mut self,
+        change: &Change,
+        actions: &[ChangeAction],
+    ) -> Result<(), StoreError> {
         let event = self.event;
         let links = change.links();
         let prior = self
@@ -195,25 +199,45 @@ impl Run<'_> {
         }
 
         let closes = self.tasks(&links.closes).await?;
+        for action in actions {
+            self.act(change, action, &name, &closes, &mut tracked)
+                .await?;
+        }
+        if prior.as_ref() != Some(&tracked) {
+            self.tx().save_tracked_change(&tracked).await?;
+        }
+        Ok(())
+    }
+
+    /// One thing that happened to `change`, applied to the tasks it `closes`.
+    async fn act(
+        &mut self,
+        change: &Change,
+        action: &ChangeAction,
+        name: &ChangeName<'_>,
+        closes: &[Task],
+        tracked: &mut TrackedChange,
+    ) -> Result<(), StoreError> {
+        let by = self.actor_name();
         match action {
             ChangeAction::Opened | ChangeAction::Updated if change.draft => {
                 let was_draft = tracked.state == ChangeState::Draft;
                 tracked.state = ChangeState::Draft;
-                if prior.is_none() || !was_draft && *action == ChangeAction::Opened {
-                    for task in &closes {
-                        let line = say::draft_opened(&name, &by, task);
+                if *action == ChangeAction::Opened && !was_draft {
+                    for task in closes {
+                        let line = say::draft_opened(name, &by, task);
                         self.step(task, line, Step::Say, &change.url).await?;
                     }
                 }
             }
             ChangeAction::Opened => {
                 tracked.state = ChangeState::Open;
-                for task in &closes {
+                for task in closes {
                     if self.actor.linked && !task.may_be_changed_by(&self.actor.person) {
-                        let line = say::not_theirs(&name, &by, task, "opened");
+                        let line = say::not_theirs(name, &by, task, "opened");
                         self.step(task, line, Step::Say, &change.url).await?;
                     } else {
-                        let line = say::opened(&name, &by, task);
+                        let line = say::opened(name, &by, task);
                         self.step(task, line, Step::Start, &change.url).await?;
                     }
                 }
@@ -225,36 +249,33 @@ impl Run<'_> {
             }
             ChangeAction::ReviewRequested { reviewer } => {
                 tracked.review_requested_at.get_or_insert(self.now);
-                self.ask_review(&name, reviewer, &closes).await?;
+                self.ask_review(name, reviewer, &closes).await?;
             }
             ChangeAction::Reviewed { reviewer, verdict } => {
                 if *verdict != Verdict::Commented {
                     tracked.review_requested_at = None;
                 }
                 let reviewer = self.person_named(reviewer).await?;
-                for task in &closes {
-                    let line = say::reviewed(&name, &reviewer, *verdict);
+                for task in closes {
+                    let line = say::reviewed(name, &reviewer, *verdict);
                     self.step(task, line, Step::Say, &change.url).await?;
                 }
             }
             ChangeAction::Merged => {
                 tracked.state = ChangeState::Merged;
                 tracked.review_requested_at = None;
-                for task in &closes {
-                    self.merged(change, &name, task, &mut tracked).await?;
+                for task in closes {
+                    self.merged(change, &name, task, tracked).await?;
                 }
             }
             ChangeAction::Closed => {
                 tracked.state = ChangeState::Closed;
                 tracked.review_requested_at = None;
-                for task in &closes {
-                    let note = say::closed_unmerged(&name, &by, task);
+                for task in closes {
+                    let note = say::closed_unmerged(name, &by, task);
                     self.step(task, note, Step::Note, &change.url).await?;
                 }
             }
-        }
-        if prior.as_ref() != Some(&tracked) {
-            self.tx().save_tracked_change(&tracked).await?;
         }
         Ok(())
     }
