@@ -11,6 +11,7 @@ mod console;
 mod digests;
 mod disk_full;
 mod engine_story;
+mod forge;
 mod http_limits;
 mod manifests;
 mod matrix;
