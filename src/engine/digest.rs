@@ -33,7 +33,8 @@ pub async fn compose(
         None => Changes::default(),
     };
     let digest = domain::digest(&work, changes, now);
-    if digest.is_quiet() && !post_quiet {
+    let reviews = waiting_reviews(tx, room, now).await?;
+    if digest.is_quiet() && reviews.is_empty() && !post_quiet {
         return Ok(None);
     }
     let named = render::digest_names(&digest);
@@ -56,13 +57,65 @@ pub async fn compose(
             blocked_since.insert(*key, at);
         }
     }
-    Ok(Some(render::digest(
-        room_name,
-        &digest,
-        &tasks,
-        &blocked_since,
-        now,
-    )))
+    let mut text = render::digest(room_name, &digest, &tasks, &blocked_since, now);
+    for line in reviews {
+        text.push('\n');
+        text.push_str(&line);
+    }
+    Ok(Some(text))
+}
+
+/// Most changes waiting on review a digest names; the rest are counted.
+const REVIEWS_SHOWN: usize = 10;
+/// Most waiting changes read to find a room's.
+const REVIEWS_READ: i64 = 500;
+
+/// The digest's lines for pull and merge requests waiting on a review that
+/// finish tasks of `room`, oldest request first, each with how many unfinished
+/// tasks wait on its tasks.
+async fn waiting_reviews(
+    tx: &mut dyn StoreTx,
+    room: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for change in tx.changes_awaiting_review(REVIEWS_READ).await? {
+        let mut keys = Vec::new();
+        let mut downstream = BTreeSet::new();
+        for key in &change.links.closes {
+            let Some(task) = tx.task(*key).await? else {
+                continue;
+            };
+            if task.home_room != room || task.status.is_resolved() {
+                continue;
+            }
+            keys.push(task.key);
+            for waiting in tx.dependents_of(task.key).await? {
+                if !waiting.status.is_resolved() {
+                    downstream.insert(waiting.key);
+                }
+            }
+        }
+        if keys.is_empty() {
+            continue;
+        }
+        total += 1;
+        if lines.len() < REVIEWS_SHOWN {
+            let name = render::forge::ChangeName {
+                forge: change.forge,
+                number: change.number,
+                title: &change.title,
+                url: &change.url,
+            };
+            let asked = change
+                .review_requested_at
+                .map_or_else(String::new, |at| render::ago(at, now));
+            let line = render::forge::waiting_review(&name, &keys, &asked);
+            lines.push((line, downstream.len()));
+        }
+    }
+    Ok(render::forge::waiting_reviews(&lines, total))
 }
 
 /// Done, newly ready and newly blocked since `since`, from the room's events.

@@ -50,8 +50,14 @@ mod tests {
             forge,
             login: Some(login.to_owned()),
         };
-        assert_eq!(intent("!baton link github octocat"), link(Forge::GitHub, "octocat"));
-        assert_eq!(intent("!baton link gitlab user1"), link(Forge::GitLab, "user1"));
+        assert_eq!(
+            intent("!baton link github octocat"),
+            link(Forge::GitHub, "octocat")
+        );
+        assert_eq!(
+            intent("!baton link gitlab user1"),
+            link(Forge::GitLab, "user1")
+        );
         assert_eq!(
             intent("!baton link my GitHub account to @Mona-Lisa"),
             link(Forge::GitHub, "Mona-Lisa")

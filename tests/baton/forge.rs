@@ -276,6 +276,17 @@ async fn a_github_pull_request_starts_asks_for_review_and_finishes_its_task(db: 
         "what waits downstream: {}",
         dms[0].body
     );
+    let digest = hub.say("@carol", "!baton digest").await;
+    let digest = &digest[0].body;
+    assert!(
+        digest.contains("Waiting on review, oldest first:"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("https://github.com/Codertocat/Hello-World/pull/2) for T-1"),
+        "{digest}"
+    );
+    assert!(digest.contains("1 task waiting on it"), "{digest}");
 
     let mut merged = pull_request("closed", "T-1");
     merged["pull_request"]["merged"] = Value::Bool(true);

@@ -219,19 +219,19 @@ pub(in crate::engine) fn waiting_reviews(lines: &[(String, usize)], total: usize
     if lines.is_empty() {
         return Vec::new();
     }
-    let mut out = vec![format!("*Waiting on review ({total}):*")];
+    let mut out = vec!["Waiting on review, oldest first:".to_owned()];
     for (line, downstream) in lines {
         if *downstream > 0 {
             out.push(format!(
-                "• {line}, holding up {}",
+                "- {line}; {} waiting on it",
                 count(*downstream, "task", "tasks")
             ));
         } else {
-            out.push(format!("• {line}"));
+            out.push(format!("- {line}"));
         }
     }
     if total > lines.len() {
-        out.push(format!("…and {} more.", total - lines.len()));
+        out.push(format!("- …and {} more", total - lines.len()));
     }
     out
 }
