@@ -67,7 +67,57 @@ pub async fn examine(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
     if settings.matrix.is_configured() {
         findings.extend(matrix(&settings.matrix).await);
     }
+    findings.push(forge(
+        "github webhooks",
+        settings.github.webhook_secret.as_ref(),
+        "/forge/github",
+        "BATON_GITHUB__WEBHOOK_SECRET",
+        &settings.forge.repos,
+    ));
+    findings.push(forge(
+        "gitlab webhooks",
+        settings.gitlab.webhook_token.as_ref(),
+        "/forge/gitlab",
+        "BATON_GITLAB__WEBHOOK_TOKEN",
+        &settings.forge.repos,
+    ));
     findings
+}
+
+/// Shortest forge secret doctor accepts: a guessable one lets anyone finish tasks.
+const MIN_FORGE_SECRET_CHARS: usize = 16;
+
+/// Whether a forge's webhook endpoint is on, and with a secret worth having.
+fn forge(
+    check: &'static str,
+    secret: Option<&secrecy::SecretString>,
+    path: &str,
+    variable: &str,
+    repos: &str,
+) -> Finding {
+    let Some(secret) = secret else {
+        return Finding::ok(
+            check,
+            format!(
+                "not configured (set {variable} to take pull and merge request signals at POST {path})"
+            ),
+        );
+    };
+    let length = secret.expose_secret().chars().count();
+    if length < MIN_FORGE_SECRET_CHARS {
+        return Finding::bad(
+            check,
+            format!(
+                "{variable} is only {length} characters, easy to guess. Fix: use a random secret of at least {MIN_FORGE_SECRET_CHARS} characters (`openssl rand -hex 32`) here and in the forge's webhook settings."
+            ),
+        );
+    }
+    let repos = if repos.trim().is_empty() {
+        "from any repository".to_owned()
+    } else {
+        format!("from {}", repos.trim())
+    };
+    Finding::ok(check, format!("configured at POST {path}, {repos}"))
 }
 
 async fn database(url: &str) -> Finding {

@@ -402,6 +402,52 @@ fn doctor_says_what_is_wrong_and_how_to_fix_it() {
 }
 
 #[test]
+fn doctor_reports_each_forge_as_configured_or_not_and_never_prints_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = format!("sqlite://{}", dir.path().join("db.db").display());
+    assert!(
+        baton(&["migrate", "--database-url", &good], b"")
+            .status
+            .success()
+    );
+    let plain = baton(&["doctor", "--database-url", &good], b"");
+    let report = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.status.success(), "{report}");
+    assert!(
+        report.contains("ok    github webhooks: not configured (set BATON_GITHUB__WEBHOOK_SECRET"),
+        "{report}"
+    );
+    assert!(
+        report.contains("ok    gitlab webhooks: not configured"),
+        "{report}"
+    );
+
+    let secret = "0123456789abcdef-a-long-github-secret";
+    let mut command = baton_command();
+    command
+        .args(["doctor", "--database-url", &good])
+        .env("BATON_GITHUB__WEBHOOK_SECRET", secret)
+        .env("BATON_GITLAB__WEBHOOK_TOKEN", "short")
+        .env("BATON_FORGE__REPOS", "acme/*");
+    let configured = command.output().unwrap();
+    let report = String::from_utf8_lossy(&configured.stdout);
+    assert!(
+        report.contains("ok    github webhooks: configured at POST /forge/github, from acme/*"),
+        "{report}"
+    );
+    assert!(
+        report.contains("FAIL  gitlab webhooks: BATON_GITLAB__WEBHOOK_TOKEN is only 5 characters"),
+        "{report}"
+    );
+    assert!(!configured.status.success());
+    let said = format!("{report}{}", String::from_utf8_lossy(&configured.stderr));
+    assert!(
+        !said.contains(secret) && !said.contains("short\n"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_database_password_never_reaches_the_output_even_when_the_url_does_not_parse() {
     for url in [
         "postgres://bob:s3cr#et@127.0.0.1:5432/db",
