@@ -12,6 +12,7 @@ mod digests;
 mod disk_full;
 mod engine_story;
 mod forge;
+mod forge_run;
 mod http_limits;
 mod manifests;
 mod matrix;
