@@ -240,3 +240,47 @@ fn set_digest_days_to_mon_fri_changes_only_the_days() {
     let out = console(&url, "!baton settings colour blue\n");
     assert!(out[0].1.contains("I know `settings tz"), "{}", out[0].1);
 }
+
+#[test]
+fn the_readme_forge_story_runs_in_the_console_and_a_replayed_payload_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/forge");
+    let script = format!(
+        "!baton add Billing export for @alice\n\
+         !baton add Invoice emails for @bob after T-1\n\
+         :github pull_request {examples}/github-pull_request-opened.json\n\
+         :github pull_request {examples}/github-pull_request-merged.json\n\
+         :github pull_request {examples}/github-pull_request-merged.json\n\
+         :github pull_request {examples}/no-such-file.json\n\
+         !baton show T-1\n"
+    );
+    let blocks = console(&url, &script);
+    let pr = "https://github.com/Codertocat/Hello-World/pull/2";
+    let thread: Vec<&String> = blocks
+        .iter()
+        .filter(|(to, _)| to == "#general thread T-1")
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(thread.len(), 2, "{blocks:#?}");
+    assert!(
+        thread[0].contains("T-1 Billing export is in progress"),
+        "{}",
+        thread[0]
+    );
+    assert!(
+        thread[1].contains(&format!("Evidence: {pr}")),
+        "{}",
+        thread[1]
+    );
+    let handoffs: Vec<&String> = blocks
+        .iter()
+        .filter(|(to, _)| to == "DM @bob")
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(handoffs.len(), 1, "the replay sends nothing: {blocks:#?}");
+    assert!(handoffs[0].contains("T-2 Invoice emails is ready for you"));
+    assert!(handoffs[0].contains(pr));
+    let shown = &blocks.last().unwrap().1;
+    assert!(shown.contains("done"), "{shown}");
+}
