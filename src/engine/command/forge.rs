@@ -249,7 +249,7 @@ impl Run<'_> {
             }
             ChangeAction::ReviewRequested { reviewer } => {
                 tracked.review_requested_at.get_or_insert(self.now);
-                self.ask_review(name, reviewer, &closes).await?;
+                self.ask_review(name, reviewer, closes).await?;
             }
             ChangeAction::Reviewed { reviewer, verdict } => {
                 if *verdict != Verdict::Commented {
@@ -265,7 +265,7 @@ impl Run<'_> {
                 tracked.state = ChangeState::Merged;
                 tracked.review_requested_at = None;
                 for task in closes {
-                    self.merged(change, &name, task, tracked).await?;
+                    self.merged(change, name, task, tracked).await?;
                 }
             }
             ChangeAction::Closed => {
