@@ -48,6 +48,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("the database did not answer in time")]
     Timeout,
+    #[error("the database's disk is full ({0} bytes left)")]
+    DiskFull(u64),
 }
 
 impl StoreError {

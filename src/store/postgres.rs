@@ -19,6 +19,12 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Postgres's disk is the server's, which it reports itself by failing writes.
+    #[expect(clippy::unused_self, reason = "the SQLite backend's has a self")]
+    fn disk_problem(&self) -> Option<super::StoreError> {
+        None
+    }
+
     /// Connects to the Postgres database at `url`.
     ///
     /// # Errors

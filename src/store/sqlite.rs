@@ -39,6 +39,23 @@ pub struct SqliteStore {
     readers: SqlitePool,
     /// Checkpoints the WAL on a connection of its own; stops with the store.
     _checkpointer: StopOnDrop,
+    /// The directory of the database file, whose free space `/readyz` watches.
+    directory: Option<std::path::PathBuf>,
+}
+
+/// Below this much free space the database's disk counts as full.
+const MIN_FREE_BYTES: u64 = 1024 * 1024;
+
+/// Free space for unprivileged writers on the filesystem of `path`.
+#[cfg(unix)]
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let stats = rustix::fs::statvfs(path).ok()?;
+    Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &std::path::Path) -> Option<u64> {
+    None
 }
 
 impl SqliteStore {
@@ -71,11 +88,30 @@ impl SqliteStore {
             .await?;
         let checkpoints = options.connect().await?;
         let checkpointer = tokio::spawn(checkpoint_wal(checkpoints));
+        let file = options.get_filename();
+        let directory = file
+            .parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .map(std::path::Path::to_path_buf);
         Ok(Self {
             pool,
             readers,
             _checkpointer: StopOnDrop(checkpointer.abort_handle()),
+            directory,
         })
+    }
+
+    /// The disk under the database is full (less than [`MIN_FREE_BYTES`] left):
+    /// commands will fail to write even when a small probe still fits.
+    fn disk_problem(&self) -> Option<super::StoreError> {
+        let free = free_bytes(self.directory.as_deref()?)?;
+        (free < MIN_FREE_BYTES).then_some(super::StoreError::DiskFull(free))
     }
 
     /// The connection pool, for measurements beside the store (`baton bench`).

@@ -69,7 +69,12 @@ macro_rules! impl_database_sql {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(())
+                // A small write can fit in space the database already holds (a
+                // WAL's old frames) while a command's cannot.
+                match self.disk_problem() {
+                    Some(problem) => Err(problem),
+                    None => Ok(()),
+                }
             }
         }
 
