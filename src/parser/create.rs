@@ -14,7 +14,9 @@ patterns! {
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
-    NOT_A_TASK = r"^(?:a\s+|an\s+|the\s+)?(?:note|comment|dependency|dep|deps|blocker|link)\b";
+    /// "blocker" and "link" only when they are about a task ("add a blocker to
+    /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
+    NOT_A_TASK = r"^(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)\b|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
     OWNER = r"(?:,\s*)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?)\s*:?\s*(<WHO>)";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".

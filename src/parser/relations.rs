@@ -35,7 +35,7 @@ patterns! {
     /// "do T-1 before T-2".
     BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(<KEYS>)";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker\s+(?:is\s+|has\s+been\s+|was\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:external\s+)?(?:block|blocker|hold)\b|\boff\s+hold\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
