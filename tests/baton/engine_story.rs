@@ -1,34 +1,17 @@
 //! The engine end to end on both backends: messages in, outbox messages out.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use tokio::sync::Notify;
 
 use baton::clock::SystemClock;
 use baton::domain::{PersonId, TaskKey};
 use baton::engine::{Defaults, Engine, Inbound, InboundKind, Outcome};
-use baton::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
-use baton::store::{Destination, OutboxMessage};
+use baton::outbox::OutboxWorker;
+use baton::store::Destination;
 
-use crate::helpers::{TestDb, on_both_backends};
-
-/// Keeps every delivered message.
-#[derive(Default)]
-struct Recording {
-    delivered: Mutex<Vec<OutboxMessage>>,
-}
-
-#[async_trait]
-impl Outlet for Recording {
-    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
-        self.delivered.lock().unwrap().push(message.clone());
-        Ok(Delivered {
-            platform_message_id: None,
-        })
-    }
-}
+use crate::helpers::{Recording, TestDb, on_both_backends};
 
 /// A bot on a test database, driven one message at a time.
 struct Bot {

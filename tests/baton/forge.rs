@@ -2,9 +2,8 @@
 //! payloads (`tests/fixtures/forge/`, whole), signed as the forge signs them,
 //! posted to the real routes, applied by the engine, delivered by the outbox.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Utc;
@@ -19,10 +18,10 @@ use baton::clock::SystemClock;
 use baton::domain::{PersonId, RoomPrivacy, TaskKey};
 use baton::engine::{Defaults, Engine, Inbound, InboundKind};
 use baton::forge::{ForgeWebhooks, RepoFilter, routes};
-use baton::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
-use baton::store::{Destination, OutboxMessage};
+use baton::outbox::OutboxWorker;
+use baton::store::Destination;
 
-use crate::helpers::{TestDb, on_both_backends};
+use crate::helpers::{Recording, TestDb, on_both_backends};
 
 pub const GITHUB_SECRET: &str = "a webhook secret for tests";
 const GITLAB_TOKEN: &str = "a gitlab token for tests";
@@ -46,21 +45,6 @@ fn pull_request(action: &str, key: &str) -> Value {
     let mut payload = fixture(&format!("github/pull_request.{action}.json"));
     payload["pull_request"]["body"] = Value::from(format!("Fixes {key}\n\nSee the thread."));
     payload
-}
-
-#[derive(Default)]
-struct Recording {
-    delivered: Mutex<Vec<OutboxMessage>>,
-}
-
-#[async_trait]
-impl Outlet for Recording {
-    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
-        self.delivered.lock().unwrap().push(message.clone());
-        Ok(Delivered {
-            platform_message_id: None,
-        })
-    }
 }
 
 #[derive(Debug)]

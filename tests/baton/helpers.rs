@@ -4,7 +4,26 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use baton::store::{self, Store};
+use async_trait::async_trait;
+use baton::outbox::{Delivered, DeliveryError, Outlet};
+use baton::store::{self, OutboxMessage, Store};
+
+/// An outlet that keeps every delivered message, for tests that read what the
+/// bot sent without a chat platform.
+#[derive(Default)]
+pub struct Recording {
+    pub delivered: std::sync::Mutex<Vec<OutboxMessage>>,
+}
+
+#[async_trait]
+impl Outlet for Recording {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        self.delivered.lock().unwrap().push(message.clone());
+        Ok(Delivered {
+            platform_message_id: None,
+        })
+    }
+}
 
 /// Where the tests find Postgres; each test creates and drops its own database.
 pub fn postgres_base_url() -> String {
