@@ -10,7 +10,7 @@
 
 use super::*;
 use crate::domain::{
-    Change, ChangeAction, ChangeState, CiRun, DoneOn, ForgeEvent, RoomPrivacy, Signal,
+    Change, ChangeAction, ChangeState, CiRun, DoneOn, ForgeEvent, Links, RoomPrivacy, Signal,
     TrackedChange, Verdict,
 };
 use crate::engine::render::forge::{self as say, ChangeName};
@@ -203,7 +203,10 @@ impl Run<'_> {
             self.act(change, action, &name, &closes, &mut tracked)
                 .await?;
         }
-        if prior.as_ref() != Some(&tracked) {
+        // A change that names no task is not worth remembering: the forge sends
+        // every pull request of the repository.
+        let links_nothing = tracked.links == Links::default();
+        if prior.as_ref() != Some(&tracked) && !(prior.is_none() && links_nothing) {
             self.tx().save_tracked_change(&tracked).await?;
         }
         Ok(())
@@ -323,11 +326,22 @@ impl Run<'_> {
         let downstream = self.downstream(closes).await?;
         let downstream = sight.tasks(self.tx(), downstream).await?;
         let body = say::review_request(name, &self.actor_name(), &tasks, &downstream);
-        // The DM goes through a command of the first task (or none): its
-        // idempotency key is the delivery's.
-        let inbound = self.inbound_for(closes.first(), "review").await?;
+        self.dm(closes.first(), "review", reviewer, body).await
+    }
+
+    /// Queues a DM caused by the event, within `to`'s quiet hours, through a
+    /// command of `task` (or of none): its idempotency key is the delivery's,
+    /// told apart by `part`.
+    async fn dm(
+        &mut self,
+        task: Option<&Task>,
+        part: &str,
+        to: PersonId,
+        body: String,
+    ) -> Result<(), StoreError> {
+        let inbound = self.inbound_for(task, part).await?;
         let mut command = Command::new(self.take_tx(), self.defaults, &inbound, &[]);
-        let result = command.queue_dm(reviewer, body, OutboxKind::Message).await;
+        let result = command.queue_dm(to, body, OutboxKind::Message).await;
         self.tx = Some(command.into_tx());
         self.touched += 1;
         result
@@ -375,11 +389,13 @@ impl Run<'_> {
         }
         for mut tracked in changes {
             let on_merge = tracked.merge_sha.as_deref() == Some(run.sha.as_str());
+            // Named from copies: `tracked` itself changes below.
+            let (title, url) = (tracked.title.clone(), tracked.url.clone());
             let name = ChangeName {
                 forge: tracked.forge,
                 number: tracked.number,
-                title: &tracked.title.clone(),
-                url: &tracked.url.clone(),
+                title: &title,
+                url: &url,
             };
             let closes = self.tasks(&tracked.links.closes).await?;
             if tracked.state == ChangeState::Merged && tracked.awaiting_green && on_merge {
@@ -392,7 +408,7 @@ impl Run<'_> {
                     for task in &closes {
                         let line = say::passed_on_merge(&name, run);
                         let links = links.clone();
-                        self.step_proven(task, line, Step::Finish { links }, &tracked.url)
+                        self.step_proven(task, line, Step::Finish { links }, &url)
                             .await?;
                     }
                 } else {
@@ -426,12 +442,8 @@ impl Run<'_> {
         for (owner, keys) in by_owner {
             let body = say::ci_failed(name, run, &keys, merged);
             let first = closes.iter().find(|t| Some(&t.key) == keys.first());
-            let inbound = self.inbound_for(first, owner.as_str()).await?;
-            let mut command = Command::new(self.take_tx(), self.defaults, &inbound, &[]);
-            let result = command.queue_dm(owner, body, OutboxKind::Message).await;
-            self.tx = Some(command.into_tx());
-            result?;
-            self.touched += 1;
+            let part = owner.as_str().to_owned();
+            self.dm(first, &part, owner, body).await?;
         }
         Ok(())
     }
