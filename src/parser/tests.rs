@@ -111,24 +111,38 @@ mod corpus {
     /// Parses every line of a corpus file; returns the number of lines, of `done`
     /// lines and of lines whose input mentions completion but whose label is not
     /// `done` (near-misses), and panics listing every mismatch.
-    fn check_file(path: &str) -> (usize, usize, usize) {
+    /// Each labelled line of a corpus file with what the parser wrote for it:
+    /// `(input, expect, got)`.
+    fn parsed_lines(path: &str) -> Vec<(Value, Value, Value)> {
         let corpus = std::fs::read_to_string(path)
             .unwrap_or_else(|err| panic!("cannot read the parser corpus at {path}: {err}"));
+        corpus
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let mut row: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|err| panic!("corpus line is not JSON ({err}): {line}"));
+                let input = row["input"].to_string();
+                let got = serde_json::to_value(
+                    parse_contract_line(&input).unwrap_or_else(|e| panic!("{e}: {input}")),
+                )
+                .unwrap_or_default();
+                (row["input"].take(), row["expect"].take(), got)
+            })
+            .collect()
+    }
+
+    fn check_file(path: &str) -> (usize, usize, usize) {
         let mut failures = Vec::new();
         let (mut lines, mut dones, mut near_misses) = (0, 0, 0);
-        for line in corpus.lines().filter(|line| !line.trim().is_empty()) {
+        for (input, expect, got) in parsed_lines(path) {
             lines += 1;
-            let row: Value = serde_json::from_str(line)
-                .unwrap_or_else(|err| panic!("corpus line is not JSON ({err}): {line}"));
-            let input = row["input"].to_string();
-            let got = serde_json::to_value(
-                parse_contract_line(&input).unwrap_or_else(|e| panic!("{e}: {input}")),
-            )
-            .unwrap_or_default();
-            let expect = &row["expect"];
+            let expect = &expect;
+            let text = input["text"].as_str().unwrap_or_default();
+            let input = input.to_string();
             if expect["intent"] == "done" {
                 dones += 1;
-            } else if mentions_completion(row["input"]["text"].as_str().unwrap_or_default()) {
+            } else if mentions_completion(text) {
                 near_misses += 1;
             }
             if got["intent"] == "done" && expect["intent"] != "done" {
@@ -195,23 +209,15 @@ mod corpus {
     /// Scores a corpus without failing on a mismatch (for the sets that measure
     /// rather than pin down the parser).
     fn score_file(path: &str) -> Score {
-        let corpus = std::fs::read_to_string(path)
-            .unwrap_or_else(|err| panic!("cannot read the parser corpus at {path}: {err}"));
         let mut score = Score {
             right: 0,
             lines: 0,
             false_done: Vec::new(),
             per_intent: std::collections::BTreeMap::new(),
         };
-        for line in corpus.lines().filter(|line| !line.trim().is_empty()) {
-            let row: Value = serde_json::from_str(line)
-                .unwrap_or_else(|err| panic!("corpus line is not JSON ({err}): {line}"));
-            let input = row["input"].to_string();
-            let got = serde_json::to_value(
-                parse_contract_line(&input).unwrap_or_else(|e| panic!("{e}: {input}")),
-            )
-            .unwrap_or_default();
-            let expect = &row["expect"];
+        for (input, expect, got) in parsed_lines(path) {
+            let expect = &expect;
+            let input = input.to_string();
             let intent = expect["intent"].as_str().unwrap_or_default().to_owned();
             let entry = score.per_intent.entry(intent).or_insert((0, 0));
             entry.1 += 1;
