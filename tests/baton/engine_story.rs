@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::sync::Notify;
 
 use baton::clock::SystemClock;
@@ -11,7 +10,7 @@ use baton::engine::{Defaults, Engine, Inbound, InboundKind, Outcome};
 use baton::outbox::OutboxWorker;
 use baton::store::Destination;
 
-use crate::helpers::{Recording, TestDb, on_both_backends};
+use crate::helpers::{Recording, TestDb, general_inbound, on_both_backends};
 
 /// A bot on a test database, driven one message at a time.
 struct Bot {
@@ -56,26 +55,15 @@ impl Bot {
 
     fn inbound(&mut self, author: &str, kind: InboundKind) -> Inbound {
         self.next_event += 1;
-        Inbound {
-            event_id: format!("test:{}", self.next_event),
-            platform: "console".into(),
-            room: "console:#general".into(),
-            room_name: "#general".into(),
-            room_privacy: baton::domain::RoomPrivacy::Public,
-            author: PersonId::new("console", author),
-            kind,
-            message_id: None,
-            permalink: None,
-            at: Utc::now(),
-        }
+        general_inbound(self.next_event, author, kind)
     }
 
     async fn handle(&mut self, inbound: &Inbound) -> Vec<Sent> {
         self.engine.handle(inbound).await.expect("handled");
         self.worker.drain().await.expect("drained");
-        let mut delivered = self.outlet.delivered.lock().unwrap();
-        delivered
-            .drain(..)
+        self.outlet
+            .take()
+            .into_iter()
             .map(|m| Sent {
                 to: m.destination,
                 body: m.body,

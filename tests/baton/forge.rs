@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::Utc;
 use hmac::{Hmac, Mac};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -15,13 +14,13 @@ use tokio::sync::Notify;
 use tower::ServiceExt;
 
 use baton::clock::SystemClock;
-use baton::domain::{PersonId, RoomPrivacy, TaskKey};
-use baton::engine::{Defaults, Engine, Inbound, InboundKind};
+use baton::domain::{PersonId, TaskKey};
+use baton::engine::{Defaults, Engine, InboundKind};
 use baton::forge::{ForgeWebhooks, RepoFilter, routes};
 use baton::outbox::OutboxWorker;
 use baton::store::Destination;
 
-use crate::helpers::{Recording, TestDb, on_both_backends};
+use crate::helpers::{Recording, TestDb, general_inbound, on_both_backends};
 
 pub const GITHUB_SECRET: &str = "a webhook secret for tests";
 const GITLAB_TOKEN: &str = "a gitlab token for tests";
@@ -96,10 +95,8 @@ impl Hub {
     async fn sent(&mut self) -> Vec<Sent> {
         self.worker.drain().await.unwrap();
         self.outlet
-            .delivered
-            .lock()
-            .unwrap()
-            .drain(..)
+            .take()
+            .into_iter()
             .map(|m| Sent {
                 to: m.destination,
                 body: m.body,
@@ -109,22 +106,12 @@ impl Hub {
 
     async fn say(&mut self, author: &str, text: &str) -> Vec<Sent> {
         self.next_event += 1;
-        let inbound = Inbound {
-            event_id: format!("test:{}", self.next_event),
-            platform: "console".into(),
-            room: "console:#general".into(),
-            room_name: "#general".into(),
-            room_privacy: RoomPrivacy::Public,
-            author: PersonId::new("console", author),
-            kind: InboundKind::Message {
-                text: text.into(),
-                thread_task: None,
-                dm: false,
-            },
-            message_id: None,
-            permalink: None,
-            at: Utc::now(),
+        let kind = InboundKind::Message {
+            text: text.into(),
+            thread_task: None,
+            dm: false,
         };
+        let inbound = general_inbound(self.next_event, author, kind);
         self.engine.handle(&inbound).await.unwrap();
         self.sent().await
     }

@@ -5,6 +5,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use baton::engine::{Inbound, InboundKind};
 use baton::outbox::{Delivered, DeliveryError, Outlet};
 use baton::store::{self, OutboxMessage, Store};
 
@@ -13,6 +14,29 @@ use baton::store::{self, OutboxMessage, Store};
 #[derive(Default)]
 pub struct Recording {
     pub delivered: std::sync::Mutex<Vec<OutboxMessage>>,
+}
+
+impl Recording {
+    /// What was delivered since the last call.
+    pub fn take(&self) -> Vec<OutboxMessage> {
+        std::mem::take(&mut *self.delivered.lock().unwrap())
+    }
+}
+
+/// Event `n` of `author` in the console's `#general`, a public room.
+pub fn general_inbound(n: u64, author: &str, kind: InboundKind) -> Inbound {
+    Inbound {
+        event_id: format!("test:{n}"),
+        platform: "console".into(),
+        room: "console:#general".into(),
+        room_name: "#general".into(),
+        room_privacy: baton::domain::RoomPrivacy::Public,
+        author: baton::domain::PersonId::new("console", author),
+        kind,
+        message_id: None,
+        permalink: None,
+        at: chrono::Utc::now(),
+    }
 }
 
 #[async_trait]
