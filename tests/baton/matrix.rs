@@ -135,6 +135,35 @@ impl Human {
         room.room_id().to_owned()
     }
 
+    /// A new encrypted room called `name` (invite-only when `private`) that
+    /// `members` are invited to and have joined.
+    async fn encrypted_room(
+        &self,
+        name: &str,
+        private: bool,
+        members: &[(&UserId, &Human)],
+    ) -> Room {
+        let mut request = CreateRoom::new();
+        request.name = Some(name.to_owned());
+        if private {
+            request.preset =
+                Some(matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset::PrivateChat);
+        }
+        request.invite = members.iter().map(|(id, _)| (*id).to_owned()).collect();
+        request.initial_state = vec![
+            InitialStateEvent::with_empty_state_key(
+                RoomEncryptionEventContent::with_recommended_defaults(),
+            )
+            .to_raw_any(),
+        ];
+        let room = self.client.create_room(request).await.unwrap();
+        for (_, human) in members {
+            human.client.join_room_by_id(room.room_id()).await.unwrap();
+            human.sync().await;
+        }
+        room
+    }
+
     async fn say(&self, room: &RoomId, text: &str) {
         self.room(room)
             .send(RoomMessageEventContent::text_plain(text))
@@ -324,21 +353,10 @@ async fn the_handoff_story_in_an_encrypted_room_with_a_restart() {
     );
 
     // Carol's encrypted team room, with alice and bob in it.
-    let mut request = CreateRoom::new();
-    request.name = Some("Billing".to_owned());
-    request.invite = vec![alice_id.clone(), bob_id.clone()];
-    request.initial_state = vec![
-        InitialStateEvent::with_empty_state_key(
-            RoomEncryptionEventContent::with_recommended_defaults(),
-        )
-        .to_raw_any(),
-    ];
-    let room = carol.client.create_room(request).await.unwrap();
+    let room = carol
+        .encrypted_room("Billing", false, &[(&alice_id, &alice), (&bob_id, &bob)])
+        .await;
     let room_id = room.room_id().to_owned();
-    for human in [&alice, &bob] {
-        human.client.join_room_by_id(&room_id).await.unwrap();
-        human.sync().await;
-    }
 
     let db = TestDb::sqlite().await;
     let store = tempfile::tempdir().unwrap();
@@ -750,23 +768,10 @@ async fn handoff_notes_from_a_private_encrypted_room_reach_members_only() {
     );
 
     // Carol's invite-only encrypted room: alice and mia are in it, bob is not.
-    let mut request = CreateRoom::new();
-    request.name = Some("Payments".to_owned());
-    request.preset =
-        Some(matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset::PrivateChat);
-    request.invite = vec![alice_id.clone(), mia_id.clone()];
-    request.initial_state = vec![
-        InitialStateEvent::with_empty_state_key(
-            RoomEncryptionEventContent::with_recommended_defaults(),
-        )
-        .to_raw_any(),
-    ];
-    let room = carol.client.create_room(request).await.unwrap();
+    let room = carol
+        .encrypted_room("Payments", true, &[(&alice_id, &alice), (&mia_id, &mia)])
+        .await;
     let room_id = room.room_id().to_owned();
-    for human in [&alice, &mia] {
-        human.client.join_room_by_id(&room_id).await.unwrap();
-        human.sync().await;
-    }
 
     let db = TestDb::sqlite().await;
     let store = tempfile::tempdir().unwrap();
@@ -914,15 +919,7 @@ async fn an_undecryptable_command_waits_for_its_key_and_is_explained_if_it_never
     };
     dana.sync().await;
 
-    let mut request = CreateRoom::new();
-    request.name = Some("Ops".to_owned());
-    request.initial_state = vec![
-        InitialStateEvent::with_empty_state_key(
-            RoomEncryptionEventContent::with_recommended_defaults(),
-        )
-        .to_raw_any(),
-    ];
-    let room = dana.client.create_room(request).await.unwrap();
+    let room = dana.encrypted_room("Ops", false, &[]).await;
     let room_id = room.room_id().to_owned();
     let db = TestDb::sqlite().await;
     let store = tempfile::tempdir().unwrap();
