@@ -154,7 +154,13 @@ async fn http_events_api_runs_the_handoff_story_and_refuses_unsigned_requests() 
     let db = TestDb::sqlite().await;
     let fake = fake().await;
     let service = start(&db, &fake, false).await;
-    assert!(fake.calls_of("auth.test") >= 1, "Baton asked who it is");
+    // Baton learns who it is in the background, once it is listening.
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.calls_of("auth.test") >= 1)
+            .await,
+        "Baton asked who it is:\n{}",
+        service.log()
+    );
 
     // Unsigned, wrongly signed, stale and oversized requests change nothing.
     let add = slack_fake::command(CAROL, CHANNEL, "add Sneaky task", "trigger-sneaky");
