@@ -12,6 +12,8 @@
 //!   what (`notify`), who may read what (`privacy`), typed settings changes and the
 //!   policy defaults; the digest's rules (`digest`) apart from its counting engine
 //!   (`reach`).
+//! - [`picture`]: the dependency graph drawn: a scene the engine chose, laid out
+//!   and written as SVG, PNG, DOT or text. Pure, like `domain`.
 //! - [`parser`]: chat text → [`parser::Intent`]. `context` is what every rule sees;
 //!   the rule files (`create`, `verbs`, `relations`, `queries`) build on it; the
 //!   `grammar` orders them.
@@ -42,6 +44,8 @@
 
 // In reading order (blank lines keep rustfmt from sorting them).
 pub mod domain;
+
+pub mod picture;
 
 pub mod parser;
 

@@ -1,0 +1,68 @@
+//! The SVG rasterised by resvg, with the font bundled in the binary: a server or a
+//! container image may have no fonts at all, and a picture must look the same
+//! wherever it is drawn.
+
+use std::sync::{Arc, OnceLock};
+
+use resvg::tiny_skia::{Color, Pixmap, Transform};
+use resvg::usvg::{self, fontdb};
+
+use super::svg::FONT_FAMILY;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Pixels per SVG unit: sharp on high-density screens, which chat clients scale
+/// down to fit.
+pub const SCALE: f32 = 2.0;
+/// The longest side of a picture, in pixels, whatever the scale: a chat client
+/// shows nothing bigger, and memory stays bounded.
+const MAX_SIDE: f32 = 4096.0;
+
+/// Why a picture could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    #[error("the SVG could not be read")]
+    Svg(#[from] usvg::Error),
+    #[error("a {width}×{height} picture cannot be drawn")]
+    Size { width: u32, height: u32 },
+    #[error("the PNG could not be written: {0}")]
+    Encode(String),
+}
+
+/// The bundled font, parsed once per process.
+fn fonts() -> Arc<fontdb::Database> {
+    static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut fonts = fontdb::Database::new();
+            fonts.load_font_data(FONT.to_vec());
+            Arc::new(fonts)
+        })
+        .clone()
+}
+
+/// `svg` as a PNG on white, [`SCALE`] pixels per unit (less for a huge one).
+pub(super) fn rasterise(svg: &str) -> Result<Vec<u8>, PictureError> {
+    let options = usvg::Options {
+        font_family: FONT_FAMILY.to_owned(),
+        fontdb: fonts(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options)?;
+    let size = tree.size();
+    let scale = SCALE.min(MAX_SIDE / size.width().max(size.height()));
+    let (width, height) = (
+        (size.width() * scale).ceil() as u32,
+        (size.height() * scale).ceil() as u32,
+    );
+    let mut pixmap = Pixmap::new(width, height).ok_or(PictureError::Size { width, height })?;
+    pixmap.fill(Color::WHITE);
+    resvg::render(
+        &tree,
+        Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| PictureError::Encode(e.to_string()))
+}
