@@ -61,6 +61,21 @@ enum Command {
     /// Benchmarks: a deterministic workload, and timings on SQLite and Postgres.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Draw the dependency graph around a task, or a room's most blocking chains.
+    ///
+    /// Writes to stdout (`baton graph T-7 --format png > graph.png`). What a
+    /// private room said shows only in that room's picture: the picture is drawn
+    /// as the members of --room (or of the task's own room) see it.
+    Graph {
+        /// The task to draw around, like T-7; without it, the room's chains.
+        task: Option<baton::domain::TaskKey>,
+        /// The room, by id or name (`#general`): whose picture it is.
+        #[arg(long, value_name = "ROOM")]
+        room: Option<String>,
+        /// What to write.
+        #[arg(long, value_enum, default_value_t = baton::picture::Format::Text)]
+        format: baton::picture::Format,
+    },
     /// Show the outbox: messages waiting, delivered and failed.
     Outbox {
         /// Only messages that failed permanently, with the reason.
@@ -219,7 +234,9 @@ async fn execute(
                 ..settings.defaults().map_err(anyhow::Error::msg)?
             };
             let store = open(&settings).await?;
-            chat::console::run(store, defaults).await?;
+            let pictures = store::database_directory(&settings.database_url)
+                .unwrap_or_else(|| PathBuf::from("."));
+            chat::console::run(store, defaults, pictures).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -294,6 +311,20 @@ async fn execute(
             };
             let results = baton::bench::handoff(&options).await?;
             baton::bench::write_table(&results, &mut io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Graph { task, room, format } => {
+            use std::io::{IsTerminal, Write};
+            let mut out = io::stdout().lock();
+            if format == baton::picture::Format::Png && out.is_terminal() {
+                anyhow::bail!("a PNG is binary: send it to a file, like `baton graph --format png > graph.png`");
+            }
+            let store = open(&settings).await?;
+            let scene =
+                baton::engine::graph_request(store.as_ref(), task, room.as_deref(), chrono::Utc::now())
+                    .await?;
+            out.write_all(&format.write(&scene)?)?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { failed, limit } => {

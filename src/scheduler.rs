@@ -99,6 +99,7 @@ impl Scheduler {
                 card_for: None,
                 kind: OutboxKind::Digest,
                 body: body.clone(),
+                picture: None,
                 only_for: None,
                 not_before: now,
                 created_at: now,

@@ -6,6 +6,7 @@
 //! `>>> #general thread T-4`, the text, then an empty line.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -19,7 +20,7 @@ use crate::engine::{Defaults, Engine, ForgeOutcome, Inbound, InboundKind};
 use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, OutboxWorker, Outlet};
 use crate::scheduler::Scheduler;
-use crate::store::{Destination, OutboxMessage, Store};
+use crate::store::{Destination, OutboxMessage, Picture, Store};
 
 /// The platform name of console people and rooms (`console:@alice`).
 pub const PLATFORM: &str = "console";
@@ -194,15 +195,40 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     Err(format!("usage: :tick 2026-11-24T09:30 (got `{text}`)"))
 }
 
-/// Prints delivered messages as `>>>` blocks.
+/// Prints delivered messages as `>>>` blocks; a picture is saved as SVG and PNG
+/// files in `pictures` and named above its text.
 pub struct ConsoleOutlet<W> {
     out: Mutex<W>,
+    pictures: PathBuf,
 }
 
 impl<W: Write + Send> ConsoleOutlet<W> {
-    pub fn new(out: W) -> Self {
+    /// `pictures`: where graph pictures are saved (beside the database).
+    pub fn new(out: W, pictures: PathBuf) -> Self {
         Self {
             out: Mutex::new(out),
+            pictures,
+        }
+    }
+
+    /// Saves `picture` as `NAME.svg` and `NAME.png`; the line that says where,
+    /// or why it could not.
+    fn save(&self, picture: &Picture) -> String {
+        let svg = self.pictures.join(format!("{}.svg", picture.name));
+        let png = self.pictures.join(format!("{}.png", picture.name));
+        let saved = crate::picture::png_from_svg(&picture.svg)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| {
+                std::fs::write(&svg, &picture.svg)?;
+                std::fs::write(&png, bytes)?;
+                Ok(())
+            });
+        match saved {
+            Ok(()) => format!("Picture: {} and {}", svg.display(), png.display()),
+            Err(e) => {
+                tracing::warn!(error = %error_chain(e.as_ref()), "saving a picture failed");
+                format!("(The picture could not be saved in {}.)", self.pictures.display())
+            }
         }
     }
 }
@@ -229,13 +255,14 @@ fn header(destination: &Destination) -> String {
 #[async_trait]
 impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
     async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
+        let saved = message.picture.as_ref().map(|p| self.save(p));
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let written = writeln!(
-            out,
-            "{}\n{}\n",
-            header(&message.destination),
-            message.body.trim_end()
-        )
+        let mut head = header(&message.destination);
+        if let Some(saved) = saved {
+            head.push('\n');
+            head.push_str(&saved);
+        }
+        let written = writeln!(out, "{head}\n{}\n", message.body.trim_end())
         .and_then(|()| out.flush());
         match written {
             Ok(()) => Ok(Delivered {
@@ -256,12 +283,14 @@ impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
 ///
 /// Time moves only with `:tick`: that is when held DMs come due and digests are
 /// posted, so a script without ticks prints the same whenever it runs.
-pub async fn run(store: Arc<dyn Store>, defaults: Defaults) -> anyhow::Result<()> {
+///
+/// Pictures (`graph`) are saved in `pictures`.
+pub async fn run(store: Arc<dyn Store>, defaults: Defaults, pictures: PathBuf) -> anyhow::Result<()> {
     let clock = Arc::new(ManualClock::default());
     let scheduler = Scheduler::new(store.clone(), defaults.clone(), clock.clone());
     let engine = Engine::new(store.clone(), Arc::new(Notify::new()), defaults.clone());
     let worker = OutboxWorker::new(store, clock.clone())
-        .with_outlet(PLATFORM, Arc::new(ConsoleOutlet::new(io::stdout())));
+        .with_outlet(PLATFORM, Arc::new(ConsoleOutlet::new(io::stdout(), pictures)));
     let session = Session {
         engine,
         worker,

@@ -9,6 +9,7 @@ mod command;
 mod digest;
 mod presence;
 mod render;
+mod scene;
 mod sight;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::store::{Store, StoreError, StoreTx};
 pub use command::forge::ForgeOutcome;
 pub use digest::compose as compose_digest;
 pub use render::help_text;
+pub use scene::{GraphRequestError, graph_request};
 
 pub use crate::domain::Defaults;
 
@@ -258,6 +260,7 @@ impl Engine {
             card_for: None,
             kind: crate::store::OutboxKind::Message,
             body,
+            picture: None,
             only_for: None,
             not_before: now,
             created_at: now,

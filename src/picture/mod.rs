@@ -278,6 +278,15 @@ fn chain_to(
     best
 }
 
+/// An SVG this module drew, as PNG: adapters keep the SVG and rasterise it when
+/// they deliver.
+///
+/// # Errors
+/// See [`Scene::png`].
+pub fn png_from_svg(svg: &str) -> Result<Vec<u8>, PictureError> {
+    png::rasterise(svg)
+}
+
 /// The formats `baton graph --format` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -27,10 +27,10 @@ pub use capability::{
 };
 pub use postgres::PgStore;
 pub use rows::{
-    Destination, NewOutboxMessage, OutboxKind, OutboxMessage, OutboxStatus, PersonSettings,
+    Destination, NewOutboxMessage, OutboxKind, OutboxMessage, OutboxStatus, PersonSettings, Picture,
     RoomInfo, StoredEvent,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, database_directory};
 pub use url::redact_url;
 
 /// A failure of the database; never shown in chat, logged with its cause chain.

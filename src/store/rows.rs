@@ -283,11 +283,22 @@ pub struct NewOutboxMessage {
     pub card_for: Option<TaskKey>,
     pub kind: OutboxKind,
     pub body: String,
+    /// A picture sent with the message; `body` is its text version.
+    pub picture: Option<Picture>,
     /// For a reply in a room that only this person needs to see (help, a refusal).
     pub only_for: Option<PersonId>,
     /// Not delivered before this time (quiet hours).
     pub not_before: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A picture to send with a message: the dependency graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// The file name without its extension: `graph-T-7`.
+    pub name: String,
+    /// The picture as SVG; adapters rasterise it (`picture::png_from_svg`).
+    pub svg: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,6 +327,7 @@ pub struct OutboxMessage {
     pub destination: Destination,
     pub card_for: Option<TaskKey>,
     pub body: String,
+    pub picture: Option<Picture>,
     /// See [`NewOutboxMessage::only_for`].
     pub only_for: Option<PersonId>,
     pub status: OutboxStatus,
@@ -334,6 +346,8 @@ pub(super) struct OutboxRow {
     thread_task: Option<i64>,
     card_for: Option<i64>,
     body: String,
+    picture_name: Option<String>,
+    picture_svg: Option<String>,
     only_for: Option<String>,
     status: String,
     attempts: i64,
@@ -344,8 +358,8 @@ pub(super) struct OutboxRow {
 /// The columns of `outbox`, in [`OutboxRow`]'s order.
 macro_rules! outbox_columns {
     () => {
-        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, only_for, \
-         status, attempts, last_error, created_at"
+        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, picture_name, \
+         picture_svg, only_for, status, attempts, last_error, created_at"
     };
 }
 pub(super) use outbox_columns;
@@ -380,6 +394,10 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             destination,
             card_for: row.card_for.map(key_of).transpose()?,
             body: row.body,
+            picture: match (row.picture_name, row.picture_svg) {
+                (Some(name), Some(svg)) => Some(Picture { name, svg }),
+                _ => None,
+            },
             only_for: row.only_for.map(PersonId::from_stored),
             status,
             attempts: row.attempts,

@@ -58,6 +58,24 @@ fn free_bytes(_path: &std::path::Path) -> Option<u64> {
     None
 }
 
+/// The directory that holds the database file of `options` (`.` for a bare name).
+fn directory_of(options: &SqliteConnectOptions) -> Option<std::path::PathBuf> {
+    let parent = options.get_filename().parent()?.to_path_buf();
+    Some(if parent.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        parent
+    })
+}
+
+/// The directory of the SQLite database at `url`; `None` for another database.
+pub fn database_directory(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    directory_of(&SqliteConnectOptions::from_str(url).ok()?)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the SQLite database at `url`, e.g. `sqlite://baton.db`.
     ///
@@ -88,17 +106,7 @@ impl SqliteStore {
             .await?;
         let checkpoints = options.connect().await?;
         let checkpointer = tokio::spawn(checkpoint_wal(checkpoints));
-        let file = options.get_filename();
-        let directory = file
-            .parent()
-            .map(|d| {
-                if d.as_os_str().is_empty() {
-                    std::path::Path::new(".")
-                } else {
-                    d
-                }
-            })
-            .map(std::path::Path::to_path_buf);
+        let directory = directory_of(&options);
         Ok(Self {
             pool,
             readers,

@@ -59,6 +59,7 @@ async fn queue_one(db: &TestDb, clock: &ManualClock) {
         card_for: None,
         kind: OutboxKind::Message,
         body: "T-2 is ready for you.".into(),
+        picture: None,
         only_for: None,
         not_before: clock.now(),
         created_at: clock.now(),

@@ -61,6 +61,7 @@ fn message(key: &str, to: Destination, card_for: Option<TaskKey>) -> NewOutboxMe
         card_for,
         kind: OutboxKind::Message,
         body: format!("body of {key}"),
+        picture: None,
         only_for: None,
         not_before: at(0),
         created_at: at(0),

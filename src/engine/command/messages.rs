@@ -11,8 +11,9 @@ impl Command<'_> {
         card_for: Option<TaskKey>,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        self.enqueue(destination, body, card_for, OutboxKind::Message, now, None)
-            .await
+        let mut message = self.message(destination, body, OutboxKind::Message, now);
+        message.card_for = card_for;
+        self.tx.enqueue(&message).await
     }
 
     /// Queues a message that is not to be delivered before `not_before`.
@@ -23,49 +24,47 @@ impl Command<'_> {
         kind: OutboxKind,
         not_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.enqueue(destination, body, None, kind, not_before, None)
-            .await
-    }
-
-    /// Every message a command queues goes through here: its idempotency key is the
-    /// inbound event id and the message's number within the command.
-    pub(super) async fn enqueue(
-        &mut self,
-        destination: Destination,
-        body: String,
-        card_for: Option<TaskKey>,
-        kind: OutboxKind,
-        not_before: DateTime<Utc>,
-        only_for: Option<PersonId>,
-    ) -> Result<(), StoreError> {
-        self.queued += 1;
-        let message = NewOutboxMessage {
-            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
-            platform: self.inbound.platform.clone(),
-            destination,
-            card_for,
-            kind,
-            body,
-            only_for,
-            not_before,
-            created_at: self.now(),
-        };
+        let message = self.message(destination, body, kind, not_before);
         self.tx.enqueue(&message).await
     }
 
+    /// Every message a command queues is made here: its idempotency key is the
+    /// inbound event id and the message's number within the command.
+    fn message(
+        &mut self,
+        destination: Destination,
+        body: String,
+        kind: OutboxKind,
+        not_before: DateTime<Utc>,
+    ) -> NewOutboxMessage {
+        self.queued += 1;
+        NewOutboxMessage {
+            idempotency_key: format!("{}#{}", self.inbound.event_id, self.queued),
+            platform: self.inbound.platform.clone(),
+            destination,
+            card_for: None,
+            kind,
+            body,
+            picture: None,
+            only_for: None,
+            not_before,
+            created_at: self.now(),
+        }
+    }
+
     /// Answers where the message came from: the DM, the thread, or the room.
-    pub(super) async fn reply(&mut self, body: String) -> Result<(), StoreError> {
-        self.answer(body, false).await
+    pub(super) async fn reply(&mut self, reply: impl Into<Reply>) -> Result<(), StoreError> {
+        self.answer(reply.into(), false).await
     }
 
     /// Answers the asker alone where the platform can show a message to one person
     /// in a room (help, refusals): the others need not read it.
     pub(super) async fn reply_privately(&mut self, body: String) -> Result<(), StoreError> {
-        self.answer(body, true).await
+        self.answer(Reply::from(body), true).await
     }
 
-    pub(super) async fn answer(&mut self, body: String, privately: bool) -> Result<(), StoreError> {
-        let body = bounded_reply(body);
+    async fn answer(&mut self, reply: Reply, privately: bool) -> Result<(), StoreError> {
+        let body = bounded_reply(reply.text);
         let destination = if self.is_dm() {
             Destination::Dm(self.actor().clone())
         } else {
@@ -74,10 +73,11 @@ impl Command<'_> {
                 thread_task: self.thread_task(),
             }
         };
-        let only_for = (privately && !self.is_dm()).then(|| self.actor().clone());
         let now = self.now();
-        self.enqueue(destination, body, None, OutboxKind::Message, now, only_for)
-            .await
+        let mut message = self.message(destination, body, OutboxKind::Message, now);
+        message.only_for = (privately && !self.is_dm()).then(|| self.actor().clone());
+        message.picture = reply.picture;
+        self.tx.enqueue(&message).await
     }
 
     /// Renders and queues the notices a change caused.

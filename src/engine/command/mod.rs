@@ -13,6 +13,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::presence::{Presence, RecordedPresences};
+use super::scene;
 use super::render::{self, BlockerContext, HandoffItem, Note};
 use super::sight::Sight;
 use super::{Defaults, Inbound, InboundKind, Outcome};
@@ -21,7 +22,9 @@ use crate::domain::{
     Source, Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
 };
 use crate::parser::{Intent, Parsed};
-use crate::store::{Destination, NewOutboxMessage, OutboxKind, Store, StoreError, StoreTx};
+use crate::store::{
+    Destination, NewOutboxMessage, OutboxKind, Picture, Store, StoreError, StoreTx,
+};
 
 /// Longest task title accepted; longer ones are refused with a reply, not cut.
 const MAX_TITLE_CHARS: usize = 300;
@@ -102,6 +105,22 @@ impl From<StoreError> for Failure {
 
 type CommandResult<T> = Result<T, Failure>;
 
+/// What a command answers: text, and for `graph` a picture the text describes.
+#[derive(Debug)]
+pub(super) struct Reply {
+    text: String,
+    picture: Option<Picture>,
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Reply {
+            text,
+            picture: None,
+        }
+    }
+}
+
 /// Applies `parsed` for `inbound` in one transaction. A refusal rolls back whatever
 /// the command had written and commits only the dedup record and the reply.
 pub(super) async fn apply(
@@ -145,7 +164,7 @@ pub(super) async fn apply(
             if let Some(reply) = reply {
                 // Help and "I don't know that word" concern only the asker.
                 if matches!(parsed.intent, Intent::Help { .. } | Intent::Unknown { .. }) {
-                    command.reply_privately(reply).await?;
+                    command.reply_privately(reply.text).await?;
                 } else {
                     command.reply(reply).await?;
                 }
@@ -247,7 +266,7 @@ impl<'a> Command<'a> {
         matches!(self.inbound.kind, InboundKind::Message { dm: true, .. })
     }
 
-    pub(super) async fn run(&mut self, intent: &Intent) -> CommandResult<Option<String>> {
+    pub(super) async fn run(&mut self, intent: &Intent) -> CommandResult<Option<Reply>> {
         let named = intent.tasks().len() + blockers_of_intent(intent).len();
         if named > MAX_KEYS_PER_COMMAND {
             return Err(Refusal::Invalid(format!(
@@ -255,7 +274,7 @@ impl<'a> Command<'a> {
             ))
             .into());
         }
-        match intent {
+        let text = match intent {
             Intent::Create {
                 title,
                 owner,
@@ -275,14 +294,15 @@ impl<'a> Command<'a> {
             Intent::Snooze { tasks } => self.snooze(tasks).await,
             Intent::Mine => self.mine().await,
             Intent::Blocked => self.blocked().await,
-            Intent::Graph { tasks } => self.graph(tasks).await,
+            Intent::Graph { tasks } => return self.graph(tasks).await.map(Some),
             Intent::Digest => self.digest().await,
             Intent::Settings { change } => self.settings(change).await,
             Intent::Link { forge, login } => self.link(*forge, login.as_deref()).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
             Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
             Intent::None => Ok(None),
-        }
+        }?;
+        Ok(text.map(Reply::from))
     }
 
     pub(super) async fn load_all(&mut self, keys: &[TaskKey]) -> CommandResult<Vec<Task>> {

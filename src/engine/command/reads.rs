@@ -67,47 +67,35 @@ impl Command<'_> {
     /// the rest. Without a task, the room's open dependencies, from the same lean
     /// facts the digest reads (a room can hold 100,000 tasks); with tasks, what
     /// each waits on and what waits on it.
-    pub(super) async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Option<String>> {
-        let mut edges: Vec<(TaskKey, TaskKey)> = Vec::new();
-        let tasks_named: Vec<TaskKey>;
-        if keys.is_empty() {
-            let work = self.tx.open_work_in(&self.inbound.room).await?;
-            tasks_named = work.tasks().iter().map(|t| t.key).collect();
-            edges.extend_from_slice(work.open_edges());
+    /// `graph`: a picture of the graph around the tasks named, or of the room's
+    /// most blocking chains, with its text version.
+    pub(super) async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Reply> {
+        let (scene, name) = if keys.is_empty() {
+            let (inbound, now) = (self.inbound, self.now());
+            let scene = scene::room(
+                self.tx.as_mut(),
+                &mut self.sight,
+                &inbound.room,
+                &inbound.room_name,
+                now,
+            )
+            .await?;
+            (scene, format!("graph-{}", file_safe(&inbound.room_name)))
         } else {
-            tasks_named = keys.to_vec();
-            for task in self.load_all(keys).await? {
-                for blocker in self.tx.blockers_of(task.key).await? {
-                    edges.push((task.key, blocker.key));
-                }
-                for dependent in self.tx.dependents_of(task.key).await? {
-                    edges.push((dependent.key, task.key));
-                }
-            }
+            let named = self.load_all(keys).await?;
+            let scene = scene::around(self.tx.as_mut(), &mut self.sight, &named).await?;
+            (scene, format!("graph-{}", keys[0]))
+        };
+        if scene.is_empty() {
+            return Ok(Reply::from(scene.heading));
         }
-        edges.sort_unstable();
-        edges.dedup();
-        let shown = &edges[..edges.len().min(render::LIST_LIMIT)];
-        let mut blockers: Vec<TaskKey> = shown.iter().map(|(_, blocker)| *blocker).collect();
-        blockers.sort_unstable();
-        blockers.dedup();
-        let statuses: BTreeMap<TaskKey, Status> = self
-            .tx
-            .tasks(&blockers)
-            .await?
-            .into_iter()
-            .map(|t| (t.key, t.status))
-            .collect();
-        let lines: Vec<(TaskKey, TaskKey, Option<Status>)> = shown
-            .iter()
-            .map(|(task, blocker)| (*task, *blocker, statuses.get(blocker).copied()))
-            .collect();
-        Ok(Some(render::graph(
-            &self.inbound.room_name,
-            &tasks_named,
-            &lines,
-            edges.len(),
-        )))
+        Ok(Reply {
+            text: scene.text(),
+            picture: Some(Picture {
+                name,
+                svg: scene.svg(),
+            }),
+        })
     }
 
     /// `digest`: the room's digest, now, even when it would be quiet.
@@ -126,4 +114,15 @@ impl Command<'_> {
         .await?;
         Ok(body)
     }
+}
+
+/// `#general` as a file name: `general`. Letters, digits, `-` and `_` stay.
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .take(40)
+        .collect();
+    if safe.is_empty() { "room".to_owned() } else { safe }
 }

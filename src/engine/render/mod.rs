@@ -299,50 +299,6 @@ pub(super) fn blocked(room_name: &str, total: usize, tasks: &[(Task, Vec<Task>)]
     lines.join("\n")
 }
 
-/// `graph`: "task → what it waits on [status]" lines for the first `edges` of
-/// `total` (the rest are counted), about `tasks` (the room's open tasks, or the
-/// tasks asked about).
-pub(super) fn graph(
-    room_name: &str,
-    tasks: &[TaskKey],
-    edges: &[(TaskKey, TaskKey, Option<Status>)],
-    total: usize,
-) -> String {
-    if tasks.is_empty() {
-        return format!("There are no open tasks in {room_name}.");
-    }
-    if total == 0 {
-        let shown = &tasks[..tasks.len().min(LIST_LIMIT)];
-        let left = tasks.len() - shown.len();
-        let mut named = keys(shown);
-        if left > 0 {
-            named = format!(
-                "{}, and {left} more",
-                shown
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        return format!("No dependencies among {named}.");
-    }
-    let mut lines = vec!["Dependencies (task → what it waits on):".to_owned()];
-    for (task, blocker, status) in edges.iter().take(LIST_LIMIT) {
-        lines.push(match status {
-            Some(status) => format!("{task} → {blocker} [{status}]"),
-            None => format!("{task} → {blocker}"),
-        });
-    }
-    let left = total.saturating_sub(edges.len().min(LIST_LIMIT));
-    if left > 0 {
-        lines.push(format!(
-            "…and {left} more; `!baton graph T-4` shows the dependencies around one task."
-        ));
-    }
-    lines.join("\n")
-}
-
 /// A note from a blocker's thread, attributed.
 #[derive(Debug, Clone)]
 pub(super) struct Note {

@@ -181,8 +181,10 @@ macro_rules! impl_outbox_sql {
                 };
                 sqlx::query(
                     "INSERT INTO outbox (idempotency_key, platform, dm_to, room, thread_task, \
-                     card_for, body, status, not_before, created_at, kind, only_for) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                     card_for, body, status, not_before, created_at, kind, only_for, picture_name, \
+                     picture_svg) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(&m.idempotency_key)
                 .bind(&m.platform)
@@ -196,6 +198,8 @@ macro_rules! impl_outbox_sql {
                 .bind(millis(m.created_at))
                 .bind(m.kind.as_str())
                 .bind(m.only_for.as_ref().map(PersonId::as_str))
+                .bind(m.picture.as_ref().map(|p| p.name.as_str()))
+                .bind(m.picture.as_ref().map(|p| p.svg.as_str()))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
