@@ -317,12 +317,18 @@ async fn execute(
             use std::io::{IsTerminal, Write};
             let mut out = io::stdout().lock();
             if format == baton::picture::Format::Png && out.is_terminal() {
-                anyhow::bail!("a PNG is binary: send it to a file, like `baton graph --format png > graph.png`");
+                anyhow::bail!(
+                    "a PNG is binary: send it to a file, like `baton graph --format png > graph.png`"
+                );
             }
             let store = open(&settings).await?;
-            let scene =
-                baton::engine::graph_request(store.as_ref(), task, room.as_deref(), chrono::Utc::now())
-                    .await?;
+            let scene = baton::engine::graph_request(
+                store.as_ref(),
+                task,
+                room.as_deref(),
+                chrono::Utc::now(),
+            )
+            .await?;
             out.write_all(&format.write(&scene)?)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

@@ -227,7 +227,10 @@ impl<W: Write + Send> ConsoleOutlet<W> {
             Ok(()) => format!("Picture: {} and {}", svg.display(), png.display()),
             Err(e) => {
                 tracing::warn!(error = %error_chain(e.as_ref()), "saving a picture failed");
-                format!("(The picture could not be saved in {}.)", self.pictures.display())
+                format!(
+                    "(The picture could not be saved in {}.)",
+                    self.pictures.display()
+                )
             }
         }
     }
@@ -262,8 +265,8 @@ impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
             head.push('\n');
             head.push_str(&saved);
         }
-        let written = writeln!(out, "{head}\n{}\n", message.body.trim_end())
-        .and_then(|()| out.flush());
+        let written =
+            writeln!(out, "{head}\n{}\n", message.body.trim_end()).and_then(|()| out.flush());
         match written {
             Ok(()) => Ok(Delivered {
                 platform_message_id: message.card_for.map(|task| task.to_string()),
@@ -285,12 +288,18 @@ impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
 /// posted, so a script without ticks prints the same whenever it runs.
 ///
 /// Pictures (`graph`) are saved in `pictures`.
-pub async fn run(store: Arc<dyn Store>, defaults: Defaults, pictures: PathBuf) -> anyhow::Result<()> {
+pub async fn run(
+    store: Arc<dyn Store>,
+    defaults: Defaults,
+    pictures: PathBuf,
+) -> anyhow::Result<()> {
     let clock = Arc::new(ManualClock::default());
     let scheduler = Scheduler::new(store.clone(), defaults.clone(), clock.clone());
     let engine = Engine::new(store.clone(), Arc::new(Notify::new()), defaults.clone());
-    let worker = OutboxWorker::new(store, clock.clone())
-        .with_outlet(PLATFORM, Arc::new(ConsoleOutlet::new(io::stdout(), pictures)));
+    let worker = OutboxWorker::new(store, clock.clone()).with_outlet(
+        PLATFORM,
+        Arc::new(ConsoleOutlet::new(io::stdout(), pictures)),
+    );
     let session = Session {
         engine,
         worker,

@@ -24,7 +24,8 @@ enum Reached {
 /// The graph around `named` (which exist): their blockers up to the roots and the
 /// tasks waiting on them, nearest first, blockers before waiters, up to
 /// [`MAX_NODES`]; what did not fit is counted beside the drawn task it hangs on.
-/// The critical path is the longest chain of unfinished work to the first named.
+/// The critical path is the longest chain of unfinished work through the first
+/// named: to it, then on from it.
 pub(super) async fn around(
     tx: &mut dyn StoreTx,
     sight: &mut Sight,
@@ -82,7 +83,7 @@ pub(super) async fn around(
     let nodes = drawn(tx, sight, chosen, |key| open_blockers.contains(&key)).await?;
     let mut scene = Scene::new(heading, nodes, edges);
     if let Some(first) = named.first() {
-        scene.critical = scene.longest_open_chain_to(first.key);
+        scene.critical = scene.longest_open_chain_through(first.key);
     }
     scene.more = more
         .into_iter()
@@ -203,7 +204,11 @@ pub async fn graph_request(
     let rooms = store.rooms_with_tasks().await?;
     let known = || {
         let names: Vec<&str> = rooms.iter().map(|r| r.name.as_str()).take(20).collect();
-        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
     };
     let chosen = match room {
         Some(asked) => Some(
@@ -222,7 +227,10 @@ pub async fn graph_request(
     let tx = tx.as_mut();
     match task {
         Some(key) => {
-            let task = tx.task(key).await?.ok_or(GraphRequestError::NoSuchTask(key))?;
+            let task = tx
+                .task(key)
+                .await?
+                .ok_or(GraphRequestError::NoSuchTask(key))?;
             let reader = chosen.map_or_else(|| task.home_room.clone(), |r| r.id.clone());
             let mut sight = Sight::new(Reader::Room(reader));
             Ok(around(tx, &mut sight, &[task]).await?)

@@ -195,24 +195,45 @@ impl Scene {
     /// finished or not drawn. The graph is acyclic (Baton refuses cycles); a
     /// task met twice on one walk ends it all the same.
     pub fn longest_open_chain_to(&self, key: TaskKey) -> Vec<TaskKey> {
-        let unfinished: BTreeSet<TaskKey> = self
-            .nodes
-            .iter()
-            .filter(|n| n.look.is_unfinished())
-            .map(|n| n.key)
-            .collect();
-        if !unfinished.contains(&key) {
+        let (blockers, _) = self.open_links();
+        if !self.is_open(key) {
             return Vec::new();
         }
-        let mut blockers: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
+        chain_to(key, &blockers, &mut BTreeMap::new(), &mut BTreeSet::new())
+    }
+
+    /// The longest chain of unfinished drawn tasks through `key`: the longest
+    /// one to it, then the longest one of tasks waiting on it. Shorter than two
+    /// tasks, it is no path at all: empty.
+    pub fn longest_open_chain_through(&self, key: TaskKey) -> Vec<TaskKey> {
+        if !self.is_open(key) {
+            return Vec::new();
+        }
+        let (blockers, waiters) = self.open_links();
+        let mut chain = chain_to(key, &blockers, &mut BTreeMap::new(), &mut BTreeSet::new());
+        let downstream = chain_to(key, &waiters, &mut BTreeMap::new(), &mut BTreeSet::new());
+        chain.extend(downstream.iter().rev().skip(1));
+        if chain.len() < 2 {
+            chain.clear();
+        }
+        chain
+    }
+
+    fn is_open(&self, key: TaskKey) -> bool {
+        self.node(key).is_some_and(|n| n.look.is_unfinished())
+    }
+
+    /// For each unfinished drawn task, its unfinished blockers and waiters.
+    fn open_links(&self) -> (Links, Links) {
+        let mut blockers = Links::new();
+        let mut waiters = Links::new();
         for (waiting, blocker) in &self.edges {
-            if unfinished.contains(waiting) && unfinished.contains(blocker) {
+            if self.is_open(*waiting) && self.is_open(*blocker) {
                 blockers.entry(*waiting).or_default().push(*blocker);
+                waiters.entry(*blocker).or_default().push(*waiting);
             }
         }
-        let mut longest: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
-        let mut on_walk = BTreeSet::new();
-        chain_to(key, &blockers, &mut longest, &mut on_walk)
+        (blockers, waiters)
     }
 
     /// Whether `waiting → blocker` is a step of the critical path.
@@ -251,11 +272,14 @@ impl Scene {
     }
 }
 
+/// Each task's neighbours one way: its blockers, or what waits on it.
+type Links = BTreeMap<TaskKey, Vec<TaskKey>>;
+
 /// The longest chain ending at `key` over `blockers`, memoised in `longest`.
 fn chain_to(
     key: TaskKey,
-    blockers: &BTreeMap<TaskKey, Vec<TaskKey>>,
-    longest: &mut BTreeMap<TaskKey, Vec<TaskKey>>,
+    blockers: &Links,
+    longest: &mut Links,
     on_walk: &mut BTreeSet<TaskKey>,
 ) -> Vec<TaskKey> {
     if let Some(known) = longest.get(&key) {

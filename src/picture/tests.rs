@@ -12,7 +12,7 @@ fn node(n: u64, look: Look) -> Node {
     Node {
         key: key(n),
         title: format!("Task number {n} with a title long enough to be cut"),
-        owner: (n % 3 != 0).then(|| format!("@person{n}")),
+        owner: (!n.is_multiple_of(3)).then(|| format!("@person{n}")),
         look,
     }
 }
@@ -141,6 +141,24 @@ fn the_critical_path_is_the_longest_chain_of_unfinished_work_to_the_task() {
             "{pair:?} is not an edge"
         );
     }
+}
+
+#[test]
+fn the_critical_path_through_a_task_goes_on_to_what_waits_on_it() {
+    let scene = small();
+    assert_eq!(
+        scene.longest_open_chain_through(key(2)),
+        vec![key(2), key(3)]
+    );
+    assert_eq!(
+        scene.longest_open_chain_through(key(3)),
+        vec![key(2), key(3)]
+    );
+    // T-4 waits only on the finished T-1: no chain of unfinished work.
+    assert_eq!(
+        scene.longest_open_chain_through(key(4)),
+        Vec::<TaskKey>::new()
+    );
 }
 
 #[test]

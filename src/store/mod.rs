@@ -27,8 +27,8 @@ pub use capability::{
 };
 pub use postgres::PgStore;
 pub use rows::{
-    Destination, NewOutboxMessage, OutboxKind, OutboxMessage, OutboxStatus, PersonSettings, Picture,
-    RoomInfo, StoredEvent,
+    Destination, NewOutboxMessage, OutboxKind, OutboxMessage, OutboxStatus, PersonSettings,
+    Picture, RoomInfo, StoredEvent,
 };
 pub use sqlite::{SqliteStore, database_directory};
 pub use url::redact_url;

@@ -22,6 +22,7 @@ mod replicas;
 mod slack;
 mod slack_delivery;
 mod slack_fake;
+mod slack_picture;
 mod slack_privacy;
 mod store_story;
 mod text_safety;

@@ -50,6 +50,7 @@ fn the_slack_manifest_asks_for_what_the_adapter_uses() {
         ("im:history", "DMs to the bot"),
         ("channels:read", "conversations.info"),
         ("groups:read", "conversations.members of private channels"),
+        ("files:write", "sharing the graph picture"),
     ] {
         assert!(
             scopes.contains(&scope.to_owned()),

@@ -44,6 +44,27 @@ pub struct Posted {
     pub ts: String,
     pub text: String,
     pub metadata: Option<Value>,
+    /// Files shared with the message (`files.completeUploadExternal`).
+    pub files: Vec<SharedFile>,
+}
+
+/// A file Baton uploaded and shared.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub alt_text: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file between `files.getUploadURLExternal` and `files.completeUploadExternal`.
+#[derive(Debug, Clone, Default)]
+struct Upload {
+    name: String,
+    length: usize,
+    alt_text: String,
+    bytes: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -62,12 +83,29 @@ struct FakeState {
     /// Each user's App Home view, as last published.
     homes: HashMap<String, String>,
     posted: Vec<Posted>,
+    uploads: HashMap<String, Upload>,
     calls: Vec<String>,
     failures: HashMap<String, VecDeque<Failure>>,
     sockets: Vec<mpsc::UnboundedSender<Message>>,
     connections: usize,
     acks: Vec<String>,
     next_ts: u64,
+}
+
+impl FakeState {
+    /// A new message's `ts`: now, in microseconds, later than every earlier one.
+    fn next_ts(&mut self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as u64;
+        self.next_ts = now.max(self.next_ts + 1);
+        format!(
+            "{}.{:06}",
+            self.next_ts / 1_000_000,
+            self.next_ts % 1_000_000
+        )
+    }
 }
 
 /// The fake, serving on a loopback port until dropped.
@@ -101,6 +139,7 @@ impl FakeSlack {
         let fake = FakeSlack { port, state };
         let router = Router::new()
             .route("/api/{method}", any(web_api))
+            .route("/upload/{file}", axum::routing::post(upload))
             .route("/socket", get(socket))
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -166,11 +205,22 @@ impl FakeSlack {
                 ts,
                 text: format!("thread chatter {n}"),
                 metadata: None,
+                files: Vec::new(),
             });
         }
     }
 
     /// Every message posted so far.
+    /// Files shared so far, with the message each was shared with.
+    pub fn shared_files(&self) -> Vec<(Posted, SharedFile)> {
+        let state = self.state.lock().unwrap();
+        state
+            .posted
+            .iter()
+            .flat_map(|p| p.files.iter().map(move |f| (p.clone(), f.clone())))
+            .collect()
+    }
+
     pub fn posted(&self) -> Vec<Posted> {
         self.state.lock().unwrap().posted.clone()
     }
@@ -286,17 +336,7 @@ impl FakeSlack {
     /// A new message `ts`: the time now in microseconds, as Slack's are, and
     /// never the same twice.
     fn next_ts(&self) -> String {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_micros() as u64;
-        let mut state = self.state.lock().unwrap();
-        state.next_ts = now.max(state.next_ts + 1);
-        format!(
-            "{}.{:06}",
-            state.next_ts / 1_000_000,
-            state.next_ts % 1_000_000
-        )
+        self.state.lock().unwrap().next_ts()
     }
 
     /// Other people's messages in `channel` (a busy channel): `count` of them, now.
@@ -309,6 +349,7 @@ impl FakeSlack {
                 ts,
                 text: format!("chatter {n}"),
                 metadata: None,
+                files: Vec::new(),
             });
         }
     }
@@ -365,6 +406,29 @@ fn ok(body: Value) -> Response {
 
 fn refuse(code: &str) -> Response {
     Json(json!({"ok": false, "error": code})).into_response()
+}
+
+/// The upload URL `files.getUploadURLExternal` hands out: the file's bytes, as
+/// the body of a POST. Slack answers with plain text, not JSON.
+async fn upload(
+    State(fake): State<FakeSlack>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut state = fake.state.lock().unwrap();
+    state.calls.push("files.upload".to_owned());
+    match state.uploads.get_mut(&file) {
+        Some(upload) => {
+            upload.bytes = Some(body.to_vec());
+            (
+                StatusCode::OK,
+                [("content-type", "text/plain")],
+                format!("OK - {}", body.len()),
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
 }
 
 /// Every Web API method: arguments from the query string, a form or JSON.
@@ -502,6 +566,7 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 ts: ts.clone(),
                 text: text.clone(),
                 metadata: metadata.clone(),
+                files: Vec::new(),
             });
             if fake.state.lock().unwrap().minimal {
                 return ok(json!({"channel": channel, "ts": ts}));
@@ -510,6 +575,72 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 "type": "message", "text": text, "ts": ts, "user": BOT_USER,
                 "bot_id": "B0BATON", "thread_ts": thread_ts, "metadata": metadata,
             }}))
+        }
+        "files.getUploadURLExternal" => {
+            let (name, length) = (arg("filename"), arg("length"));
+            let Ok(length) = length.parse::<usize>() else {
+                return refuse("invalid_arguments");
+            };
+            if name.is_empty() || length == 0 {
+                return refuse("invalid_arguments");
+            }
+            let id = format!("F{}", fake.next_ts().replace('.', ""));
+            fake.state.lock().unwrap().uploads.insert(
+                id.clone(),
+                Upload {
+                    name,
+                    length,
+                    alt_text: arg("alt_txt"),
+                    bytes: None,
+                },
+            );
+            ok(json!({
+                "upload_url": format!("http://127.0.0.1:{}/upload/{id}", fake.port),
+                "file_id": id,
+            }))
+        }
+        "files.completeUploadExternal" => {
+            // As Slack does: every file must have been uploaded whole; the share
+            // is a message in the channel (or thread) with the files.
+            let channel = arg("channel_id");
+            let files = args["files"].as_array().cloned().unwrap_or_default();
+            let mut shared = Vec::new();
+            let mut state = fake.state.lock().unwrap();
+            for file in &files {
+                let id = file["id"].as_str().unwrap_or_default();
+                let Some(upload) = state.uploads.remove(id) else {
+                    return refuse("file_not_found");
+                };
+                let Some(bytes) = upload.bytes.filter(|b| b.len() == upload.length) else {
+                    return refuse("file_upload_size_mismatch");
+                };
+                shared.push(SharedFile {
+                    id: id.to_owned(),
+                    name: upload.name,
+                    title: file["title"].as_str().unwrap_or_default().to_owned(),
+                    alt_text: upload.alt_text,
+                    bytes,
+                });
+            }
+            if shared.is_empty() {
+                return refuse("invalid_arguments");
+            }
+            let answer: Vec<Value> = shared
+                .iter()
+                .map(|f| json!({"id": f.id, "title": f.title}))
+                .collect();
+            if !channel.is_empty() {
+                let ts = state.next_ts();
+                state.posted.push(Posted {
+                    channel,
+                    thread_ts: Some(arg("thread_ts")).filter(|t| !t.is_empty()),
+                    ts,
+                    text: arg("initial_comment"),
+                    metadata: None,
+                    files: shared,
+                });
+            }
+            ok(json!({"files": answer}))
         }
         "chat.postEphemeral" => {
             let (channel, user, text) = (arg("channel"), arg("user"), arg("text"));
@@ -560,9 +691,23 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
                 .skip(start)
                 .take(limit)
                 .map(|p| {
-                    json!({"type": "message", "text": p.text, "ts": p.ts, "user": BOT_USER,
-                           "bot_id": "B0BATON",
-                           "metadata": if with_metadata { p.metadata.clone() } else { None }})
+                    let mut message = json!({"type": "message", "text": p.text, "ts": p.ts,
+                           "user": BOT_USER, "bot_id": "B0BATON",
+                           "metadata": if with_metadata { p.metadata.clone() } else { None }});
+                    if !p.files.is_empty() {
+                        message["upload"] = json!(true);
+                        message["files"] = p
+                            .files
+                            .iter()
+                            .map(|f| {
+                                json!({
+                                    "id": f.id, "name": f.name, "title": f.title,
+                                    "mimetype": "image/png", "filetype": "png",
+                                })
+                            })
+                            .collect();
+                    }
+                    message
                 })
                 .collect();
             let has_more = start + limit < matching.len();

@@ -64,6 +64,18 @@ impl ApiError {
         }
     }
 
+    /// Whether sharing a file failed without an answer (a timeout, a 5xx): the
+    /// file may be in the channel already, so falling back to text would say it
+    /// twice.
+    pub fn is_unanswered_share(&self) -> bool {
+        match self {
+            ApiError::Timeout { method } => *method == "files.completeUploadExternal",
+            ApiError::Slack { method, .. } => {
+                *method == "files.completeUploadExternal" && self.code().is_none()
+            }
+        }
+    }
+
     /// Whether the failure is the token's (wrong, revoked, lacking a scope).
     pub fn is_auth(&self) -> bool {
         self.code().is_some_and(|code| TOKEN_ERRORS.contains(&code))
@@ -173,6 +185,15 @@ struct HistoryPage {
 struct SentMessage {
     ts: String,
     metadata: Option<SentMetadata>,
+    /// Files shared with the message: a shared picture has no metadata, but its
+    /// name carries the outbox id.
+    #[serde(default)]
+    files: Vec<SentFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct SentFile {
+    name: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -185,6 +206,15 @@ struct SentMetadata {
 impl SentMessage {
     /// The part number, when this is a part of outbox message `outbox_id`.
     fn part_of(self, outbox_id: &str) -> Option<(usize, String)> {
+        // A shared picture is the message's first part (`outlet.rs`).
+        if self
+            .files
+            .iter()
+            .filter_map(|f| f.name.as_deref())
+            .any(|name| super::outlet::is_picture_of(name, outbox_id))
+        {
+            return Some((0, self.ts));
+        }
         let metadata = self.metadata?;
         let payload = &metadata.event_payload;
         let part = payload.get(super::METADATA_PART)?.as_str()?.parse().ok()?;
@@ -200,6 +230,24 @@ const HISTORY_PAGE: &str = "200";
 /// Pages of history read at most when looking for an earlier attempt: 10,000
 /// messages since it was queued.
 const HISTORY_PAGES_MAX: usize = 50;
+
+/// A file to share in a channel, with its message.
+pub struct FileShare<'a> {
+    pub channel: &'a str,
+    pub thread_ts: Option<&'a str>,
+    /// The file's name; it carries the outbox id (see `outlet.rs`).
+    pub file_name: String,
+    pub title: &'a str,
+    /// What a screen reader says for the image.
+    pub alt_text: &'a str,
+    /// The message the file is shared with.
+    pub comment: String,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+/// Slack reads at most this much alt text.
+const ALT_TEXT_CHARS: usize = 1000;
 
 /// The bot's view of the Web API: one client, one bot token.
 #[derive(Clone)]
@@ -432,6 +480,44 @@ impl SlackApi {
             }
         }
         Ok(found)
+    }
+
+    /// Uploads a file and shares it, the way Slack supports today: ask for an
+    /// upload URL (`files.getUploadURLExternal`), send the bytes there, then
+    /// share it in the channel (`files.completeUploadExternal`).
+    pub async fn share_file(&self, share: FileShare<'_>) -> Result<(), ApiError> {
+        let session = self.client.open_session(&self.token);
+        let alt_text: String = share.alt_text.chars().take(ALT_TEXT_CHARS).collect();
+        let request =
+            SlackApiFilesGetUploadUrlExternalRequest::new(share.file_name, share.bytes.len())
+                .with_alt_txt(alt_text);
+        let upload = self
+            .call(
+                "files.getUploadURLExternal",
+                session.get_upload_url_external(&request),
+            )
+            .await?;
+        let bytes = SlackApiFilesUploadViaUrlRequest::new(
+            upload.upload_url,
+            share.bytes,
+            share.content_type.to_owned(),
+        );
+        self.call("files.upload", session.files_upload_via_url(&bytes))
+            .await?;
+        let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+            SlackApiFilesComplete::new(upload.file_id).with_title(share.title.to_owned()),
+        ])
+        .with_channel_id(share.channel.into())
+        .with_initial_comment(share.comment);
+        if let Some(thread) = share.thread_ts {
+            complete = complete.with_thread_ts(thread.into());
+        }
+        self.call(
+            "files.completeUploadExternal",
+            session.files_complete_upload_external(&complete),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Replaces a person's App Home: `views.publish`.

@@ -3,7 +3,9 @@
 //! Every message carries its outbox id in Slack message metadata. A message that
 //! was claimed before (its worker may have died after Slack accepted it, before the
 //! outbox heard) is first looked for in the channel, so a restart never posts a DM
-//! twice.
+//! twice. A picture (the graph) is shared as a PNG file whose name carries the
+//! outbox id, with the message's first part as its comment: a failed upload
+//! falls back to the text alone.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -12,12 +14,12 @@ use async_trait::async_trait;
 use regex::Regex;
 use slack_morphism::prelude::*;
 
-use super::api::SlackApi;
+use super::api::{ApiError, FileShare, SlackApi};
 use super::{METADATA_EVENT, METADATA_OUTBOX_ID, METADATA_PART, format};
 use crate::domain::{PersonId, TaskKey};
 use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, Outlet};
-use crate::store::{Destination, OutboxMessage, Store};
+use crate::store::{Destination, OutboxMessage, Picture, Store};
 
 /// `chat.postEphemeral` errors after which the answer is posted for everyone.
 const PUBLIC_FALLBACK: [&str; 4] = [
@@ -31,6 +33,17 @@ const PUBLIC_FALLBACK: [&str; 4] = [
 const LINKED_TASKS: usize = 5;
 
 static TASK_KEY: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"\bT-\d+\b"));
+
+/// The name a picture of outbox message `outbox_id` is shared under:
+/// `graph-T-7-baton42.png`.
+fn picture_file_name(picture: &Picture, outbox_id: &str) -> String {
+    format!("{}-baton{outbox_id}.png", picture.name)
+}
+
+/// Whether a shared file's name is that of outbox message `outbox_id`'s picture.
+pub(super) fn is_picture_of(file_name: &str, outbox_id: &str) -> bool {
+    file_name.ends_with(&format!("-baton{outbox_id}.png"))
+}
 
 /// Slack's sending side of the outbox.
 pub struct SlackOutlet {
@@ -219,6 +232,31 @@ impl Outlet for SlackOutlet {
                 );
             }
         }
+        if let Some(picture) = &message.picture
+            && posted.is_empty()
+            && let Some(first) = parts.first()
+        {
+            let share = FileShare {
+                channel: &channel,
+                thread_ts: thread.as_deref(),
+                file_name: picture_file_name(picture, &outbox_id),
+                title: &picture.name,
+                alt_text: &message.body,
+                comment: first.join("\n"),
+                bytes: Vec::new(),
+                content_type: "image/png",
+            };
+            match self.share_picture(share, picture).await {
+                // The share's message is the first part; no `ts` comes back.
+                Ok(()) => posted.push((0, String::new())),
+                // The share may have happened: the retry looks for it first.
+                Err(Some(error)) if error.is_unanswered_share() => return Err(error.for_delivery()),
+                Err(Some(error)) => {
+                    tracing::warn!(error = %error_chain(&error), "cannot share the picture; posting the text alone");
+                }
+                Err(None) => {}
+            }
+        }
         let last = parts.len() - 1;
         for (part, sections) in parts.iter().enumerate() {
             if posted.iter().any(|(done, _)| *done == part) {
@@ -246,7 +284,27 @@ impl Outlet for SlackOutlet {
         // The first part is the message: for a card, the task's thread.
         posted.sort();
         Ok(Delivered {
-            platform_message_id: posted.into_iter().next().map(|(_, ts)| ts),
+            platform_message_id: posted
+                .into_iter()
+                .next()
+                .map(|(_, ts)| ts)
+                .filter(|ts| !ts.is_empty()),
         })
+    }
+}
+
+impl SlackOutlet {
+    /// Rasterises `picture` and shares it. `Err(None)` when it could not be
+    /// drawn (logged here), else the failed call.
+    async fn share_picture(
+        &self,
+        mut share: FileShare<'_>,
+        picture: &Picture,
+    ) -> Result<(), Option<ApiError>> {
+        share.bytes = crate::picture::png_from_svg(&picture.svg).map_err(|e| {
+            tracing::error!(error = %error_chain(&e), "cannot draw the picture; posting the text alone");
+            None
+        })?;
+        self.api.share_file(share).await.map_err(Some)
     }
 }

@@ -13,8 +13,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::presence::{Presence, RecordedPresences};
-use super::scene;
 use super::render::{self, BlockerContext, HandoffItem, Note};
+use super::scene;
 use super::sight::Sight;
 use super::{Defaults, Inbound, InboundKind, Outcome};
 use crate::domain::{

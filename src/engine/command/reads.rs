@@ -124,5 +124,9 @@ fn file_safe(name: &str) -> String {
         .map(|c| if c == ' ' { '-' } else { c })
         .take(40)
         .collect();
-    if safe.is_empty() { "room".to_owned() } else { safe }
+    if safe.is_empty() {
+        "room".to_owned()
+    } else {
+        safe
+    }
 }
