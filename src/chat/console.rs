@@ -220,7 +220,7 @@ impl<W: Write + Send> ConsoleOutlet<W> {
             .map_err(anyhow::Error::from)
             .and_then(|bytes| {
                 std::fs::write(&svg, &picture.svg)?;
-                std::fs::write(&png, bytes)?;
+                std::fs::write(&png, bytes.bytes)?;
                 Ok(())
             });
         match saved {

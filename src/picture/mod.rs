@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{Status, Task, TaskKey};
 
-pub use png::PictureError;
+pub use png::{PictureError, Png};
 
 /// Most tasks one picture draws; beyond that it says how many more there are, so
 /// that it stays readable in a chat client.
@@ -257,7 +257,7 @@ impl Scene {
     /// # Errors
     /// When the SVG cannot be rasterised (a bug, reported rather than hidden).
     pub fn png(&self) -> Result<Vec<u8>, PictureError> {
-        png::rasterise(&self.svg())
+        Ok(png::rasterise(&self.svg())?.bytes)
     }
 
     /// The graph in Graphviz DOT.
@@ -307,7 +307,7 @@ fn chain_to(
 ///
 /// # Errors
 /// See [`Scene::png`].
-pub fn png_from_svg(svg: &str) -> Result<Vec<u8>, PictureError> {
+pub fn png_from_svg(svg: &str) -> Result<Png, PictureError> {
     png::rasterise(svg)
 }
 

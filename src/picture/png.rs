@@ -41,8 +41,16 @@ fn fonts() -> Arc<fontdb::Database> {
         .clone()
 }
 
+/// A picture as PNG, with its size in pixels (chat platforms want both).
+#[derive(Debug, Clone)]
+pub struct Png {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// `svg` as a PNG on white, [`SCALE`] pixels per unit (less for a huge one).
-pub(super) fn rasterise(svg: &str) -> Result<Vec<u8>, PictureError> {
+pub(super) fn rasterise(svg: &str) -> Result<Png, PictureError> {
     let options = usvg::Options {
         font_family: FONT_FAMILY.to_owned(),
         fontdb: fonts(),
@@ -62,7 +70,12 @@ pub(super) fn rasterise(svg: &str) -> Result<Vec<u8>, PictureError> {
         Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap
+    let bytes = pixmap
         .encode_png()
-        .map_err(|e| PictureError::Encode(e.to_string()))
+        .map_err(|e| PictureError::Encode(e.to_string()))?;
+    Ok(Png {
+        bytes,
+        width,
+        height,
+    })
 }

@@ -4,15 +4,26 @@
 //! a repeated transaction id (same device) with the event it already made, so a
 //! retry after a crash never posts twice. Handoff DMs go to one direct room per
 //! person, created once (encrypted, marked in `m.direct`) and remembered.
+//!
+//! A picture (the graph) goes as an `m.image` with the text as its caption,
+//! uploaded to the media repository (encrypted in an encrypted room: the SDK
+//! does that). It takes the transaction id of the message's first part, so when
+//! the upload fails and the text goes alone, the server still keeps only one.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
 use matrix_sdk::config::RequestConfig;
+use matrix_sdk::room::reply::{EnforceThread, Reply};
+use matrix_sdk::ruma::UInt;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::relation::Thread;
+use matrix_sdk::ruma::events::room::message::{
+    AddMentions, ReplyWithinThread, TextMessageEventContent,
+};
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
 use matrix_sdk::{Client, Room};
@@ -21,7 +32,7 @@ use super::format;
 use crate::domain::PersonId;
 use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, Outlet};
-use crate::store::{Destination, OutboxMessage, Store};
+use crate::store::{Destination, OutboxMessage, Picture, Store};
 
 /// Matrix's sending side of the outbox.
 pub struct MatrixOutlet {
@@ -123,7 +134,19 @@ impl Outlet for MatrixOutlet {
         let body = crate::chat::normalize::without_bidi_controls(&message.body).into_owned();
         let parts = crate::chat::chunk::split(&body, PART_BYTES);
         let mut first = None;
+        if let (Some(picture), Some(text)) = (&message.picture, parts.first()) {
+            let txn = OwnedTransactionId::from(format!("baton-{}", message.id));
+            match send_picture(&room, thread_root.as_ref(), picture, text, txn).await {
+                Ok(event_id) => first = Some(event_id),
+                Err(reason) => {
+                    tracing::warn!(reason = %reason, "cannot send the picture; sending the text alone");
+                }
+            }
+        }
         for (part, text) in parts.iter().enumerate() {
+            if part == 0 && first.is_some() {
+                continue;
+            }
             let mut content =
                 RoomMessageEventContent::notice_html(text.clone(), format::html(text));
             let mentioned: Vec<OwnedUserId> = format::mentioned_users(text)
@@ -156,6 +179,48 @@ impl Outlet for MatrixOutlet {
             platform_message_id: first,
         })
     }
+}
+
+/// Sends `picture` as an `m.image` captioned with `text`, in the thread of
+/// `thread_root` if there is one; its event id, or why not.
+async fn send_picture(
+    room: &Room,
+    thread_root: Option<&OwnedEventId>,
+    picture: &Picture,
+    text: &str,
+    txn: OwnedTransactionId,
+) -> Result<String, String> {
+    let png = crate::picture::png_from_svg(&picture.svg).map_err(|e| error_chain(&e))?;
+    let info = BaseImageInfo {
+        width: Some(UInt::from(png.width)),
+        height: Some(UInt::from(png.height)),
+        size: UInt::new(png.bytes.len() as u64),
+        ..BaseImageInfo::default()
+    };
+    let mut config = AttachmentConfig::new()
+        .txn_id(txn)
+        .info(AttachmentInfo::Image(info))
+        .caption(Some(TextMessageEventContent::html(
+            text.to_owned(),
+            format::html(text),
+        )));
+    if let Some(root) = thread_root {
+        config = config.reply(Some(Reply {
+            event_id: root.clone(),
+            enforce_thread: EnforceThread::Threaded(ReplyWithinThread::No),
+            add_mentions: AddMentions::No,
+        }));
+    }
+    let sent = room
+        .send_attachment(
+            format!("{}.png", picture.name),
+            &mime::IMAGE_PNG,
+            png.bytes,
+            config,
+        )
+        .await
+        .map_err(|e| error_chain(&e))?;
+    Ok(sent.event_id.to_string())
 }
 
 /// The Matrix outlet of this process, while it is connected. Under a lease only

@@ -301,7 +301,9 @@ impl SlackOutlet {
         mut share: FileShare<'_>,
         picture: &Picture,
     ) -> Result<(), Option<ApiError>> {
-        share.bytes = crate::picture::png_from_svg(&picture.svg).map_err(|e| {
+        share.bytes = crate::picture::png_from_svg(&picture.svg)
+            .map(|png| png.bytes)
+            .map_err(|e| {
             tracing::error!(error = %error_chain(&e), "cannot draw the picture; posting the text alone");
             None
         })?;

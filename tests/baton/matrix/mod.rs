@@ -1502,3 +1502,5 @@ async fn a_link_with_a_user_id_in_it_is_not_made_a_mention() {
     assert!(!html.contains(&format!("matrix.to/#/{alice_id}")), "{html}");
     assert!(shown.body.contains(&link), "{}", shown.body);
 }
+
+mod picture;
