@@ -77,7 +77,7 @@ impl Scheduler {
         if !tx.claim_digest(&room.id, &day.to_string(), now).await? {
             return Ok(false);
         }
-        let body = compose_digest(
+        let composed = compose_digest(
             tx.as_mut(),
             &Reader::Room(room.id.clone()),
             &room.id,
@@ -87,7 +87,7 @@ impl Scheduler {
             self.defaults.post_quiet_digests,
         )
         .await?;
-        if let Some(body) = &body {
+        if let Some(composed) = &composed {
             let platform = room.id.split(':').next().unwrap_or_default().to_owned();
             tx.enqueue(&NewOutboxMessage {
                 idempotency_key: format!("digest:{}:{day}", room.id),
@@ -98,8 +98,8 @@ impl Scheduler {
                 },
                 card_for: None,
                 kind: OutboxKind::Digest,
-                body: body.clone(),
-                picture: None,
+                body: composed.text.clone(),
+                picture: composed.picture.clone(),
                 only_for: None,
                 not_before: now,
                 created_at: now,
@@ -108,11 +108,11 @@ impl Scheduler {
         }
         // A quiet day is claimed too: the next digest's changes start from here.
         tx.commit().await?;
-        tracing::info!(room = %room.id, %day, posted = body.is_some(), "digest due");
-        if body.is_some() {
+        tracing::info!(room = %room.id, %day, posted = composed.is_some(), "digest due");
+        if composed.is_some() {
             metrics::counter!("baton_digests_posted_total").increment(1);
         }
-        Ok(body.is_some())
+        Ok(composed.is_some())
     }
 
     /// Runs until `shutdown`, waking `outbox_ready` when it queued a digest.

@@ -196,7 +196,7 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Prints delivered messages as `>>>` blocks; a picture is saved as SVG and PNG
-/// files in `pictures` and named above its text.
+/// files in `pictures`, and the block's last line says where.
 pub struct ConsoleOutlet<W> {
     out: Mutex<W>,
     pictures: PathBuf,
@@ -258,15 +258,15 @@ fn header(destination: &Destination) -> String {
 #[async_trait]
 impl<W: Write + Send> Outlet for ConsoleOutlet<W> {
     async fn deliver(&self, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
-        let saved = message.picture.as_ref().map(|p| self.save(p));
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let mut head = header(&message.destination);
-        if let Some(saved) = saved {
-            head.push('\n');
-            head.push_str(&saved);
+        // The text first, as for every message; where its picture is, last.
+        let mut body = message.body.trim_end().to_owned();
+        if let Some(picture) = &message.picture {
+            body.push('\n');
+            body.push_str(&self.save(picture));
         }
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let written =
-            writeln!(out, "{head}\n{}\n", message.body.trim_end()).and_then(|()| out.flush());
+            writeln!(out, "{}\n{body}\n", header(&message.destination)).and_then(|()| out.flush());
         match written {
             Ok(()) => Ok(Delivered {
                 platform_message_id: message.card_for.map(|task| task.to_string()),

@@ -6,9 +6,18 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::render;
+use super::scene;
 use super::sight::Sight;
 use crate::domain::{self, Changes, EventKind, Reader, RoomWork, Task, TaskKey};
-use crate::store::{StoreResult, StoreTx};
+use crate::store::{Picture, StoreResult, StoreTx};
+
+/// A digest ready to post: its text, and the picture of its top blocker chain
+/// when something waits on another task.
+#[derive(Debug, Clone)]
+pub struct ComposedDigest {
+    pub text: String,
+    pub picture: Option<Picture>,
+}
 
 /// The digest of `room` at `now`, with the changes since `since` (the last digest),
 /// as `reader` (the room, or the person asking in a DM) may see it.
@@ -24,7 +33,7 @@ pub async fn compose(
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     post_quiet: bool,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<Option<ComposedDigest>> {
     // Lean facts for every open task and the open edges, to rank and sort; full
     // rows only for the few dozen tasks the message names.
     let work = tx.open_work_in(room).await?;
@@ -39,7 +48,8 @@ pub async fn compose(
     }
     let named = render::digest_names(&digest);
     let named = tx.tasks(&named).await?;
-    let tasks: HashMap<TaskKey, Task> = Sight::new(reader.clone())
+    let mut sight = Sight::new(reader.clone());
+    let tasks: HashMap<TaskKey, Task> = sight
         .tasks(tx, named)
         .await?
         .into_iter()
@@ -62,7 +72,16 @@ pub async fn compose(
         text.push('\n');
         text.push_str(&line);
     }
-    Ok(Some(text))
+    let picture = if digest.roots.is_empty() {
+        None
+    } else {
+        let scene = scene::chains(tx, &mut sight, &work, &digest, room_name, 1).await?;
+        Some(Picture {
+            name: scene::file_name("blockers", room_name),
+            svg: scene.svg(),
+        })
+    };
+    Ok(Some(ComposedDigest { text, picture }))
 }
 
 /// Most changes waiting on review a digest names; the rest are counted.

@@ -22,7 +22,7 @@ use crate::parser::{self, Intent, Message, Parsed};
 use crate::store::{Store, StoreError, StoreTx};
 
 pub use command::forge::ForgeOutcome;
-pub use digest::compose as compose_digest;
+pub use digest::{ComposedDigest, compose as compose_digest};
 pub use render::help_text;
 pub use scene::{GraphRequestError, graph_request};
 

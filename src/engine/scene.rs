@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use super::sight::Sight;
-use crate::domain::{self, Changes, Reader, Task, TaskKey};
+use crate::domain::{self, Changes, Digest, Reader, RoomWork, Task, TaskKey};
 use crate::picture::{MAX_NODES, More, Node, Scene};
 use crate::store::{Store, StoreError, StoreResult, StoreTx};
 
@@ -109,11 +109,24 @@ pub(super) async fn room(
 ) -> StoreResult<Scene> {
     let work = tx.open_work_in(room).await?;
     let digest = domain::digest(&work, Changes::default(), now);
+    chains(tx, sight, &work, &digest, room_name, digest.roots.len()).await
+}
+
+/// The chains of the first `roots` of `digest`'s root blockers in `work`: what
+/// [`room`] draws, and with one root the picture a digest carries.
+pub(super) async fn chains(
+    tx: &mut dyn StoreTx,
+    sight: &mut Sight,
+    work: &RoomWork,
+    digest: &Digest,
+    room_name: &str,
+    roots: usize,
+) -> StoreResult<Scene> {
     let mut keys: Vec<TaskKey> = Vec::new();
     let mut seen: BTreeSet<TaskKey> = BTreeSet::new();
     let mut chains: Vec<Vec<TaskKey>> = Vec::new();
     let mut more = Vec::new();
-    for root in &digest.roots {
+    for root in digest.roots.iter().take(roots) {
         // Root first: work flows down the picture.
         let chain: Vec<TaskKey> = root
             .chain
@@ -151,15 +164,31 @@ pub(super) async fn room(
     let mut by_key: BTreeMap<TaskKey, Task> = tasks.into_iter().map(|t| (t.key, t)).collect();
     let ordered: Vec<Task> = keys.iter().filter_map(|k| by_key.remove(k)).collect();
     let nodes = drawn(tx, sight, ordered, |key| work.waits_on_a_task(key)).await?;
-    let heading = match digest.root_count {
-        0 => format!("Nothing in {room_name} waits on another task"),
-        1 => format!("{room_name}: the chain that holds up most"),
-        n => format!("{room_name}: what holds up most ({n} root blockers)"),
+    let heading = match (digest.root_count, chains.len()) {
+        (0, _) => format!("Nothing in {room_name} waits on another task"),
+        (_, 1) => format!("{room_name}: the chain that holds up most"),
+        (n, _) => format!("{room_name}: what holds up most ({n} root blockers)"),
     };
     let mut scene = Scene::new(heading, nodes, edges);
     scene.critical = chains.into_iter().next().unwrap_or_default();
     scene.more = more;
     Ok(scene)
+}
+
+/// A picture's file name for a room (`graph-general` for `#general`): letters,
+/// digits, `-` and `_` stay.
+pub(super) fn file_name(prefix: &str, room_name: &str) -> String {
+    let safe: String = room_name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .take(40)
+        .collect();
+    if safe.is_empty() {
+        format!("{prefix}-room")
+    } else {
+        format!("{prefix}-{safe}")
+    }
 }
 
 /// `tasks` as nodes the reader may see: a private room's titles stay in it.

@@ -314,3 +314,37 @@ fn handoffs_held_overnight_merge_into_dms_of_bounded_size() {
         );
     }
 }
+
+#[test]
+fn the_digest_carries_the_picture_of_its_top_blocker_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("digests.db").display());
+    let script = format!("{BILLING}:tick 2026-11-25T09:30\n");
+    let output = baton(&["console", "--database-url", &url], script.as_bytes());
+    assert!(output.status.success());
+    let out = blocks(&output.stdout);
+
+    let digest = digests_in(&out)[0];
+    let last = digest.lines().last().unwrap();
+    assert!(last.starts_with("Picture: "), "{digest}");
+    let svg = std::fs::read_to_string(dir.path().join("blockers-general.svg")).unwrap();
+    let png = std::fs::read(dir.path().join("blockers-general.png")).unwrap();
+    assert!(resvg::tiny_skia::Pixmap::decode_png(&png).is_ok());
+    // The longest chain below the top root T-1: T-2, T-3 and T-4 wait in line.
+    let document = resvg::usvg::roxmltree::Document::parse(&svg).unwrap();
+    let texts: Vec<&str> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    for key in ["T-1 · ", "T-2 · ", "T-3 · ", "T-4 · "] {
+        assert!(
+            texts.iter().any(|t| t.starts_with(key)),
+            "{key} missing: {texts:?}"
+        );
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("+1 more waiting")),
+        "T-5 is counted: {texts:?}"
+    );
+}

@@ -295,7 +295,7 @@ impl<'a> Command<'a> {
             Intent::Mine => self.mine().await,
             Intent::Blocked => self.blocked().await,
             Intent::Graph { tasks } => return self.graph(tasks).await.map(Some),
-            Intent::Digest => self.digest().await,
+            Intent::Digest => return self.digest().await,
             Intent::Settings { change } => self.settings(change).await,
             Intent::Link { forge, login } => self.link(*forge, login.as_deref()).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),

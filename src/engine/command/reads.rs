@@ -80,7 +80,7 @@ impl Command<'_> {
                 now,
             )
             .await?;
-            (scene, format!("graph-{}", file_safe(&inbound.room_name)))
+            (scene, scene::file_name("graph", &inbound.room_name))
         } else {
             let named = self.load_all(keys).await?;
             let scene = scene::around(self.tx.as_mut(), &mut self.sight, &named).await?;
@@ -98,8 +98,9 @@ impl Command<'_> {
         })
     }
 
-    /// `digest`: the room's digest, now, even when it would be quiet.
-    pub(super) async fn digest(&mut self) -> CommandResult<Option<String>> {
+    /// `digest`: the room's digest, now, even when it would be quiet, with the
+    /// picture of its top blocker chain.
+    pub(super) async fn digest(&mut self) -> CommandResult<Option<Reply>> {
         let (inbound, now) = (self.inbound, self.now());
         let since = self.tx.last_digest_at(&inbound.room).await?;
         let body = crate::engine::digest::compose(
@@ -112,21 +113,9 @@ impl Command<'_> {
             true,
         )
         .await?;
-        Ok(body)
-    }
-}
-
-/// `#general` as a file name: `general`. Letters, digits, `-` and `_` stay.
-fn file_safe(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
-        .map(|c| if c == ' ' { '-' } else { c })
-        .take(40)
-        .collect();
-    if safe.is_empty() {
-        "room".to_owned()
-    } else {
-        safe
+        Ok(body.map(|digest| Reply {
+            text: digest.text,
+            picture: digest.picture,
+        }))
     }
 }
