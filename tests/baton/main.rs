@@ -13,6 +13,7 @@ mod disk_full;
 mod engine_story;
 mod forge;
 mod forge_run;
+mod graph_cli;
 mod http_limits;
 mod manifests;
 mod matrix;
