@@ -245,6 +245,8 @@ where
         ("mine", "!baton mine".to_owned()),
         ("blocked (room)", "!baton blocked".to_owned()),
         ("digest (room)", "!baton digest".to_owned()),
+        ("graph T-42 (SVG)", "!baton graph T-42".to_owned()),
+        ("graph (room, SVG)", "!baton graph".to_owned()),
     ] {
         let runs = 5;
         let started = Instant::now();
@@ -259,6 +261,26 @@ where
         );
     }
     row("peak RSS, queries".into(), rss_row());
+
+    // The picture alone, as the adapters make it at delivery: 60 tasks.
+    let scene = crate::picture::sample(crate::picture::MAX_NODES as u64);
+    let runs = 5;
+    let started = Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(scene.svg());
+    }
+    row(
+        "picture of 60 tasks: layout and SVG".into(),
+        millis(started.elapsed() / runs),
+    );
+    let started = Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(scene.png()?);
+    }
+    row(
+        "picture of 60 tasks: layout, SVG and PNG".into(),
+        millis(started.elapsed() / runs),
+    );
     Ok(out)
 }
 

@@ -311,6 +311,35 @@ pub fn png_from_svg(svg: &str) -> Result<Png, PictureError> {
     png::rasterise(svg)
 }
 
+/// A scene of `n` made-up tasks (drawn: at most [`MAX_NODES`]) in layers of
+/// five, each waiting on two of the layer above, with its critical path and 340
+/// more waiting on the last: what `baton bench run` times and the tests draw.
+pub fn sample(n: u64) -> Scene {
+    let key = TaskKey::new;
+    let nodes = (1..=n)
+        .map(|k| Node {
+            key: key(k),
+            title: format!("Task number {k} with a title long enough to be cut"),
+            owner: (!k.is_multiple_of(3)).then(|| format!("@person{k}")),
+            look: if k <= 5 { Look::InProgress } else { Look::Waiting },
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for k in 6..=n {
+        edges.push((key(k), key(k - 5)));
+        edges.push((key(k), key(k - 4 - (k % 2))));
+    }
+    let mut scene = Scene::new(format!("{n} tasks"), nodes, edges);
+    let last = key(n.min(MAX_NODES as u64));
+    scene.critical = scene.longest_open_chain_to(last);
+    scene.more.push(More {
+        key: last,
+        count: 340,
+        waiting: true,
+    });
+    scene
+}
+
 /// The formats `baton graph --format` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -29,34 +29,8 @@ fn small() -> Scene {
     Scene::new("Around T-3".to_owned(), nodes, edges)
 }
 
-/// `n` tasks in layers of five, each waiting on two of the layer above.
-pub(crate) fn layered(n: u64) -> Scene {
-    let nodes = (1..=n)
-        .map(|k| {
-            node(
-                k,
-                if k <= 5 {
-                    Look::InProgress
-                } else {
-                    Look::Waiting
-                },
-            )
-        })
-        .collect();
-    let mut edges = Vec::new();
-    for k in 6..=n {
-        edges.push((key(k), key(k - 5)));
-        edges.push((key(k), key(k - 4 - (k % 2))));
-    }
-    let mut scene = Scene::new(format!("{n} tasks"), nodes, edges);
-    let last = key(n.min(MAX_NODES as u64));
-    scene.critical = scene.longest_open_chain_to(last);
-    scene.more.push(More {
-        key: last,
-        count: 340,
-        waiting: true,
-    });
-    scene
+fn layered(n: u64) -> Scene {
+    sample(n)
 }
 
 fn texts(svg: &str) -> Vec<String> {
