@@ -321,7 +321,11 @@ pub fn sample(n: u64) -> Scene {
             key: key(k),
             title: format!("Task number {k} with a title long enough to be cut"),
             owner: (!k.is_multiple_of(3)).then(|| format!("@person{k}")),
-            look: if k <= 5 { Look::InProgress } else { Look::Waiting },
+            look: if k <= 5 {
+                Look::InProgress
+            } else {
+                Look::Waiting
+            },
         })
         .collect();
     let mut edges = Vec::new();

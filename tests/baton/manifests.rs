@@ -210,3 +210,53 @@ fn docker_files_set_only_known_variables() {
         assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
     }
 }
+
+/// Every file the code builds in from outside `src/` (`include_bytes!`, the
+/// bundled font) is copied into the image's build stage before the sources.
+#[test]
+fn the_dockerfile_copies_what_the_build_includes() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = std::fs::read_to_string(root.join("docker/Dockerfile")).unwrap();
+    let mut sources = Vec::new();
+    walk(&root.join("src"), &mut sources);
+    let mut included = Vec::new();
+    for source in sources {
+        let text = std::fs::read_to_string(&source).unwrap();
+        for (at, _) in text.match_indices("include_bytes!(\"") {
+            let rest = &text[at + "include_bytes!(\"".len()..];
+            let relative = &rest[..rest.find('"').unwrap()];
+            let file = source.parent().unwrap().join(relative);
+            let file = file
+                .canonicalize()
+                .unwrap_or_else(|_| panic!("{relative} is missing"));
+            let top = file.strip_prefix(root.canonicalize().unwrap()).unwrap();
+            let top = top
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .into_owned();
+            included.push(top);
+        }
+    }
+    assert!(included.contains(&"assets".to_owned()), "{included:?}");
+    for top in included.iter().filter(|t| *t != "src") {
+        assert!(
+            dockerfile
+                .lines()
+                .any(|l| l.trim() == format!("COPY {top} {top}")),
+            "docker/Dockerfile does not copy {top}/, which the build includes"
+        );
+    }
+}
