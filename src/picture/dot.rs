@@ -32,13 +32,7 @@ pub(super) fn write(scene: &Scene) -> String {
     );
     for node in &scene.nodes {
         let (fill, border) = node.look.colours();
-        let label = format!(
-            "{} · {}\n{} · {}",
-            node.key,
-            node.short_title(),
-            node.owner.as_deref().unwrap_or("nobody"),
-            node.look.label()
-        );
+        let label = node.label();
         let width = if scene.is_critical(node.key) { 3 } else { 1 };
         let border = if scene.is_critical(node.key) {
             "#dc2626"

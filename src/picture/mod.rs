@@ -111,6 +111,17 @@ impl Node {
         }
     }
 
+    /// What its box says: "T-7 · Invoice emails", then "@bob · waiting".
+    fn label(&self) -> String {
+        format!(
+            "{} · {}\n{} · {}",
+            self.key,
+            self.short_title(),
+            self.owner.as_deref().unwrap_or("nobody"),
+            self.look.label()
+        )
+    }
+
     /// The title cut to fit its box.
     fn short_title(&self) -> String {
         let title = self.title.trim();

@@ -14,11 +14,10 @@ static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// Pixels per SVG unit: sharp on high-density screens, which chat clients scale
 /// down to fit.
 pub const SCALE: f32 = 2.0;
-/// The longest side of a picture, in pixels, whatever the scale: chat clients
-/// show a picture a few hundred pixels wide until it is opened, and a 60-task
-/// picture at 2,048 pixels still reads when it is. Time and memory go with the
-/// pixels: at 4,096 a 60-task picture took half a second.
-const MAX_SIDE: f32 = 2048.0;
+/// The most pixels a picture has, whatever the scale: time and memory go with
+/// them (a 60-task picture at 4,096 × 2,654 took half a second), while a bound on
+/// the area rather than the longest side keeps a long thin chain readable.
+const MAX_PIXELS: f32 = 3_000_000.0;
 
 /// Why a picture could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +75,7 @@ pub(super) fn rasterise(svg: &str) -> Result<Png, PictureError> {
     };
     let tree = usvg::Tree::from_str(svg, &options)?;
     let size = tree.size();
-    let scale = SCALE.min(MAX_SIDE / size.width().max(size.height()));
+    let scale = SCALE.min((MAX_PIXELS / (size.width() * size.height())).sqrt());
     let (width, height) = (
         (size.width() * scale).ceil() as u32,
         (size.height() * scale).ceil() as u32,

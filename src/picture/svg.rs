@@ -44,13 +44,7 @@ pub(super) fn draw(scene: &Scene) -> String {
         let mut graph = VisualGraph::new(Orientation::TopToBottom);
         let mut handles = BTreeMap::new();
         for node in &scene.nodes {
-            let label = format!(
-                "{} · {}\n{} · {}",
-                node.key,
-                node.short_title(),
-                node.owner.as_deref().unwrap_or("nobody"),
-                node.look.label()
-            );
+            let label = node.label();
             let critical = scene.is_critical(node.key);
             let element = Element::create(
                 ShapeKind::new_box(&label),

@@ -162,6 +162,11 @@ fn a_scene_draws_at_most_sixty_tasks_and_the_text_stays_a_page() {
     assert!(text.contains("…and 40 more tasks"), "{text}");
     assert!(text.contains("+340 more waiting on T-60"), "{text}");
     assert!(text.contains("Critical path: "), "{text}");
+    let path = text
+        .lines()
+        .find(|l| l.starts_with("Critical path: "))
+        .unwrap();
+    assert!(path.len() < 120 && path.contains(" → … → "), "{path}");
 }
 
 #[test]

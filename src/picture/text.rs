@@ -12,6 +12,8 @@ const TASKS_LISTED: usize = 20;
 const BLOCKERS_NAMED: usize = 5;
 /// "+N more waiting on T-x" lines; the rest are summed.
 const MORE_LISTED: usize = 5;
+/// Keys of the critical path named; a longer one shows its ends and its length.
+const CHAIN_NAMED: usize = 10;
 /// Longest title written.
 const TITLE_CHARS: usize = 60;
 
@@ -19,7 +21,18 @@ pub(super) fn write(scene: &Scene) -> String {
     let mut lines = vec![scene.heading.clone()];
     if scene.critical.len() > 1 {
         let chain: Vec<String> = scene.critical.iter().map(ToString::to_string).collect();
-        lines.push(format!("Critical path: {}", chain.join(" → ")));
+        let chain = if chain.len() > CHAIN_NAMED {
+            let ends = CHAIN_NAMED / 2;
+            format!(
+                "{} → … → {} ({} tasks)",
+                chain[..ends].join(" → "),
+                chain[chain.len() - ends..].join(" → "),
+                chain.len()
+            )
+        } else {
+            chain.join(" → ")
+        };
+        lines.push(format!("Critical path: {chain}"));
     }
     // One pass over the edges, so a line costs its own blockers only.
     let mut blockers: BTreeMap<TaskKey, Vec<TaskKey>> = BTreeMap::new();
