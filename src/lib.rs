@@ -24,7 +24,8 @@
 //! - [`engine`]: applies an intent in one store transaction: `command` (the
 //!   transaction and permissions, a file per family of verbs, `messages` for what a
 //!   command sends), `sight` (the privacy rule applied to each reader), `render`
-//!   (the texts), `digest` (composing a room's digest).
+//!   (the texts), `digest` (composing a room's digest), `scene` (what a picture
+//!   of the graph shows).
 //! - [`outbox`]: delivers queued messages through the adapters, each destination
 //!   in order, several destinations at once.
 //! - [`scheduler`]: posts each room's daily digest once.

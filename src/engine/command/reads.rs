@@ -63,10 +63,6 @@ impl Command<'_> {
         )))
     }
 
-    /// `graph`: "task → what it waits on" lines, a page of them and a count of
-    /// the rest. Without a task, the room's open dependencies, from the same lean
-    /// facts the digest reads (a room can hold 100,000 tasks); with tasks, what
-    /// each waits on and what waits on it.
     /// `graph`: a picture of the graph around the tasks named, or of the room's
     /// most blocking chains, with its text version.
     pub(super) async fn graph(&mut self, keys: &[TaskKey]) -> CommandResult<Reply> {
