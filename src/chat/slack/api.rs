@@ -211,7 +211,7 @@ impl SentMessage {
             .files
             .iter()
             .filter_map(|f| f.name.as_deref())
-            .any(|name| super::outlet::is_picture_of(name, outbox_id))
+            .any(|name| super::is_picture_of(name, outbox_id))
         {
             return Some((0, self.ts));
         }

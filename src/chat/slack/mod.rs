@@ -44,6 +44,18 @@ const METADATA_OUTBOX_ID: &str = "outbox_id";
 /// The metadata field with the part number of a message sent in several parts.
 const METADATA_PART: &str = "part";
 
+/// The name a picture of outbox message `outbox_id` is shared under,
+/// `graph-T-7-baton42.png`: a shared file has no metadata, so its name is what
+/// finds it again before a retry.
+fn picture_file_name(name: &str, outbox_id: &str) -> String {
+    format!("{name}-baton{outbox_id}.png")
+}
+
+/// Whether a shared file's name is that of outbox message `outbox_id`'s picture.
+fn is_picture_of(file_name: &str, outbox_id: &str) -> bool {
+    file_name.ends_with(&format!("-baton{outbox_id}.png"))
+}
+
 /// `<@U123|alice>`: Slack's escaped mention with a label; Baton keeps the id.
 static LABELLED_MENTION: LazyLock<Regex> =
     LazyLock::new(|| crate::chat::pattern(r"<@([UW][A-Z0-9]+)\|[^>]*>"));

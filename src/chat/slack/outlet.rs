@@ -34,17 +34,6 @@ const LINKED_TASKS: usize = 5;
 
 static TASK_KEY: LazyLock<Regex> = LazyLock::new(|| crate::chat::pattern(r"\bT-\d+\b"));
 
-/// The name a picture of outbox message `outbox_id` is shared under:
-/// `graph-T-7-baton42.png`.
-fn picture_file_name(picture: &Picture, outbox_id: &str) -> String {
-    format!("{}-baton{outbox_id}.png", picture.name)
-}
-
-/// Whether a shared file's name is that of outbox message `outbox_id`'s picture.
-pub(super) fn is_picture_of(file_name: &str, outbox_id: &str) -> bool {
-    file_name.ends_with(&format!("-baton{outbox_id}.png"))
-}
-
 /// Slack's sending side of the outbox.
 pub struct SlackOutlet {
     api: SlackApi,
@@ -239,7 +228,7 @@ impl Outlet for SlackOutlet {
             let share = FileShare {
                 channel: &channel,
                 thread_ts: thread.as_deref(),
-                file_name: picture_file_name(picture, &outbox_id),
+                file_name: super::picture_file_name(&picture.name, &outbox_id),
                 title: &picture.name,
                 alt_text: &message.body,
                 comment: first.join("\n"),
