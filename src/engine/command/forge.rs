@@ -576,10 +576,10 @@ impl Command<'_> {
         let outcome = match step {
             Step::Say => Ok(None),
             Step::Note => {
-                let links = self.links.to_vec();
+                let text = line.clone();
                 let kind = EventKind::NoteAdded {
-                    text: line.clone(),
-                    links,
+                    text,
+                    links: self.links.to_vec(),
                 };
                 self.event(task.key, kind).await.map(|()| None)
             }
@@ -588,14 +588,11 @@ impl Command<'_> {
             Step::Finish { .. } if task.status.is_resolved() => Ok(None),
             Step::Finish { .. } => self.resolve(&[task.key], Status::Done).await,
         };
-        let more = match outcome {
-            Ok(more) => more,
-            Err(Failure::Refused(refusal)) => Some(refusal.to_string()),
+        let reply = match outcome {
+            Ok(None) => line,
+            Ok(Some(more)) => format!("{line}\n{more}"),
+            Err(Failure::Refused(refusal)) => format!("{line}\n{refusal}"),
             Err(Failure::Store(e)) => return Err(e),
-        };
-        let reply = match more {
-            Some(more) => format!("{line}\n{more}"),
-            None => line,
         };
         self.reply(reply).await
     }
