@@ -30,18 +30,13 @@ fn card_ts(fake: &FakeSlack, key: &str) -> Option<String> {
         .map(|p| p.ts)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graph_in_a_thread_shares_a_png_there_and_a_failed_upload_falls_back_to_text() {
+/// `baton run` against a fresh fake with T-1 (added by `first`) and T-2 after
+/// it, once T-2's card, its thread, is in the channel.
+async fn two_tasks(first: &str) -> (TestDb, FakeSlack, crate::helpers::Service) {
     let db = TestDb::sqlite().await;
     let fake = fake().await;
     let service = start(&db, &fake, false).await;
-    slash_in(
-        &service,
-        CAROL,
-        CHANNEL,
-        "add Design the billing API for <@U0BOB|bob>",
-    )
-    .await;
+    slash_in(&service, CAROL, CHANNEL, first).await;
     slash_in(
         &service,
         CAROL,
@@ -55,6 +50,12 @@ async fn graph_in_a_thread_shares_a_png_there_and_a_failed_upload_falls_back_to_
         "{}",
         service.log()
     );
+    (db, fake, service)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_in_a_thread_shares_a_png_there_and_a_failed_upload_falls_back_to_text() {
+    let (_db, fake, service) = two_tasks("add Design the billing API for <@U0BOB|bob>").await;
     let thread = card_ts(&fake, "T-2").unwrap();
 
     // `graph` in T-2's thread: one upload, shared in that thread.
@@ -136,21 +137,7 @@ async fn graph_in_a_thread_shares_a_png_there_and_a_failed_upload_falls_back_to_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_whose_answer_was_lost_is_found_on_the_retry_and_not_shared_again() {
-    let db = TestDb::sqlite().await;
-    let fake = fake().await;
-    let service = start(&db, &fake, false).await;
-    slash_in(&service, CAROL, CHANNEL, "add Design the billing API").await;
-    slash_in(
-        &service,
-        CAROL,
-        CHANNEL,
-        "add Implement billing client after T-1",
-    )
-    .await;
-    assert!(
-        fake.wait_until(PATIENCE, |f| card_ts(f, "T-2").is_some())
-            .await
-    );
+    let (_db, fake, service) = two_tasks("add Design the billing API").await;
 
     // Slack shares the file, then the answer is lost: the outbox tries again,
     // finds the share in the channel's history and posts nothing more.
