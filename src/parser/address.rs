@@ -32,8 +32,10 @@ pub(super) struct Addressed {
 patterns! {
     /// The slash and Matrix/console command prefixes.
     COMMAND = r"^[/!]baton\b[\s:,]*";
-    /// A mention of the bot; boundaries are checked in code (no look-around in regex).
-    MENTION = r"@baton";
+    /// A mention of the bot, with its Matrix server when written as a user id
+    /// (`@baton:example.org`); boundaries are checked in code (no look-around in
+    /// regex).
+    MENTION = r"@baton(?::[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*(?::\d{1,5})?)?";
     /// Talking to the bot by name, in any room: "hey baton, ...", "baton: ...".
     VOCATIVE = r"^(?:(?:hi|hey|hello|yo|ok|okay|dear)\s+baton\b|baton\s*[,:])[\s,:!.]*";
     /// Talking to the bot by name in a DM, where a bare "baton ..." is also fine.
@@ -137,6 +139,14 @@ mod tests {
         assert_eq!(got, Some(("T-4 is done".to_owned(), Mode::Mention)));
         let got = body_and_mode(&message("hey @baton, done T-4"));
         assert_eq!(got, Some(("hey done T-4".to_owned(), Mode::Mention)));
+    }
+
+    #[test]
+    fn a_matrix_user_id_of_the_bot_is_a_mention() {
+        let got = body_and_mode(&message("@baton:example.org cancel T-475"));
+        assert_eq!(got, Some(("cancel T-475".to_owned(), Mode::Mention)));
+        let got = body_and_mode(&message("@baton:example.org: done T-4"));
+        assert_eq!(got, Some(("done T-4".to_owned(), Mode::Mention)));
     }
 
     #[test]

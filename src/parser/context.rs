@@ -8,6 +8,10 @@ use super::text::{Text, tidy};
 use super::{Intent, suggest};
 use crate::domain::TaskKey;
 
+/// Mentions that notify a whole room rather than name a person (Slack's
+/// `@here`, `@channel`, `@everyone`; Matrix's `@room`): never an owner.
+const GROUP_MENTIONS: &[&str] = &["@here", "@channel", "@everyone", "@room", "@all"];
+
 /// Everything a rule needs to know about one message.
 pub(super) struct Ctx<'a> {
     pub text: &'a Text,
@@ -72,7 +76,14 @@ impl Ctx<'_> {
             return Some(self.author.to_owned());
         }
         let is_handle = written.starts_with('@') && written.len() > 1;
-        (is_handle && !written.eq_ignore_ascii_case(super::BOT_HANDLE)).then(|| written.to_owned())
+        let is_person = !written.eq_ignore_ascii_case(super::BOT_HANDLE)
+            && !written
+                .to_lowercase()
+                .starts_with(&format!("{}:", super::BOT_HANDLE))
+            && !GROUP_MENTIONS
+                .iter()
+                .any(|group| written.eq_ignore_ascii_case(group));
+        (is_handle && is_person).then(|| written.to_owned())
     }
 
     /// The whole body, tidied: the text of a note.

@@ -10,17 +10,19 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:(?:\s+(?:a|an)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:(?:\s+(?:a|an)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
-    NOT_A_TASK = r"^(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)\b|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b))";
+    NOT_A_TASK = r"^(?:<KEY>|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
-    OWNER = r"(?:,\s*)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?)\s*:?\s*(<WHO>)";
+    OWNER = r"(?:,\s*)?(?:\band\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|(?:assign|give|hand)\s+(?:it|this)\s+(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
+    /// The author taking it: ", I'll own it", "and I'll take it".
+    SELF_OWNER = r"(?:,\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)\b";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
-    AFTER = r"(?:,\s*)?\b(?:after|once|following|when|depends?\s+on|depending\s+on|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:is|are|has|have)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in))?";
+    AFTER = r"(?:[,;]\s*)?(?:(?:and\s+)?(?:it|this|which)\s+)?\b(?:after|once|following|when|depends?\s+on|depending\s+on|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
 
 /// `add ...`, `new task: ...`, `create a task to ...`.
@@ -53,7 +55,13 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
             cuts.push(whole.range());
         }
     }
-    let title = tidy(&ctx.text.cut(rest, &cuts));
+    for found in SELF_OWNER.find_iter(masked) {
+        if rest.contains(&found.start()) {
+            owner.get_or_insert_with(|| ctx.author.to_owned());
+            cuts.push(found.range());
+        }
+    }
+    let title = clean_title(&ctx.text.cut(rest, &cuts));
     if title.is_empty() {
         return Some(help_on("create"));
     }
@@ -62,6 +70,19 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
         owner,
         blockers: super::text::unique(blockers),
     })
+}
+
+/// The title once the phrases are cut: no brackets left empty ("(blocked by T-4)"
+/// cut to "( )"), no "to" left from "a task for @rosa to write ...".
+fn clean_title(cut: &str) -> String {
+    let mut title = tidy(cut);
+    for empty in ["( )", "()", "[ ]", "[]"] {
+        title = tidy(&title.replace(empty, " "));
+    }
+    match title.strip_prefix("to ") {
+        Some(rest) if !rest.trim().is_empty() => tidy(rest),
+        _ => title,
+    }
 }
 
 /// Whether a match starts inside `span`.

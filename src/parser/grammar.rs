@@ -11,17 +11,23 @@
 use super::address::{Addressed, Mode};
 use super::context::{Ctx, unknown};
 use super::text::Text;
-use super::{Intent, Message, create, link, queries, relations, suggest, verbs};
+use super::{Intent, Message, correction, create, link, queries, relations, suggest, verbs};
 
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
     GREETING = r"^(?:hi|hey|hello|yo|ok|okay|so|um+|uh+|hmm+|oh)\b[\s,.!:;\-]*";
     /// "please" in front of a request: it makes the request a command, not a question.
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
-    /// "can you ..." in front of a request.
-    CAN_YOU = r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?";
+    /// "can you ..." in front of a request: at the start, or after a sentence or
+    /// a clause ("thanks for yesterday! could you close T-4?").
+    CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?";
+    /// A pronoun a request uses for a task named elsewhere in the message.
+    PRONOUN = r"\b(?:it|this(?:\s+one)?|that)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log)\b";
+    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
+    /// T-4, alright?". The command stands; the question is manners.
+    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?)\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
     /// "please" at the end of a request.
     TRAILING_PLEASE = r"[\s,]*\b(?:please|pls|plz)[\s!.]*$";
     /// A short question about a task followed by more words: "T-11 finished? can you
@@ -60,10 +66,57 @@ const RULES: &[Rule] = &[
     verbs::start,
 ];
 
-/// Understands an addressed message.
+/// Understands an addressed message, as its author corrected it when it holds a
+/// correction ("done T-120, oops wrong one, T-121").
 pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
-    let explicit = addressed.mode != Mode::Thread;
-    let (body, polite) = prepare(&addressed.body, explicit);
+    if let Some(corrected) = correction::correction(&addressed.body) {
+        let readings = [Some(corrected.restated), corrected.substituted];
+        for body in readings.into_iter().flatten() {
+            let intent = understand(&body, addressed.mode, msg);
+            if asks_for_something(&intent) {
+                return intent;
+            }
+        }
+    }
+    let intent = understand(&addressed.body, addressed.mode, msg);
+    // Thread replies are talk, where a near-verb is more often a word ("stared").
+    if addressed.mode == Mode::Thread
+        || !matches!(
+            intent,
+            Intent::Note { .. } | Intent::Help { .. } | Intent::Unknown { .. }
+        )
+    {
+        return intent;
+    }
+    // Not understood as written: perhaps a verb was mistyped ("asign T-5 to @bo").
+    suggest::with_typos_corrected(&addressed.body)
+        .map(|body| understand(&body, addressed.mode, msg))
+        .filter(|fixed| {
+            !matches!(
+                fixed,
+                Intent::Note { .. } | Intent::Help { .. } | Intent::Unknown { .. } | Intent::None
+            )
+        })
+        .unwrap_or(intent)
+}
+
+/// Whether a reading of a corrected message is a request, not talk or a bare
+/// key ("T-121" alone reads as `show`).
+fn asks_for_something(intent: &Intent) -> bool {
+    !matches!(
+        intent,
+        Intent::Note { .. }
+            | Intent::Show { .. }
+            | Intent::Help { .. }
+            | Intent::Unknown { .. }
+            | Intent::None
+    )
+}
+
+/// Understands an addressed message's body, read as written.
+fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
+    let explicit = mode != Mode::Thread;
+    let (body, polite) = prepare(body, explicit);
     if body.is_empty() {
         return if explicit {
             Intent::Help { topic: None }
@@ -77,7 +130,7 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
         text: &text,
         author: msg.author,
         thread: msg.thread_task,
-        mode: addressed.mode,
+        mode,
         polite,
     };
     RULES
@@ -100,16 +153,20 @@ fn prepare(body: &str, explicit: bool) -> (String, bool) {
             rest = rest.get(found.end()..).unwrap_or_default();
             polite = true;
         }
-        if let Some(found) = CAN_YOU.find(rest) {
-            let request = rest.get(found.end()..).unwrap_or_default();
-            if REQUEST_VERB.is_match(request) {
-                rest = request.trim_end().trim_end_matches('?');
-                polite = true;
-            }
-        }
         if rest == before {
             break;
         }
+    }
+    let request = polite_request(rest, explicit);
+    if request.is_some() {
+        polite = true;
+    }
+    let mut rest = request.as_deref().unwrap_or(rest);
+    if let Some(found) = COURTESY.find(rest)
+        && REQUEST_VERB.is_match(rest)
+    {
+        rest = rest.get(..found.start()).unwrap_or_default();
+        polite = true;
     }
     if let Some(found) = TRAILING_PLEASE.find(rest) {
         let request = rest.get(..found.start()).unwrap_or_default();
@@ -119,6 +176,52 @@ fn prepare(body: &str, explicit: bool) -> (String, bool) {
         }
     }
     (rest.trim().to_owned(), polite)
+}
+
+/// The request inside "can you ...?": "could you close T-4? it's merged" asks to
+/// close T-4, and so does "long story, but T-4 is finished. can you close it?",
+/// where "it" is the task named before. A thread reply only counts when it opens
+/// with the request: people ask each other things there.
+fn polite_request(text: &str, explicit: bool) -> Option<String> {
+    for found in CAN_YOU.find_iter(text) {
+        if found.start() > 0 && !explicit {
+            return None;
+        }
+        let request = text.get(found.end()..).unwrap_or_default();
+        if !REQUEST_VERB.is_match(request) {
+            continue;
+        }
+        let sentence = request.get(..sentence_end(request)).unwrap_or_default();
+        let sentence = sentence.trim();
+        let mentioned = Text::new(sentence).keys();
+        let elsewhere: Vec<String> = Text::new(text)
+            .keys()
+            .into_iter()
+            .filter(|key| !mentioned.contains(key))
+            .map(|key| key.to_string())
+            .collect();
+        if !mentioned.is_empty() || elsewhere.is_empty() {
+            return Some(sentence.to_owned());
+        }
+        let keys = elsewhere.join(" and ");
+        return Some(PRONOUN.replace(sentence, keys.as_str()).into_owned());
+    }
+    None
+}
+
+/// Where the first sentence of `text` ends: at `?`, `!` or `.` followed by a space
+/// (not the `?` of a URL or the `.` of "v2.3"), or a new line.
+fn sentence_end(text: &str) -> usize {
+    text.char_indices()
+        .find(|&(at, c)| {
+            let next = text
+                .get(at + c.len_utf8()..)
+                .unwrap_or_default()
+                .chars()
+                .next();
+            c == '\n' || (matches!(c, '?' | '!' | '.') && next.is_none_or(char::is_whitespace))
+        })
+        .map_or(text.len(), |(at, _)| at)
 }
 
 /// Whether the text asks something: it ends with `?` (emoji and closing

@@ -2,11 +2,14 @@
 //!
 //! Parsing is pure and total: any text, however long or strange, yields an intent
 //! quickly and never panics. The work is split by concern:
+//! - `shortcut`: canonical commands (`!baton done T-4`) read without the grammar,
+//!   so that the first message of a process compiles no pattern;
 //! - `address`: is the message meant for Baton, and what does it say without the
 //!   prefix or mention;
 //! - `grammar`: the order in which phrasings are tried, and the fallbacks;
 //! - `queries`, `create`, `relations`, `verbs`, `link`: the phrasings of each verb;
 //! - `completion`: the precision rules that keep a `done` from being misread;
+//! - `correction`: slips fixed in the same message ("T-4, no wait, T-5");
 //! - `text`: URL masking, task keys, clauses; `suggest`: verb typos;
 //! - `contract`: the `baton parse` JSON-lines contract.
 
@@ -19,11 +22,13 @@ mod address;
 mod completion;
 mod context;
 mod contract;
+mod correction;
 mod create;
 mod grammar;
 mod link;
 mod queries;
 mod relations;
+mod shortcut;
 mod suggest;
 mod text;
 mod verbs;
@@ -38,13 +43,24 @@ pub const BOT_HANDLE: &str = "@baton";
 /// Messages not meant for Baton (see `address`) are [`Intent::None`]; the links
 /// of the message are returned either way.
 pub fn parse(msg: &Message<'_>) -> Parsed {
-    let intent = match address::address(msg) {
+    if let Some(intent) = shortcut::command(msg) {
+        // A canonical command is verb and keys only: it has no links.
+        return Parsed {
+            intent,
+            links: Vec::new(),
+        };
+    }
+    Parsed {
+        intent: grammar_intent(msg),
+        links: text::links(msg.text),
+    }
+}
+
+/// What the grammar makes of a message (the whole of [`parse`] but its shortcut).
+fn grammar_intent(msg: &Message<'_>) -> Intent {
+    match address::address(msg) {
         Some(addressed) => grammar::interpret(&addressed, msg),
         None => Intent::None,
-    };
-    Parsed {
-        intent,
-        links: text::links(msg.text),
     }
 }
 

@@ -26,6 +26,30 @@ pub(super) const HANDLE: &str = r"@\w[\w.=/\-]*(?::\w[\w\-]*(?:\.\w[\w\-]*)*(?::
 /// A person: a handle, or a word that means the author.
 pub(super) const WHO: &str = r"(?:<HANDLE>|\bme\b|\bmyself\b)";
 
+/// Contractions that people also type without the apostrophe ("whats blocked",
+/// "isnt needed"), where the bare form is no other English word. A pattern that
+/// writes one of these matches both. Not `'ll`, `'d` or `we're`: "ill", "d" and
+/// "were" are words.
+const APOSTROPHE_OPTIONAL: &[&str] = &[
+    "what's",
+    "that's",
+    "it's",
+    "who's",
+    "there's",
+    "let's",
+    "isn't",
+    "aren't",
+    "wasn't",
+    "don't",
+    "doesn't",
+    "didn't",
+    "can't",
+    "won't",
+    "hasn't",
+    "haven't",
+    "shouldn't",
+];
+
 /// Compiles a built-in pattern after expanding its placeholders.
 ///
 /// Word boundaries are ASCII ones: the vocabulary is English, and a Unicode `\b`
@@ -39,8 +63,11 @@ pub(super) const WHO: &str = r"(?:<HANDLE>|\bme\b|\bmyself\b)";
     reason = "a built-in pattern that does not compile is a bug the tests catch"
 )]
 pub(super) fn re(pattern: &str) -> Regex {
-    let expanded = pattern
-        .replace('\'', "['’]")
+    let mut expanded = pattern.replace('\'', "['’]");
+    for word in APOSTROPHE_OPTIONAL {
+        expanded = expanded.replace(&word.replace('\'', "['’]"), &word.replace('\'', "['’]?"));
+    }
+    let expanded = expanded
         .replace("<KEYS>", KEYS)
         .replace("<KEY>", KEY)
         .replace("<WHO>", WHO)
@@ -76,6 +103,15 @@ mod tests {
         let pattern = re(r"\bdon't\b");
         assert!(pattern.is_match("don't"));
         assert!(pattern.is_match("DON’T"));
+    }
+
+    #[test]
+    fn common_contractions_match_without_their_apostrophe() {
+        let pattern = re(r"^what's\s+blocked");
+        assert!(pattern.is_match("whats blocked"));
+        assert!(pattern.is_match("what’s blocked"));
+        // `'ll` stays required: "all" must not read as "'ll".
+        assert!(!re(r"'ll\b").is_match("all done"));
     }
 
     #[test]

@@ -18,34 +18,40 @@ patterns! {
     SETTINGS = r"(?s)^(?:settings?|config|configure|prefs?|preferences)\b[\s:]*(.*)$";
     /// `set my timezone to Europe/Berlin`, `change digest time to 09:30`.
     SETTINGS_SET = r"(?s)^(?:set|change|update)\s+(?:(?:my|the|this|room|our|room's)\s+)*(tz|time\s*zone|time-zone|working\s+hours|work\s+hours|hours|quiet\s+hours|digest\s+time|digest\s+days|digest|days)\s*(?:to|=|:|as)?\s*(.+)$";
+    /// The digest's time or days said in words: "move the digest to 10am", "post
+    /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
+    /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
+    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*)$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
     SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+|i'm\s+in\s+|i\s+am\s+in\s+)(\w+/[\w/+\-]+|utc|gmt)";
     /// `my working hours are 09:00-18:00`.
-    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours\s+are|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
+    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours\s+are|my\s+(?:working|work)\s+day\s+is|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
     HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?[\s.!]*$";
     /// Asking for one's own tasks.
-    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall)\s+i\s+(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b";
+    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall)\s+i\s+(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
     IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
-    BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b";
+    BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
     /// Asking for the digest.
-    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+|today's\s+)?(?:daily\s+|blocker\s+)?(?:digest|summary|recap)\b";
+    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup)\b";
     /// Asking for the dependency graph.
-    GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e)\b|^(?:deps|dependencies|tree|draw)\b";
+    GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
-    THREAD_GRAPH = r"^(?:graph|deps|dependencies|dependency\s+graph)[\s!.?]*$";
+    THREAD_GRAPH = r"^(?:(?:show|draw)\s+(?:me\s+)?(?:the\s+)?)?(?:graph|deps|dependencies|dependency\s+graph)[\s!.?]*$";
     /// Asking to see a task.
     SHOW = r"^(?:show|status|info|details?|describe|view|display|look\s*up|lookup|check(?:\s+on)?|what\s+about|tell\s+me\s+about|where\s+(?:are\s+we|is|are)\s+(?:on|with)|card)\b|\bstatus\s+(?:of|on|for)\b|\b(?:update|progress|eta)\s+on\b";
+    /// A key and what to see of it: "T-532 status pls", "T-4 details?".
+    KEY_STATUS = r"^<KEYS>\s*[:\-]?\s*(?:status|details?|info|progress|update|card)\b[\s?!.]*$";
     /// A thread reply that only asks to see the task: "status", "show".
     THREAD_SHOW = r"^(?:show|status|details?|info|card)(?:\s+(?:me|of|for|on))?(?:\s+<KEYS>)?[\s!.]*$";
     /// Nothing but task keys: "T-15", "T-15?".
     BARE_KEYS = r"^<KEYS>[\s?!.]*$";
     /// Words that make a question in a thread a question about the task.
-    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going)\b";
+    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going|left|remaining|outstanding|missing|rolled|rollout|out|fixed|resolved)\b";
     /// Asking people, not Baton, to do something: "can someone merge this?".
     PEOPLE_REQUEST = r"^(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|take|help|test|run|restart|rebase|fix)\b";
 }
@@ -98,6 +104,11 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = SETTINGS_SET.captures(ctx.masked()) {
         let mut args = vec![setting_name(span(&found, 1))];
         args.extend(words(span(&found, 2)));
+        args
+    } else if let Some(found) = SETTINGS_DIGEST.captures(ctx.masked()) {
+        let said = (1..=5).map(|group| span(&found, group)).collect::<String>();
+        let mut args = vec!["digest".to_owned()];
+        args.extend(words(&said));
         args
     } else if let Some(found) = SETTINGS_TZ.captures(ctx.masked()) {
         vec!["tz".to_owned(), span(&found, 1).to_owned()]
@@ -281,7 +292,7 @@ pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
 pub(super) fn show(ctx: &Ctx<'_>) -> Option<Intent> {
     let text = ctx.masked();
     let asked = if ctx.explicit() {
-        BARE_KEYS.is_match(text) || SHOW.is_match(text)
+        BARE_KEYS.is_match(text) || SHOW.is_match(text) || KEY_STATUS.is_match(text)
     } else {
         THREAD_SHOW.is_match(text)
     };

@@ -14,36 +14,55 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not)\s+(?:depend(?:s|ing)?\s+on|dependent\s+on|blocked\s+(?:by|on)|waiting\s+(?:on|for)|waits?\s+(?:on|for)|needs?|requires?|after|behind)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_PHRASE = r"\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not)\s+(?:actually\s+|really\s+|even\s+)?(?:depend(?:s|ing)?\s+on|dependent\s+on|blocked\s+(?:by|on)|waiting\s+(?:on|for)|waits?\s+(?:on|for)|needs?|requires?|after|behind)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
+    /// for this anymore".
+    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|not)\s+(?:actually\s+|really\s+)?(?:blocking|a\s+blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that)";
+    /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
+    /// from T-9's dependencies", "cut the T-3 dependency from T-9".
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of)\s+(?:the\s+)?(?:list\s+(?:of|for)\s+)?(<KEYS>)";
+    /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
+    /// dependency: `can\s` does not match "can't").
+    UNDEPEND_WITHOUT = r"\bcan\s+(?:\w+\s+){0,3}?without\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
     UNDEPEND_COMMAND = r"^(?:undepend|unlink|(?:remove|delete|drop|clear)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from)\b";
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
-    DEPEND_COMMAND = r"^(?:block|depend|make|set|mark|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?)\s+(<KEYS>)";
+    DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?)\s+(<KEYS>)";
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
-    CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go\s+ahead|pick\s+up|ship|finish|merge|deploy|land|release)(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
+    CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go\s+(?:ahead|out|live|in)|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+on|depending\s+on|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from)|depending\s+(?:on|from)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
-    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|must\s+(?:be\s+done|land|ship|go|come|happen|finish)\s+before|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|(?:must|has\s+to|have\s+to|needs?\s+to|should)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
     FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge)\s+(<KEYS>)\s+first\b";
+    /// The dependent task is only possible once another is done: "we can only
+    /// start this once T-5 is merged", "T-9 only after T-8".
+    ONLY_ONCE = r"\b(?:can|could|will|should|may)\s+only\s+(?:\w+\s+){0,4}?(?:once|after|when)\s+(<KEYS>)|\bonly\s+(?:once|after|when)\s+(<KEYS>)";
+    /// An order: "first T-308, then T-309".
+    FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// "do T-1 before T-2".
     BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(<KEYS>)";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
-    BLOCK_COMMAND = r"(?s)^(?:blocked|block|stuck|on\s+hold|hold|put\s+on\s+hold)\b[\s,]*(<KEYS>)?[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|as|since)\b[\s:]*)?(.*)$";
+    BLOCK_COMMAND = r"(?s)^(?:blocked|block|stuck|on\s+hold|hold|put\s+on\s+hold|park|pause|freeze)\b[\s,]*(<KEYS>|it|this)?[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|as|since|until|till|pending)\b[\s:]*)?(.*)$";
+    /// "mark T-373 as blocked: no budget until January".
+    MARK_BLOCKED = r"(?s)^(?:mark|set|flag)\s+(<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until)\b[\s:]*)?(.*)$";
+    /// "T-374 cannot proceed because we don't have prod credentials", "can't
+    /// continue, the staging DB is down".
+    CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to)\s+(?:proceed|continue|progress|move\s+(?:on|forward)|go\s+on|go\s+ahead)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
     /// "T-40 is blocked on legal review", "we're stuck because ...".
     BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|on\s+hold|held\s+up)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
     /// "put T-40 on hold until Q3".
-    ON_HOLD = r"(?s)\bput\s+(<KEYS>|it|this|that)\s+on\s+hold\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
+    ON_HOLD = r"(?s)\b(?:put|keep|leave)\s+(<KEYS>|it|this|that)\s+on\s+(?:hold|ice|pause)\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
     /// "waiting on legal", "still waiting for the vendor's keys".
     WAITING = r"(?s)\b(?:waiting|waits)\s+(?:on|for)\s+.+$";
     /// Routine waits inside the team's own process, not external blockers:
@@ -57,11 +76,20 @@ patterns! {
 /// `T-14 no longer depends on T-13`, `remove dependency T-14 -> T-2`, `undepend`.
 pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
-    let (tasks, blockers) = if let Some(found) = UNDEPEND_PHRASE.captures(masked) {
+    let text = ctx.text;
+    let (tasks, blockers) = if let Some(found) = UNDEPEND_PHRASE
+        .captures(masked)
+        .or_else(|| UNDEPEND_WITHOUT.captures(masked))
+    {
         let (phrase, keys) = (found.get(0)?, found.get(1)?);
+        (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
+    } else if let Some(found) = UNDEPEND_INVERSE.captures(masked) {
+        let (phrase, keys) = (found.get(0)?, found.get(1)?);
+        (text.keys_in(keys.range()), text.keys_in(0..phrase.start()))
+    } else if let Some(found) = UNDEPEND_REMOVE.captures(masked) {
         (
-            ctx.text.keys_in(0..phrase.start()),
-            ctx.text.keys_in(keys.range()),
+            text.keys_in(found.get(2)?.range()),
+            text.keys_in(found.get(1)?.range()),
         )
     } else {
         let command = UNDEPEND_COMMAND.find(masked)?;
@@ -113,9 +141,19 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
         );
         return Some((tasks, text.keys_in(rest.range())));
     }
-    if let Some(found) = FORWARD.captures(masked).or_else(|| AFTER.captures(masked)) {
+    if let Some(found) = FIRST_THEN.captures(masked) {
+        return Some((
+            text.keys_in(found.get(2)?.range()),
+            text.keys_in(found.get(1)?.range()),
+        ));
+    }
+    if let Some(found) = FORWARD
+        .captures(masked)
+        .or_else(|| AFTER.captures(masked))
+        .or_else(|| ONLY_ONCE.captures(masked))
+    {
         // The subject is every key before the blockers (AFTER's match includes it).
-        let keys = found.get(1)?;
+        let keys = found.get(1).or_else(|| found.get(2))?;
         return Some((text.keys_in(0..keys.start()), text.keys_in(keys.range())));
     }
     if let Some(found) = FIRST.captures(masked) {
@@ -167,6 +205,13 @@ fn relation(
     verb: &str,
     make: fn(Vec<TaskKey>, Vec<TaskKey>) -> Intent,
 ) -> Intent {
+    // "after T-310 is done, T-311 can go": the subject comes after the blockers.
+    let tasks = if tasks.is_empty() {
+        let others = ctx.text.keys().into_iter();
+        others.filter(|key| !blockers.contains(key)).collect()
+    } else {
+        tasks
+    };
     let tasks: Vec<TaskKey> = ctx
         .subject(tasks)
         .into_iter()
@@ -203,6 +248,8 @@ pub(super) fn block(ctx: &Ctx<'_>) -> Option<Intent> {
         .captures(masked)
         .or_else(|| BLOCK_STATE.captures(masked))
         .or_else(|| ON_HOLD.captures(masked))
+        .or_else(|| MARK_BLOCKED.captures(masked))
+        .or_else(|| CANNOT_PROCEED.captures(masked))
     {
         let named = found
             .get(1)

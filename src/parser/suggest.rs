@@ -209,6 +209,109 @@ pub(super) fn is_typo(word: &str) -> bool {
             .any(|&(typed, _)| strsim::damerau_levenshtein(&lower, typed) <= limit)
 }
 
+/// Verb forms a mistyped word may be corrected to, as people write them in
+/// sentences ("T-2 depnds on T-1", "strated on it"). Not the words of `done` and
+/// `cancel`: a typo there is asked about, never acted on (see [`corrected`]).
+const CORRECTABLE: &[&str] = &[
+    "add",
+    "create",
+    "start",
+    "started",
+    "starting",
+    "depend",
+    "depends",
+    "depending",
+    "undepend",
+    "block",
+    "blocked",
+    "blocking",
+    "unblock",
+    "unblocked",
+    "assign",
+    "assigned",
+    "reassign",
+    "handoff",
+    "note",
+    "show",
+    "status",
+    "mine",
+    "digest",
+    "graph",
+    "snooze",
+    "reopen",
+    "reopened",
+    "settings",
+    "link",
+];
+
+/// Words of the verbs whose typos are never corrected, only asked about.
+const ASK_FIRST: &[&str] = &[
+    "done",
+    "finished",
+    "finish",
+    "complete",
+    "completed",
+    "close",
+    "closed",
+    "merged",
+    "shipped",
+    "deployed",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "drop",
+    "dropped",
+];
+
+/// The verb form `word` is a unique, close typo of ("asign" → "assign"), unless
+/// it is a real word, already a verb, or as close to `done`/`cancel` ("dnoe"):
+/// those are answered with "did you mean ...?" instead.
+pub(super) fn corrected(word: &str) -> Option<&'static str> {
+    let lower = word.to_lowercase();
+    let length = lower.chars().count();
+    if length < 4
+        || length >= MAX_WORD_CHARS
+        || !lower.chars().all(|c| c.is_ascii_alphabetic())
+        || canonical(&lower).is_some()
+        || COMMON_WORDS.contains(&lower.as_str())
+        || CORRECTABLE.contains(&lower.as_str())
+        || ASK_FIRST.contains(&lower.as_str())
+    {
+        return None;
+    }
+    let limit = if length <= 5 { 1 } else { 2 };
+    let distance = |target: &&str| strsim::damerau_levenshtein(&lower, target);
+    let nearest = CORRECTABLE
+        .iter()
+        .chain(ASK_FIRST)
+        .map(distance)
+        .min()
+        .filter(|&d| d <= limit)?;
+    let mut at_nearest = CORRECTABLE.iter().filter(|t| distance(t) == nearest);
+    let target = at_nearest.next()?;
+    let unique = at_nearest.next().is_none() && !ASK_FIRST.iter().any(|t| distance(t) == nearest);
+    unique.then_some(*target)
+}
+
+/// `text` with its verb corrected when it is mistyped, or `None`.
+///
+/// Only the verb's place is looked at: the first word, or the first after the
+/// keys the message opens with ("T-2 depnds on T-1"). Elsewhere a word near a
+/// verb is usually another word ("staging" is two edits from "starting").
+pub(super) fn with_typos_corrected(text: &str) -> Option<String> {
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let is_key = |word: &str| {
+        let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        core.parse::<crate::domain::TaskKey>().is_ok()
+            || ["and", "&", ""].contains(&core.to_lowercase().as_str())
+    };
+    let verb = words.iter_mut().find(|word| !is_key(word))?;
+    let core = verb.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let fixed = corrected(&core)?;
+    *verb = verb.replacen(&core, fixed, 1);
+    Some(words.join(" "))
+}
+
 /// A short prefix of `word` fit to echo back to the user.
 pub(super) fn echo(word: &str) -> String {
     word.chars().take(MAX_WORD_CHARS).collect()
@@ -255,6 +358,22 @@ mod tests {
         }
         assert_eq!(suggestions("shwo").first(), Some(&"show"));
         assert_eq!(suggestions("blokced").first(), Some(&"blocked"));
+    }
+
+    #[test]
+    fn a_unique_typo_of_a_verb_is_corrected_but_never_one_of_done_or_cancel() {
+        assert_eq!(corrected("asign"), Some("assign"));
+        assert_eq!(corrected("depnds"), Some("depends"));
+        assert_eq!(corrected("strated"), Some("started"));
+        for word in [
+            "dnoe", "finsihed", "cancle", "not", "lunch", "assign", "T-4",
+        ] {
+            assert_eq!(corrected(word), None, "{word}");
+        }
+        assert_eq!(
+            with_typos_corrected("T-2 depnds on T-1").as_deref(),
+            Some("T-2 depends on T-1")
+        );
     }
 
     #[test]

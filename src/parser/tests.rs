@@ -8,6 +8,7 @@ use crate::domain::TaskKey;
 fn every_pattern_compiles() {
     address::compile_patterns();
     completion::compile_patterns();
+    correction::compile_patterns();
     create::compile_patterns();
     grammar::compile_patterns();
     link::compile_patterns();
@@ -240,7 +241,7 @@ mod corpus {
     #[test]
     fn the_development_and_held_out_sets_score_without_a_false_done() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
-        for (name, floor) in [("dev", 0.80), ("heldout", 0.75)] {
+        for (name, floor) in [("dev", 0.98), ("heldout", 0.85)] {
             let score = score_file(&format!("{root}/{name}.jsonl"));
             println!("{}", score.report(name));
             assert!(score.lines >= 400, "{name} has only {} lines", score.lines);
@@ -737,14 +738,11 @@ mod each_verb {
     }
 
     #[test]
-    fn mistyped_verbs_suggest_the_verb_first() {
+    fn mistyped_done_and_cancel_are_asked_about_never_acted_on() {
         for (text, verb) in [
             ("!baton dnoe T-4", "done"),
-            ("/baton asign T-4 to @bob", "assign"),
-            ("/baton shwo T-4", "show"),
-            ("/baton blokced", "blocked"),
+            ("@baton finsihed T-4", "done"),
             ("@baton cancle T-4", "cancel"),
-            ("@baton reopne T-4", "reopen"),
         ] {
             match said(text) {
                 Intent::Unknown { suggestions, .. } => {
@@ -753,6 +751,24 @@ mod each_verb {
                 other => panic!("{text}: expected unknown, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn other_mistyped_verbs_act_when_the_correction_is_unique() {
+        for (text, verb) in [
+            ("/baton asign T-4 to @bob", "assign"),
+            ("/baton shwo T-4", "show"),
+            ("/baton blokced", "blocked"),
+            ("@baton reopne T-4", "reopen"),
+            ("@baton T-5 depnds on T-4", "depend"),
+        ] {
+            assert_eq!(name(&said(text)), verb, "{text}");
+        }
+        // A word near a verb elsewhere in the message is left alone.
+        assert_eq!(
+            name(&said("@baton T-34 finished on staging, prod next week")),
+            "note"
+        );
         // Everyday words that start a sentence are not typos.
         assert_eq!(name(&said("@baton not finished with T-8 yet")), "note");
         assert_eq!(name(&said("@baton half of T-8 is done")), "note");

@@ -16,9 +16,9 @@ patterns! {
     /// Reopening: `reopen`, "T-12 isn't actually done", "not done after all".
     REOPEN = r"\bre-?open(?:ed|ing|s)?\b|\b(?:is\s+not|isn't|isnt|was\s+not|wasn't|wasnt|not|aren't|are\s+not|never)\s+(?:actually|really|truly)\s+(?:done|finished|complete|completed|fixed|merged|shipped|deployed|live|working)\b|\bnot\s+(?:done|finished|complete|fixed|merged|shipped|deployed|live)\s+after\s+all\b|\bmark\s+(?:<KEYS>\s+|it\s+|this\s+)?(?:as\s+)?(?:not\s+done|undone|open|in\s+progress|todo|incomplete)\b|\bundo\s+(?:the\s+)?(?:done|completion|close)\b|\bback\s+to\s+(?:in\s+progress|open|todo|to-do)\b";
     /// Cancelling by command: `cancel T-50`, `drop it`, "let's scrap this".
-    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned)[\s!.]*$|^(?:cancel+ing|scrapping|dropping|killing|abandoning|descoping|shelving)\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b";
+    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned|cancel+ing|scrapping|dropping|descoping)\s*(?:$|[!.,:;—–\-])|[,;.!—–\-]\s*(?:so\s+|please\s+|pls\s+)?(?:cancel|drop|scrap|kill)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>))?(?:\s+please)?[\s!.]*$|^(?:cancel+ing|scrapping|dropping|killing|abandoning|descoping|shelving)\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b";
     /// Cancelling by statement: "won't do", "T-50 is cancelled", "we're not doing it".
-    CANCEL_STATEMENT = r"^(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|was\s+|has\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't\s+(?:do|fix)|wont\s+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
+    CANCEL_STATEMENT = r"^(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix)\b|\bwe(?:'ve|\s+have)?\s+(?:just\s+)?(?:dropped|cancel+ed|scrapped|killed|abandoned|descoped|shelved|axed)\s+(?:it|this|that|<KEYS>)|\b(?:decided|agreed)\s+(?:not\s+to\s+(?:do|build|pursue|ship)|to\s+(?:drop|cancel|scrap|kill|abandon))\b|(?:<KEYS>|\bthis|\bit|\bthat)\s+(?:is|are|was|were)\s*(?:n't|\s+not)\s+(?:needed|necessary|relevant|required|happening)(?:\s+any\s*(?:more|longer))?\b|\bnot\s+any\s*more\s+(?:needed|necessary|relevant|required)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|are\s+|was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
     /// What replaces a cancelled task: keys after it are not the ones cancelled.
     REPLACED_BY = r"\b(?:superseded|replaced|covered|obsoleted)\s+by\b|\bin\s+favou?r\s+of\b|\b(?:duplicate|dupe)\s+of\b";
     /// A negation just before a verb: "don't cancel", "not reopening".
@@ -28,7 +28,13 @@ patterns! {
     /// Uses of "take" that are not about ownership: "take a look", "take a break".
     TAKE_OTHER = r"\b(?:take|taking|grab|grabbing)\s+(?:a\s+|some\s+)?(?:look|peek|glance|break|minute|second|moment|while|day|note|notes|pto|vacation|leave|care|lunch|coffee|call|meeting|walk|nap|rest|stab\s+at\s+lunch)\b";
     /// Someone else taking a task: "@bob will take T-15", "@ivy is taking it".
-    OTHER_TAKE = r"(<HANDLE>)\s+(?:(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)|(?:gets|takes|owns|now\s+owns|can\s+have|should\s+get|will\s+get|is\s+taking\s+over|takes\s+over))\b|\blet\s+(<HANDLE>)\s+(?:take|own|handle|have|grab|pick\s+up)\b";
+    OTHER_TAKE = r"(<HANDLE>)\s+(?:(?:will|can|could|should|is\s+going\s+to|is\s+gonna|'ll|is|are)\s+(?:take|taking|own|owning|grab|grabbing|handle|handling|pick\s+up|picking\s+up|take\s+over|taking\s+over)|(?:gets|takes|owns|now\s+owns|can\s+have|should\s+get|will\s+get|is\s+taking\s+over|takes\s+over)(?:\s+(?:it|this|that|<KEYS>|now|over|the\s+task|from\s+here)\b|\s*[.!,;]|\s*$))|\blet\s+(<HANDLE>)\s+(?:take|own|handle|have|grab|pick\s+up)\b";
+    /// Naming the owner: "make @jonas the owner of T-5", "T-5 is @wei's now", "over
+    /// to you @dmitri", "@noor this is yours", "put @marco on T-406", "owner of
+    /// T-423 is @noor", "T-424 should be owned by @dmitri", "T-5 belongs to @noor".
+    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|->|→)\s+(<HANDLE>)[\s.!]*$";
+    /// Handing on a step, not the task: "done with my review, @bob over to you".
+    STEP_HANDOFF = r"\b(?:review|reviewed|reviewing|my\s+(?:part|side|bit|half|step)|qa|testing)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
     ASSIGN = r"^(?:assign|reassign|re-assign|give|hand|handoff|hand-off|transfer|pass|delegate|route|assigning|reassigning|giving|handing|passing|transferring|delegating)\b|<KEYS>\s+(?:goes|go|should\s+go|is\s+going|are\s+going|moves?|is\s+moving|are\s+moving)\s+(?:over\s+)?to\s+@|\bhand(?:ing|ed|s)?\s+(?:<KEYS>\s+|it\s+|this\s+|that\s+)?(?:off|over)\b|\b(?:assigned|reassigned|handed\s+(?:off|over)|given|passed|transferred|delegated)\s+to\b|\b(?:assign|reassign)\s+(?:<KEYS>|it|this)\b|<KEYS>\s*(?:->|→|=>)\s*@";
     /// The receiving person: "to @bob", "for me", "-> @ivy".
@@ -38,7 +44,12 @@ patterns! {
     /// "me"/"myself" anywhere.
     ME = r"\b(?:me|myself)\b";
     /// Starting work: `start T-21`, "on it", "picking up T-21", "working on it".
-    START = r"^(?:start|started|starting|begin|began|beginning|kick\s+off|kicking\s+off|kicked\s+off|pick\s+up|picking\s+up|picked\s+up|work\s+on|working\s+on)\b|(?:^|[,.;!]\s*|\b(?:i'm|i\s+am|we're|we\s+are|am|are)\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:started|starting|picking\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?up|picked\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?up|working\s+on|looking\s+into|kicked\s+off|kicking\s+off|began|begun|in\s+progress)\b";
+    START = r"^(?:start|started|starting|begin|began|beginning|kick\s+off|kicking\s+off|kicked\s+off|pick\s+up|picking\s+up|picked\s+up|work\s+on|working\s+on|have\s+started|i've\s+started)\b|\bkick(?:ing|ed)?\s+(?:it|this|that|<KEYS>)\s+off\b|\bstart(?:ed|ing)?\s+(?:working|work)\b|\b(?:i'm|i\s+am|am)\s+start(?:ing)?\b|(?:^|[,.;!]\s*|\b(?:i'm|i\s+am|we're|we\s+are|am|are)\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:started|starting|picking\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|picked\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|working\s+on|looking\s+into|kicked\s+off|kicking\s+off|began|begun|in\s+progress)\b";
+    /// "start" in other senses: "start date is the 14th", "start with the read
+    /// path", "starting point".
+    START_OTHER = r"\bstart(?:ing)?\s+(?:date|time|point|line|page|with|from|of|by)\b|\bstarts?\s+(?:on|at)\s+(?:the\s+)?\d";
+    /// A reopened pull request or branch is not a reopened task.
+    REOPEN_OTHER = r"\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
     /// What makes a start claim not (yet) true: negation, the future, conditions.
     NOT_STARTED = r"\b(?:not|never|no|yet|cant|cannot|tomorrow|tonight|later|next|soon|once|when|whenever|if|unless|until|till|after|before|monday|tuesday|wednesday|thursday|friday|saturday|sunday|eod|eow|plan|plans|planning|maybe|might|hopefully|fail|failed|failing|broke|broken|error|errors)\b|n't\b|\?";
 }
@@ -71,7 +82,7 @@ pub(super) fn note(ctx: &Ctx<'_>) -> Option<Intent> {
 /// `reopen T-12`, "T-12 isn't actually done, ...", "not done after all".
 pub(super) fn reopen(ctx: &Ctx<'_>) -> Option<Intent> {
     let found = REOPEN.find(ctx.masked())?;
-    if negated_before(ctx, found.start()) {
+    if negated_before(ctx, found.start()) || REOPEN_OTHER.is_match(ctx.masked()) {
         return None;
     }
     Some(ctx.on_subject(ctx.text.keys(), "reopen", |tasks| Intent::Reopen { tasks }))
@@ -110,7 +121,16 @@ fn negated_before(ctx: &Ctx<'_>, at: usize) -> bool {
 /// take it". Without a person to give the task to, the answer is help.
 pub(super) fn assign(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
-    let owner = if let Some(found) = OTHER_TAKE.captures(masked) {
+    let ownership = OWNERSHIP
+        .captures(masked)
+        .filter(|_| !STEP_HANDOFF.is_match(masked));
+    let owner = if let Some(found) = ownership {
+        found
+            .iter()
+            .skip(1)
+            .flatten()
+            .find_map(|who| ctx.person(who.as_str()))
+    } else if let Some(found) = OTHER_TAKE.captures(masked) {
         found
             .get(1)
             .or_else(|| found.get(2))
@@ -165,6 +185,18 @@ pub(super) fn done(ctx: &Ctx<'_>) -> Option<Intent> {
 /// start tomorrow") or denied ("haven't started").
 pub(super) fn start(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
-    let started = START.is_match(masked) && !NOT_STARTED.is_match(masked);
+    let found = START.find(masked)?;
+    // Only the clause that says it has started must be free of doubt: "on it now,
+    // ETA tomorrow" has started, "I'll start tomorrow" has not.
+    let clause = ctx
+        .text
+        .clauses()
+        .into_iter()
+        .find(|clause| clause.contains(&found.start()) || clause.end == found.start())
+        .unwrap_or(0..masked.len());
+    let said = masked.get(clause).unwrap_or(masked);
+    let started = !NOT_STARTED.is_match(said)
+        && !START_OTHER.is_match(masked)
+        && !negated_before(ctx, found.start());
     started.then(|| ctx.on_subject(ctx.text.keys(), "start", |tasks| Intent::Start { tasks }))
 }
