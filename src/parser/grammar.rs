@@ -21,6 +21,8 @@ patterns! {
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
     CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?";
+    /// A request to record what was just said: "could you record that?".
+    REFERS_BACK = r"^(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b";
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:it|this(?:\s+one)?|that)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
@@ -34,7 +36,7 @@ patterns! {
     /// check".
     SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
     /// Openings of a question: "is T-9 ...", "will it ...", "who ...", "what's ...".
-    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|do|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|\b))";
+    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|\b))";
 }
 
 /// One way of understanding a message; `None` when it does not apply.
@@ -190,6 +192,10 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
         let request = text.get(found.end()..).unwrap_or_default();
         if !REQUEST_VERB.is_match(request) {
             continue;
+        }
+        if REFERS_BACK.is_match(request) {
+            let said = text.get(..found.start()).unwrap_or_default().trim();
+            return (!said.is_empty()).then(|| said.to_owned());
         }
         let sentence = request.get(..sentence_end(request)).unwrap_or_default();
         let sentence = sentence.trim();

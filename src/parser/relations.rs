@@ -24,6 +24,8 @@ patterns! {
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
     UNDEPEND_WITHOUT = r"\bcan\s+(?:\w+\s+){0,3}?without\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// "blocked IPs", "blocked users": the word in another sense.
+    BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
     UNDEPEND_COMMAND = r"^(?:undepend|unlink|(?:remove|delete|drop|clear)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from)\b";
     /// Separates the dependent task from its blockers in a command.
@@ -95,6 +97,14 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         let command = UNDEPEND_COMMAND.find(masked)?;
         pair(ctx, command.start()..masked.len())
     };
+    if tasks.is_empty() && ctx.thread.is_none() {
+        // "we don't need T-721 anymore": nothing depends on it here, so it is
+        // about T-721 itself (a cancel), not a dependency.
+        let others = text.keys().into_iter().any(|key| !blockers.contains(&key));
+        if !others {
+            return None;
+        }
+    }
     Some(relation(
         ctx,
         tasks,
@@ -241,6 +251,9 @@ pub(super) fn unblock(ctx: &Ctx<'_>) -> Option<Intent> {
 /// "T-40 is stuck on ...", "waiting on legal".
 pub(super) fn block(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
+    if BLOCK_OTHER.is_match(masked) {
+        return None;
+    }
     let text = ctx.text;
     let reason_of =
         |m: Option<regex::Match<'_>>| m.map_or(String::new(), |m| tidy(text.slice(m.range())));

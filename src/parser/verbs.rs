@@ -11,16 +11,23 @@ patterns! {
     SNOOZE = r"^(?:snooze\b|remind\s+me\b.*\b(?:tomorrow|later|in\s+the\s+morning)\b)";
     /// `note T-15 <text>`, `add a note to T-15: <text>`, `comment: <text>`.
     NOTE = r"^(?:note|comment|add\s+(?:a\s+)?(?:note|comment))\b(?:\s+(?:to|on|for))?[\s:,\-–—]*(<KEYS>)?[\s:,\-–—]*";
+    /// A word that starts like the verb: "add Note-taking template" is a task.
+    NOT_NOTE = r"^(?:add\s+(?:a\s+)?)?(?:note|comment)-";
     /// "FYI ...", "heads up ...": the whole message is the note.
     FYI = r"^(?:fyi|heads\s+up|btw|psa)\b";
     /// Reopening: `reopen`, "T-12 isn't actually done", "not done after all".
     REOPEN = r"\bre-?open(?:ed|ing|s)?\b|\b(?:is\s+not|isn't|isnt|was\s+not|wasn't|wasnt|not|aren't|are\s+not|never)\s+(?:actually|really|truly)\s+(?:done|finished|complete|completed|fixed|merged|shipped|deployed|live|working)\b|\bnot\s+(?:done|finished|complete|fixed|merged|shipped|deployed|live)\s+after\s+all\b|\bmark\s+(?:<KEYS>\s+|it\s+|this\s+)?(?:as\s+)?(?:not\s+done|undone|open|in\s+progress|todo|incomplete)\b|\bundo\s+(?:the\s+)?(?:done|completion|close)\b|\bback\s+to\s+(?:in\s+progress|open|todo|to-do)\b";
+    /// Taking back a completion: "scratch that, T-7 isn't done", "turns out it's
+    /// not done", "T-4 shouldn't have been marked done", "broke again in prod".
+    RETRACTION = r"^(?:oops|whoops|scratch\s+that|sorry|my\s+bad|correction|actually|turns\s+out|update)\b.{0,80}?(?:\b(?:is\s+not|was\s+not|not|never)|n't)\s+(?:done|finished|complete|fixed|merged|shipped|deployed|live|working)\b|\b(?:shouldn't|should\s+not)\s+have\s+been\s+(?:marked|closed|finished)\b|\bmarked\s+(?:as\s+)?(?:done|complete|finished|closed)\s+(?:by\s+mistake|too\s+early|too\s+soon|prematurely|by\s+accident|accidentally)\b|\b(?:broke|broken|failing|fails|crashing|regressed)\s+again\b|\b(?:bug|issue|problem|error|crash)\s+is\s+back\b";
+    /// "isn't done yet": it never was, so nothing is taken back.
+    NEVER_DONE = r"\byet\b";
     /// Cancelling by command: `cancel T-50`, `drop it`, "let's scrap this".
-    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned|cancel+ing|scrapping|dropping|descoping)\s*(?:$|[!.,:;—–\-])|[,;.!—–\-]\s*(?:so\s+|please\s+|pls\s+)?(?:cancel|drop|scrap|kill)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>))?(?:\s+please)?[\s!.]*$|^(?:cancel+ing|scrapping|dropping|killing|abandoning|descoping|shelving)\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b";
+    CANCEL_COMMAND = r"^(?:let's\s+|we\s+should\s+|we'll\s+)?(?:cancel|drop|kill|scrap|abandon|axe|shelve|descope|nix|delete)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b|[\s!.]*$)|^(?:cancel+ed|scrapped|dropped|descoped|abandoned|cancel+ing|scrapping|dropping|descoping)\s*(?:$|[!.,:;—–\-])|[,;.!—–\-]\s*(?:so\s+|please\s+|pls\s+)?(?:cancel|drop|scrap|kill|cancel+ing|cancel+ed)(?:\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>))?(?:\s+please)?[\s!.]*$|^(?:cancel+ing|scrapping|dropping|killing|abandoning|descoping|shelving)\s+(?:it|this|that|this\s+one|the\s+task|<KEYS>)\b";
     /// Cancelling by statement: "won't do", "T-50 is cancelled", "we're not doing it".
-    CANCEL_STATEMENT = r"^(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix)\b|\bwe(?:'ve|\s+have)?\s+(?:just\s+)?(?:dropped|cancel+ed|scrapped|killed|abandoned|descoped|shelved|axed)\s+(?:it|this|that|<KEYS>)|\b(?:decided|agreed)\s+(?:not\s+to\s+(?:do|build|pursue|ship)|to\s+(?:drop|cancel|scrap|kill|abandon))\b|(?:<KEYS>|\bthis|\bit|\bthat)\s+(?:is|are|was|were)\s*(?:n't|\s+not)\s+(?:needed|necessary|relevant|required|happening)(?:\s+any\s*(?:more|longer))?\b|\bnot\s+any\s*more\s+(?:needed|necessary|relevant|required)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|are\s+|was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
+    CANCEL_STATEMENT = r"^(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix)\b|^(?:not|no\s+longer)\s+(?:needed|necessary|relevant|required)\b|\b(?:don't|do\s+not|no\s+longer)\s+need\s+(?:<KEYS>|it|this|that)(?:\s+any\s*(?:more|longer))?|(?:<KEYS>|\bthis|\bit|\bthat)\s+(?:won't|will\s+not)\s+happen\b|\b(?:is|are)\s*(?:n't|\s+not)\s+happening\b|\bwe(?:'ve|\s+have)?\s+(?:just\s+)?(?:dropped|cancel+ed|scrapped|killed|abandoned|descoped|shelved|axed)\s+(?:it|this|that|<KEYS>)|\b(?:decided|agreed)\s+(?:not\s+to\s+(?:do|build|pursue|ship)|to\s+(?:drop|cancel|scrap|kill|abandon))\b|(?:<KEYS>|\bthis|\bit|\bthat)\s+(?:is|are|was|were)\s*(?:n't|\s+not)\s+(?:needed|necessary|relevant|required|happening)(?:\s+any\s*(?:more|longer))?\b|\bnot\s+any\s*more\s+(?:needed|necessary|relevant|required)\b|\bwe(?:'re|\s+are)\s+not\s+doing\s+(?:it|this|that|<KEYS>)|\bnot\s+doing\s+(?:it|this|that|<KEYS>)\s+any\s*(?:more|longer)\b|(?:<KEYS>|\bthis|\bit|\bthat|\btask)\s+(?:is\s+|are\s+|was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+|gets\s+)?(?:no\s+longer\s+(?:needed|necessary|relevant|required)|not\s+needed\s+any\s*more|obsolete|cancel+ed|dropped|scrapped|descoped|abandoned|killed|shelved|axed)\b|\bclosed?\s+(?:<KEYS>\s+|it\s+|this\s+)?as\s+(?:won't[\s\-]+(?:do|fix)|wont[\s\-]+(?:do|fix)|wontfix|not\s+planned|cancel+ed|obsolete|duplicate|dupe)\b";
     /// What replaces a cancelled task: keys after it are not the ones cancelled.
-    REPLACED_BY = r"\b(?:superseded|replaced|covered|obsoleted)\s+by\b|\bin\s+favou?r\s+of\b|\b(?:duplicate|dupe)\s+of\b";
+    REPLACED_BY = r"\b(?:superseded|replaced|covered|obsoleted)\s+by\b|\bin\s+favou?r\s+of\b|\b(?:duplicate|dupe|dup)\s+of\b";
     /// A negation just before a verb: "don't cancel", "not reopening".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to)\s+(?:\w+\s+)?$";
     /// Taking a task oneself: "I'll take T-16", "take it", "assign it to me".
@@ -32,7 +39,7 @@ patterns! {
     /// Naming the owner: "make @jonas the owner of T-5", "T-5 is @wei's now", "over
     /// to you @dmitri", "@noor this is yours", "put @marco on T-406", "owner of
     /// T-423 is @noor", "T-424 should be owned by @dmitri", "T-5 belongs to @noor".
-    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|->|→)\s+(<HANDLE>)[\s.!]*$";
+    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|(?:\bis|\ball|\bit's|\bthat's)\s+yours\b(?:\s+now)?[\s,!.]*(<HANDLE>)|(<HANDLE>)[\s,:]+(?:it's|this\s+is|that's|all)\s+yours\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)?\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|->|→)\s+(<HANDLE>)[\s.!]*$";
     /// Handing on a step, not the task: "done with my review, @bob over to you".
     STEP_HANDOFF = r"\b(?:review|reviewed|reviewing|my\s+(?:part|side|bit|half|step)|qa|testing)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
@@ -50,6 +57,8 @@ patterns! {
     START_OTHER = r"\bstart(?:ing)?\s+(?:date|time|point|line|page|with|from|of|by)\b|\bstarts?\s+(?:on|at)\s+(?:the\s+)?\d";
     /// A reopened pull request or branch is not a reopened task.
     REOPEN_OTHER = r"\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
+    /// Doubt anywhere in the message undoes a start: "started? no, not yet".
+    START_DOUBT = r"\?|\bnot\s+yet\b|\bhaven't\b|\bhasn't\b|\bdidn't\b|\bnope\b";
     /// What makes a start claim not (yet) true: negation, the future, conditions.
     NOT_STARTED = r"\b(?:not|never|no|yet|cant|cannot|tomorrow|tonight|later|next|soon|once|when|whenever|if|unless|until|till|after|before|monday|tuesday|wednesday|thursday|friday|saturday|sunday|eod|eow|plan|plans|planning|maybe|might|hopefully|fail|failed|failing|broke|broken|error|errors)\b|n't\b|\?";
 }
@@ -66,6 +75,9 @@ pub(super) fn note(ctx: &Ctx<'_>) -> Option<Intent> {
             }),
         );
     }
+    if NOT_NOTE.is_match(masked) {
+        return None;
+    }
     let found = NOTE.captures(masked)?;
     let whole = found.get(0)?;
     let named = match found.get(1) {
@@ -81,7 +93,12 @@ pub(super) fn note(ctx: &Ctx<'_>) -> Option<Intent> {
 
 /// `reopen T-12`, "T-12 isn't actually done, ...", "not done after all".
 pub(super) fn reopen(ctx: &Ctx<'_>) -> Option<Intent> {
-    let found = REOPEN.find(ctx.masked())?;
+    let masked = ctx.masked();
+    let found = REOPEN.find(masked).or_else(|| {
+        RETRACTION
+            .find(masked)
+            .filter(|_| !NEVER_DONE.is_match(masked))
+    })?;
     if negated_before(ctx, found.start()) || REOPEN_OTHER.is_match(ctx.masked()) {
         return None;
     }
@@ -197,6 +214,7 @@ pub(super) fn start(ctx: &Ctx<'_>) -> Option<Intent> {
     let said = masked.get(clause).unwrap_or(masked);
     let started = !NOT_STARTED.is_match(said)
         && !START_OTHER.is_match(masked)
+        && !START_DOUBT.is_match(masked)
         && !negated_before(ctx, found.start());
     started.then(|| ctx.on_subject(ctx.text.keys(), "start", |tasks| Intent::Start { tasks }))
 }
