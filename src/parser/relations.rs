@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::Intent;
+use super::address::Mode;
 use super::context::{Ctx, help_on};
 use super::text::{tail, tidy};
 use crate::domain::TaskKey;
@@ -97,13 +98,8 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         let command = UNDEPEND_COMMAND.find(masked)?;
         pair(ctx, command.start()..masked.len())
     };
-    if tasks.is_empty() && ctx.thread.is_none() {
-        // "we don't need T-721 anymore": nothing depends on it here, so it is
-        // about T-721 itself (a cancel), not a dependency.
-        let others = text.keys().into_iter().any(|key| !blockers.contains(&key));
-        if !others {
-            return None;
-        }
+    if one_sided(ctx, &tasks, &blockers) {
+        return None;
     }
     Some(relation(
         ctx,
@@ -118,7 +114,7 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
 /// T-2`, and "can't start T-30 until ..." (an external block when no task follows).
 pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
     let (tasks, blockers) = dependency(ctx)?;
-    if blockers.is_empty() {
+    if blockers.is_empty() || (one_sided(ctx, &tasks, &blockers) && ctx.mode != Mode::Command) {
         return None;
     }
     Some(relation(
@@ -128,6 +124,18 @@ pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
         "depend",
         |tasks, blockers| Intent::Depend { tasks, blockers },
     ))
+}
+
+/// Whether a relation names only its blockers, with no thread to be about: "we
+/// don't need T-721 anymore" is about T-721 itself (a cancel), and "we need T-5"
+/// is talk. A `/baton` command gets help on the verb instead.
+fn one_sided(ctx: &Ctx<'_>, tasks: &[TaskKey], blockers: &[TaskKey]) -> bool {
+    let others = ctx
+        .text
+        .keys()
+        .into_iter()
+        .any(|key| !blockers.contains(&key));
+    tasks.is_empty() && ctx.thread.is_none() && !others
 }
 
 /// The subject and blocker keys of a dependency phrase, if there is one.

@@ -39,7 +39,7 @@ patterns! {
     /// Naming the owner: "make @jonas the owner of T-5", "T-5 is @wei's now", "over
     /// to you @dmitri", "@noor this is yours", "put @marco on T-406", "owner of
     /// T-423 is @noor", "T-424 should be owned by @dmitri", "T-5 belongs to @noor".
-    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|(?:\bis|\ball|\bit's|\bthat's)\s+yours\b(?:\s+now)?[\s,!.]*(<HANDLE>)|(<HANDLE>)[\s,:]+(?:it's|this\s+is|that's|all)\s+yours\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)?\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|->|→)\s+(<HANDLE>)[\s.!]*$";
+    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|(?:\bis|\ball|\bit's|\bthat's)\s+yours\b(?:\s+now)?[\s,!.]*(<HANDLE>)|(<HANDLE>)[\s,:]+(?:it's|this\s+is|that's|all)\s+yours\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)?\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|for|->|→)\s+(<HANDLE>)[\s.!]*$";
     /// Handing on a step, not the task: "done with my review, @bob over to you".
     STEP_HANDOFF = r"\b(?:review|reviewed|reviewing|my\s+(?:part|side|bit|half|step)|qa|testing)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
@@ -160,7 +160,9 @@ pub(super) fn assign(ctx: &Ctx<'_>) -> Option<Intent> {
         return None;
     };
     let Some(owner) = owner else {
-        return Some(help_on("assign"));
+        // "wrapped up, handing over": a word of handing on, but nobody to give
+        // the task to. Only a request to Baton is answered with help.
+        return ctx.explicit().then(|| help_on("assign"));
     };
     Some(
         ctx.on_subject(ctx.text.keys(), "assign", |tasks| Intent::Assign {
