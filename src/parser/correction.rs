@@ -15,7 +15,9 @@ use super::completion;
 patterns! {
     /// What people write between a slip and its fix; the punctuation around it is
     /// part of the marker.
-    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|i\s+meant|wrong\s+one|correction)\b[\s,.;:!—–\-]*";
+    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|i\s+meant|wrong\s+one|correction|sorry)\b[\s,.;:!—–\-]*";
+    /// A fix that adds rather than replaces: "done T-4, sorry, T-5 too".
+    ADDITION = r"\b(?:too|also|as\s+well)\b";
     /// What a fix names: a task key or a person.
     ITEM = r"<KEY>|<HANDLE>";
 }
@@ -58,7 +60,8 @@ fn substitute(before: &str, after: &str) -> Option<String> {
         .filter(|item| item.as_str().starts_with('@') == is_person)
         .last()?;
     let remainder = after.get(fix.end()..).unwrap_or_default();
-    if !ITEM.is_match(remainder) && completion::vetoed(remainder) {
+    if ADDITION.is_match(remainder) || (!ITEM.is_match(remainder) && completion::vetoed(remainder))
+    {
         return None;
     }
     Some(format!(

@@ -61,6 +61,7 @@ const RULES: &[Rule] = &[
     relations::depend,
     relations::unblock,
     relations::block,
+    verbs::fyi,
     verbs::cancel,
     verbs::assign,
     queries::show,

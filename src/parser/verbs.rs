@@ -31,7 +31,7 @@ patterns! {
     /// A negation just before a verb: "don't cancel", "not reopening".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to)\s+(?:\w+\s+)?$";
     /// Taking a task oneself: "I'll take T-16", "take it", "assign it to me".
-    SELF_TAKE = r"\b(?:i'll|i\s+will|i\s+can|i\s+could|i'm\s+going\s+to|i'm\s+gonna|let\s+me|i'm|i)\s+(?:take|taking|own|owning|grab|grabbing|claim|claiming)\b|^(?:take|grab|claim)\b|^(?:taking|grabbing|claiming)\s+(?:this|it|that|<KEYS>)\b|\b(?:assign|give)\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?to\s+(?:me|myself)\b|\b(?:assign|give)\s+me\b";
+    SELF_TAKE = r"\b(?:i'll|i\s+will|i\s+can|i\s+could|i'm\s+going\s+to|i'm\s+gonna|let\s+me|i'm|i)\s+(?:take|taking|own|owning|grab|grabbing|claim|claiming)\b|^(?:take|grab|claim)\b|^(?:taking|grabbing|claiming|grabbed|took|claimed)\s+(?:this|it|that|<KEYS>)\b|\b(?:assign|give)\s+(?:it\s+|this\s+|that\s+|<KEYS>\s+)?to\s+(?:me|myself)\b|\b(?:assign|give)\s+me\b";
     /// Uses of "take" that are not about ownership: "take a look", "take a break".
     TAKE_OTHER = r"\b(?:take|taking|grab|grabbing)\s+(?:a\s+|some\s+)?(?:look|peek|glance|break|minute|second|moment|while|day|note|notes|pto|vacation|leave|care|lunch|coffee|call|meeting|walk|nap|rest|stab\s+at\s+lunch)\b";
     /// Someone else taking a task: "@bob will take T-15", "@ivy is taking it".
@@ -39,7 +39,7 @@ patterns! {
     /// Naming the owner: "make @jonas the owner of T-5", "T-5 is @wei's now", "over
     /// to you @dmitri", "@noor this is yours", "put @marco on T-406", "owner of
     /// T-423 is @noor", "T-424 should be owned by @dmitri", "T-5 belongs to @noor".
-    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|(?:\bis|\ball|\bit's|\bthat's)\s+yours\b(?:\s+now)?[\s,!.]*(<HANDLE>)|(<HANDLE>)[\s,:]+(?:it's|this\s+is|that's|all)\s+yours\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)?\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|for|->|→)\s+(<HANDLE>)[\s.!]*$";
+    OWNERSHIP = r"\bmake\s+(<WHO>)\s+(?:the\s+)?owner\b|(?:\bis|\ball|\bit's|\bthat's)\s+yours\b(?:\s+now)?[\s,!.]*(<HANDLE>)|(<HANDLE>)[\s,:]+(?:it's|this\s+is|that's|all)\s+yours\b|(<HANDLE>)[\s,:]+(?:you're|you\s+are)\s+up\b|\b(?:is|are)\s+(?:now\s+)?(<HANDLE>)'s\b|\bover\s+to\s+(?:you\s+)?(<HANDLE>)|(<HANDLE>)[\s,:]+(?:(?:this|it|that)(?:\s+one)?\s+is\s+(?:all\s+)?yours|over\s+to\s+you|you\s+own\s+(?:this|it|that)|(?:take|pick)\s+it\s+(?:from\s+here|over|up))\b|\bput\s+(<WHO>)\s+on\s+(?:<KEYS>|it|this|that)\b|\bowner\b(?:\s+of\s+<KEYS>)?\s*(?::|=|->|→|is|should\s+be|will\s+be|to|becomes)?\s*(<WHO>)|\bowned\s+by\s+(<WHO>)|\bbelongs\s+to\s+(<WHO>)|^<KEYS>\s+(?:to|for|->|→)\s+(<HANDLE>)[\s.!]*$";
     /// Handing on a step, not the task: "done with my review, @bob over to you".
     STEP_HANDOFF = r"\b(?:review|reviewed|reviewing|my\s+(?:part|side|bit|half|step)|qa|testing)\b";
     /// Giving a task to someone: `assign`, `give`, `hand off`, "handed over to".
@@ -63,18 +63,20 @@ patterns! {
     NOT_STARTED = r"\b(?:not|never|no|yet|cant|cannot|tomorrow|tonight|later|next|soon|once|when|whenever|if|unless|until|till|after|before|monday|tuesday|wednesday|thursday|friday|saturday|sunday|eod|eow|plan|plans|planning|maybe|might|hopefully|fail|failed|failing|broke|broken|error|errors)\b|n't\b|\?";
 }
 
-/// `note T-15 <text>`, `comment: <text>`, "FYI ...".
+/// "FYI ...", "heads up ...": a note, unless it states how tasks hang together
+/// ("heads up, this can only go live after T-20"), which the rules before it read.
+pub(super) fn fyi(ctx: &Ctx<'_>) -> Option<Intent> {
+    let named = ctx.text.keys();
+    if !FYI.is_match(ctx.masked()) || (ctx.thread.is_none() && named.is_empty()) {
+        return None;
+    }
+    let text = ctx.note_text();
+    Some(ctx.on_subject(named, "note", |tasks| Intent::Note { tasks, text }))
+}
+
+/// `note T-15 <text>`, `comment: <text>`.
 pub(super) fn note(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
-    if FYI.is_match(masked) && (ctx.thread.is_some() || !ctx.text.keys().is_empty()) {
-        let text = ctx.note_text();
-        return Some(
-            ctx.on_subject(ctx.text.keys(), "note", |tasks| Intent::Note {
-                tasks,
-                text,
-            }),
-        );
-    }
     if NOT_NOTE.is_match(masked) {
         return None;
     }
