@@ -22,6 +22,8 @@ patterns! {
     /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
     /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
     SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*)$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
+    /// Turning the digest off in words: "stop the daily digest".
+    SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
     SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+|i'm\s+in\s+|i\s+am\s+in\s+)(\w+/[\w/+\-]+|utc|gmt)";
     /// `my working hours are 09:00-18:00`.
@@ -29,9 +31,9 @@ patterns! {
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
     HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?[\s.!]*$";
     /// Asking for one's own tasks.
-    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+on\s+me\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
+    MINE = r"^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
-    IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^mine\s*[:,\-–—]\s*<KEYS>";
+    IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|<KEYS>\s*(?:is|'s)\s+on\s+me\b|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
@@ -105,6 +107,8 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
         let mut args = vec![setting_name(span(&found, 1))];
         args.extend(words(span(&found, 2)));
         args
+    } else if SETTINGS_DIGEST_OFF.is_match(ctx.masked()) {
+        vec!["digest".to_owned(), "off".to_owned()]
     } else if let Some(found) = SETTINGS_DIGEST.captures(ctx.masked()) {
         let said = (1..=5).map(|group| span(&found, group)).collect::<String>();
         let mut args = vec!["digest".to_owned()];

@@ -15,38 +15,40 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not)\s+(?:actually\s+|really\s+|even\s+)?(?:depend(?:s|ing)?\s+on|dependent\s+on|blocked\s+(?:by|on)|waiting\s+(?:on|for)|waits?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_PHRASE = r"\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+)?(?:depend(?:s|ing)?\s+on|dependent\s+on|blocked\s+(?:by|on)|waiting\s+(?:on|for)|waits?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|not)\s+(?:actually\s+|really\s+)?(?:blocking|a\s+blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
-    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of)\s+(?:the\s+)?(?:list\s+(?:of|for)\s+)?(<KEYS>)";
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:list\s+(?:of|for)\s+)?(<KEYS>)";
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
-    UNDEPEND_WITHOUT = r"\bcan\s+(?:\w+\s+){0,3}?without\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_WITHOUT = r"\bcan\s+(?:\w+\s+){0,3}?without\s+(?:waiting\s+(?:for|on)\s+)?(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
-    UNDEPEND_COMMAND = r"^(?:undepend|unlink|(?:remove|delete|drop|clear)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from)\b";
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|(?:remove|delete|drop|clear|forget|cut)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from)\b";
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
     DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?)\s+(<KEYS>)";
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
-    CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go\s+(?:ahead|out|live|in)|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
+    CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of)|depending\s+(?:on|from|of)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
     INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|(?:must|has\s+to|have\s+to|needs?\s+to|should)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
-    FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge)\s+(<KEYS>)\s+first\b";
+    FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge|complete|deploy)\s+(<KEYS>)\s+(?:first|before\s+(?:this|that|it|<KEYS>))\b";
     /// The dependent task is only possible once another is done: "we can only
     /// start this once T-5 is merged", "T-9 only after T-8".
     ONLY_ONCE = r"\b(?:can|could|will|should|may)\s+only\s+(?:\w+\s+){0,4}?(?:once|after|when)\s+(<KEYS>)|\bonly\s+(?:once|after|when)\s+(<KEYS>)";
+    /// "nothing on T-4 can happen before T-3 ships": a negation by its subject.
+    NOTHING_BEFORE = r"\b(?:nothing|no\s+work)\s+(?:on|for|in)\s+(<KEYS>)\s+(?:\w+\s+){0,3}?(?:before|until|till)\s+(<KEYS>)";
     /// An order: "first T-308, then T-309".
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// "do T-1 before T-2".
@@ -163,6 +165,12 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
         return Some((
             text.keys_in(found.get(2)?.range()),
             text.keys_in(found.get(1)?.range()),
+        ));
+    }
+    if let Some(found) = NOTHING_BEFORE.captures(masked) {
+        return Some((
+            text.keys_in(found.get(1)?.range()),
+            text.keys_in(found.get(2)?.range()),
         ));
     }
     if let Some(found) = FORWARD
