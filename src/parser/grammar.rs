@@ -20,7 +20,12 @@ patterns! {
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?";
+    CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
+    /// The "-ing" of a request after "would you mind": "closing" asks to close.
+    GERUND = r"^(\w+?)(?:ing)\b";
+    /// A fix that starts with a preposition ("on T-5", "to @bo") continues the
+    /// sentence it corrects.
+    PREPOSITION = r"^(?:on|to|for|from|with|at|in|by|after|before)\b";
     /// A request to record what was just said: "could you record that?".
     REFERS_BACK = r"^(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b";
     /// A pronoun a request uses for a task named elsewhere in the message.
@@ -73,7 +78,9 @@ const RULES: &[Rule] = &[
 /// correction ("done T-120, oops wrong one, T-121").
 pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
     if let Some(corrected) = correction::correction(&addressed.body) {
-        let readings = [Some(corrected.restated), corrected.substituted];
+        // "…, no wait, on T-5" is not a request of its own: the fix goes in place.
+        let restated = Some(corrected.restated).filter(|said| !PREPOSITION.is_match(said));
+        let readings = [restated, corrected.substituted];
         for body in readings.into_iter().flatten() {
             let intent = understand(&body, addressed.mode, msg);
             if asks_for_something(&intent) {
@@ -191,6 +198,8 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             return None;
         }
         let request = text.get(found.end()..).unwrap_or_default();
+        let request = base_form(request);
+        let request = request.as_str();
         if !REQUEST_VERB.is_match(request) {
             continue;
         }
@@ -214,6 +223,26 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
         return Some(PRONOUN.replace(sentence, keys.as_str()).into_owned());
     }
     None
+}
+
+/// `request` with a leading "-ing" form made the verb it comes from ("closing T-4"
+/// → "close T-4", "cancelling" → "cancel"), when that is a request verb.
+fn base_form(request: &str) -> String {
+    let Some(found) = GERUND.captures(request) else {
+        return request.to_owned();
+    };
+    let stem = found.get(1).map_or("", |m| m.as_str());
+    let rest = request
+        .get(found.get(0).map_or(0, |m| m.end())..)
+        .unwrap_or_default();
+    let undoubled = stem
+        .strip_suffix(|c: char| stem.len() > 3 && stem.ends_with(&c.to_string().repeat(2)))
+        .unwrap_or(stem);
+    [format!("{stem}e"), stem.to_owned(), undoubled.to_owned()]
+        .into_iter()
+        .map(|verb| format!("{verb}{rest}"))
+        .find(|candidate| REQUEST_VERB.is_match(candidate))
+        .unwrap_or_else(|| request.to_owned())
 }
 
 /// Where the first sentence of `text` ends: at `?`, `!` or `.` followed by a space
