@@ -16,7 +16,7 @@ patterns! {
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
-    NOT_A_TASK = r"^(?:<KEY>|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
+    NOT_A_TASK = r"^(?:<KEY>|list[\s?!.]*$|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
     OWNER = r"(?:,\s*)?(?:\band\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|(?:assign|give|hand)\s+(?:it|this)\s+(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
     /// The author taking it: ", I'll own it", "and I'll take it".

@@ -152,7 +152,8 @@ fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
 /// Strips greetings and politeness, returning the request and whether it was a
 /// polite command ("please ...", "can you close T-4?").
 fn prepare(body: &str, explicit: bool) -> (String, bool) {
-    let mut rest = body.trim();
+    let unquoted = without_quotes(body);
+    let mut rest = unquoted.trim();
     let mut polite = false;
     loop {
         let before = rest;
@@ -186,6 +187,23 @@ fn prepare(body: &str, explicit: bool) -> (String, bool) {
         }
     }
     (rest.trim().to_owned(), polite)
+}
+
+/// `body` without the lines that quote an earlier message ("> is this done?"),
+/// unless nothing else is left.
+fn without_quotes(body: &str) -> String {
+    if !body.contains('>') {
+        return body.to_owned();
+    }
+    let said: Vec<&str> = body
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('>'))
+        .collect();
+    if said.iter().all(|line| line.trim().is_empty()) {
+        body.to_owned()
+    } else {
+        said.join("\n")
+    }
 }
 
 /// The request inside "can you ...?": "could you close T-4? it's merged" asks to
