@@ -33,7 +33,7 @@ patterns! {
     /// Asking for one's own tasks.
     MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
-    IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|<KEYS>\s*(?:is|'s)\s+on\s+me\b|^mine\s*[:,\-–—]\s*<KEYS>";
+    IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^<KEYS>\s*(?:is|'s)\s+on\s+me[\s!.]*$|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
