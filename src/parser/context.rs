@@ -99,10 +99,17 @@ pub(super) fn help_on(verb: &str) -> Intent {
     }
 }
 
-/// An addressed message whose verb is not understood.
-pub(super) fn unknown(word: &str) -> Intent {
+/// An addressed message whose first word is not understood.
+pub(super) fn unknown(text: &Text) -> Intent {
+    let word = text.first_word();
+    let rest = text
+        .original()
+        .trim_start()
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, rest)| rest);
     Intent::Unknown {
         word: suggest::echo(word),
+        rest: suggest::echo(&tidy(rest)),
         suggestions: suggest::suggestions(word),
     }
 }

@@ -86,7 +86,7 @@ fn clean_title(cut: &str) -> String {
 }
 
 /// Whether a match starts inside `span`.
-fn starts_in(found: &regex::Captures<'_>, span: &std::ops::Range<usize>) -> bool {
+fn starts_in(found: &regex_lite::Captures<'_>, span: &std::ops::Range<usize>) -> bool {
     found
         .get(0)
         .is_some_and(|whole| span.contains(&whole.start()))

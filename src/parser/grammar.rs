@@ -11,32 +11,14 @@
 use super::address::{Addressed, Mode};
 use super::context::{Ctx, unknown};
 use super::text::Text;
-use super::{Intent, Message, correction, create, link, queries, relations, suggest, verbs};
+use super::{
+    Intent, Message, correction, create, link, queries, relations, request, suggest, verbs,
+};
 
 patterns! {
-    /// Greetings and fillers in front of a request: "hey", "ok so", "um".
-    GREETING = r"^(?:hi|hey|hello|yo|ok|okay|so|um+|uh+|hmm+|oh)\b[\s,.!:;\-]*";
-    /// "please" in front of a request: it makes the request a command, not a question.
-    PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
-    /// "can you ..." in front of a request: at the start, or after a sentence or
-    /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
-    /// The "-ing" of a request after "would you mind": "closing" asks to close.
-    GERUND = r"^(\w+?)(?:ing)\b";
     /// A fix that starts with a preposition ("on T-5", "to @bo") continues the
     /// sentence it corrects.
     PREPOSITION = r"^(?:on|to|for|from|with|at|in|by|after|before)\b";
-    /// A request to record what was just said: "could you record that?".
-    REFERS_BACK = r"^(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b";
-    /// A pronoun a request uses for a task named elsewhere in the message.
-    PRONOUN = r"\b(?:it|this(?:\s+one)?|that)\b";
-    /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
-    /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
-    /// T-4, alright?". The command stands; the question is manners.
-    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?)\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
-    /// "please" at the end of a request.
-    TRAILING_PLEASE = r"[\s,]*\b(?:please|pls|plz)[\s!.]*$";
     /// A short question about a task followed by more words: "T-11 finished? can you
     /// check".
     SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
@@ -126,7 +108,7 @@ fn asks_for_something(intent: &Intent) -> bool {
 /// Understands an addressed message's body, read as written.
 fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
     let explicit = mode != Mode::Thread;
-    let (body, polite) = prepare(body, explicit);
+    let (body, polite) = request::prepare(body, explicit);
     if body.is_empty() {
         return if explicit {
             Intent::Help { topic: None }
@@ -147,135 +129,6 @@ fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
         .iter()
         .find_map(|rule| rule(&ctx))
         .unwrap_or_else(|| fallback(&ctx))
-}
-
-/// Strips greetings and politeness, returning the request and whether it was a
-/// polite command ("please ...", "can you close T-4?").
-fn prepare(body: &str, explicit: bool) -> (String, bool) {
-    let unquoted = without_quotes(body);
-    let mut rest = unquoted.trim();
-    let mut polite = false;
-    loop {
-        let before = rest;
-        if explicit && let Some(found) = GREETING.find(rest) {
-            rest = rest.get(found.end()..).unwrap_or_default();
-        }
-        if let Some(found) = PLEASE.find(rest) {
-            rest = rest.get(found.end()..).unwrap_or_default();
-            polite = true;
-        }
-        if rest == before {
-            break;
-        }
-    }
-    let request = polite_request(rest, explicit);
-    if request.is_some() {
-        polite = true;
-    }
-    let mut rest = request.as_deref().unwrap_or(rest);
-    if let Some(found) = COURTESY.find(rest)
-        && REQUEST_VERB.is_match(rest)
-    {
-        rest = rest.get(..found.start()).unwrap_or_default();
-        polite = true;
-    }
-    if let Some(found) = TRAILING_PLEASE.find(rest) {
-        let request = rest.get(..found.start()).unwrap_or_default();
-        if !request.trim().is_empty() {
-            rest = request;
-            polite = true;
-        }
-    }
-    (rest.trim().to_owned(), polite)
-}
-
-/// `body` without the lines that quote an earlier message ("> is this done?"),
-/// unless nothing else is left.
-fn without_quotes(body: &str) -> String {
-    if !body.contains('>') {
-        return body.to_owned();
-    }
-    let said: Vec<&str> = body
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('>'))
-        .collect();
-    if said.iter().all(|line| line.trim().is_empty()) {
-        body.to_owned()
-    } else {
-        said.join("\n")
-    }
-}
-
-/// The request inside "can you ...?": "could you close T-4? it's merged" asks to
-/// close T-4, and so does "long story, but T-4 is finished. can you close it?",
-/// where "it" is the task named before. A thread reply only counts when it opens
-/// with the request: people ask each other things there.
-fn polite_request(text: &str, explicit: bool) -> Option<String> {
-    for found in CAN_YOU.find_iter(text) {
-        if found.start() > 0 && !explicit {
-            return None;
-        }
-        let request = text.get(found.end()..).unwrap_or_default();
-        let request = base_form(request);
-        let request = request.as_str();
-        if !REQUEST_VERB.is_match(request) {
-            continue;
-        }
-        if REFERS_BACK.is_match(request) {
-            let said = text.get(..found.start()).unwrap_or_default().trim();
-            return (!said.is_empty()).then(|| said.to_owned());
-        }
-        let sentence = request.get(..sentence_end(request)).unwrap_or_default();
-        let sentence = sentence.trim();
-        let mentioned = Text::new(sentence).keys();
-        let elsewhere: Vec<String> = Text::new(text)
-            .keys()
-            .into_iter()
-            .filter(|key| !mentioned.contains(key))
-            .map(|key| key.to_string())
-            .collect();
-        if !mentioned.is_empty() || elsewhere.is_empty() {
-            return Some(sentence.to_owned());
-        }
-        let keys = elsewhere.join(" and ");
-        return Some(PRONOUN.replace(sentence, keys.as_str()).into_owned());
-    }
-    None
-}
-
-/// `request` with a leading "-ing" form made the verb it comes from ("closing T-4"
-/// → "close T-4", "cancelling" → "cancel"), when that is a request verb.
-fn base_form(request: &str) -> String {
-    let Some(found) = GERUND.captures(request) else {
-        return request.to_owned();
-    };
-    let stem = found.get(1).map_or("", |m| m.as_str());
-    let rest = request
-        .get(found.get(0).map_or(0, |m| m.end())..)
-        .unwrap_or_default();
-    let undoubled = stem
-        .strip_suffix(|c: char| stem.len() > 3 && stem.ends_with(&c.to_string().repeat(2)))
-        .unwrap_or(stem);
-    [format!("{stem}e"), stem.to_owned(), undoubled.to_owned()]
-        .into_iter()
-        .map(|verb| format!("{verb}{rest}"))
-        .find(|candidate| REQUEST_VERB.is_match(candidate))
-        .unwrap_or_else(|| request.to_owned())
-}
-
-/// Where the first sentence of `text` ends: at `?`, `!` or `.` followed by a space
-/// (not the `?` of a URL or the `.` of "v2.3"), or a new line.
-fn sentence_end(text: &str) -> usize {
-    text.char_indices()
-        .find(|&(at, c)| {
-            let next = text
-                .get(at + c.len_utf8()..)
-                .unwrap_or_default()
-                .chars()
-                .next();
-            c == '\n' || (matches!(c, '?' | '!' | '.') && next.is_none_or(char::is_whitespace))
-        })
-        .map_or(text.len(), |(at, _)| at)
 }
 
 /// Whether the text asks something: it ends with `?` (emoji and closing
@@ -304,6 +157,14 @@ fn fallback(ctx: &Ctx<'_>) -> Intent {
             text: ctx.note_text(),
         };
     }
+    if let Some(word) = suggest::mistyped_done_or_cancel(ctx.text.original()) {
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        return Intent::Unknown {
+            word: suggest::echo(word),
+            rest: keys.join(" and "),
+            suggestions: suggest::suggestions(word),
+        };
+    }
     let word = ctx.text.first_word();
     let typo = suggest::is_typo(word);
     let commanded = ctx.mode == Mode::Command && !ctx.text.starts_with_key();
@@ -314,34 +175,12 @@ fn fallback(ctx: &Ctx<'_>) -> Intent {
             text: ctx.note_text(),
         };
     }
-    unknown(word)
+    unknown(ctx.text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn politeness_makes_a_request_not_a_question() {
-        assert_eq!(
-            prepare("can you close T-4?", true),
-            ("close T-4".to_owned(), true)
-        );
-        assert_eq!(
-            prepare("please done T-4", true),
-            ("done T-4".to_owned(), true)
-        );
-        assert_eq!(
-            prepare("can you check T-4?", true),
-            ("can you check T-4?".to_owned(), false)
-        );
-    }
-
-    #[test]
-    fn greetings_are_dropped_only_when_the_bot_is_addressed() {
-        assert_eq!(prepare("hey, done T-4", true).0, "done T-4");
-        assert_eq!(prepare("hey, done", false).0, "hey, done");
-    }
 
     #[test]
     fn questions_are_recognised_by_their_end_or_their_opening() {

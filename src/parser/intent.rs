@@ -92,10 +92,11 @@ pub enum Intent {
     #[strum(message = "settings tz Europe/Berlin | settings hours 09:00-18:00")]
     Settings { change: SettingChange },
     /// Addressed to Baton but not understood: `word` is what was not understood,
-    /// `suggestions` the closest verbs.
+    /// `rest` the words after it (bounded), `suggestions` the closest verbs.
     #[strum(disabled)]
     Unknown {
         word: String,
+        rest: String,
         suggestions: Vec<&'static str>,
     },
     /// Not addressed to Baton; nothing to do.

@@ -6,6 +6,7 @@
 //!   so that the first message of a process compiles no pattern;
 //! - `address`: is the message meant for Baton, and what does it say without the
 //!   prefix or mention;
+//! - `request`: the request without its greetings, politeness and quotes;
 //! - `grammar`: the order in which phrasings are tried, and the fallbacks;
 //! - `queries`, `create`, `relations`, `verbs`, `link`: the phrasings of each verb;
 //! - `completion`: the precision rules that keep a `done` from being misread;
@@ -28,6 +29,7 @@ mod grammar;
 mod link;
 mod queries;
 mod relations;
+mod request;
 mod shortcut;
 mod suggest;
 mod text;
@@ -56,10 +58,15 @@ pub fn parse(msg: &Message<'_>) -> Parsed {
     }
 }
 
-/// What the grammar makes of a message (the whole of [`parse`] but its shortcut).
+/// What the grammar makes of a message (the whole of [`parse`] but its shortcut),
+/// reading at most its first [`pattern::MAX_PARSED_BYTES`].
 fn grammar_intent(msg: &Message<'_>) -> Intent {
-    match address::address(msg) {
-        Some(addressed) => grammar::interpret(&addressed, msg),
+    let msg = Message {
+        text: text::head(msg.text, pattern::MAX_PARSED_BYTES),
+        ..*msg
+    };
+    match address::address(&msg) {
+        Some(addressed) => grammar::interpret(&addressed, &msg),
         None => Intent::None,
     }
 }

@@ -10,7 +10,7 @@
 //! declares patterns also gets a `compile_patterns` function so a unit test can prove
 //! that every built-in pattern compiles.
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// One task key, `T-12` (any case).
 pub(super) const KEY: &str = r"\bt-\d{1,15}\b";
@@ -52,9 +52,12 @@ const APOSTROPHE_OPTIONAL: &[&str] = &[
 
 /// Compiles a built-in pattern after expanding its placeholders.
 ///
-/// Word boundaries are ASCII ones: the vocabulary is English, and a Unicode `\b`
-/// makes the regex engine fall back to a slow path on non-ASCII text (a 100 KB
-/// line of emoji took most of a second).
+/// The engine is `regex-lite`: it compiles a pattern in tens of microseconds where
+/// `regex` took milliseconds (it builds Unicode tables and automata up front), and
+/// the first message a process reads compiles most of the grammar (BENCHMARKS.md
+/// *Cold start*). Its classes, case folding and word boundaries are ASCII, which
+/// is what an English vocabulary needs; it runs in time linear in the text, and the
+/// grammar reads at most [`MAX_PARSED_BYTES`] of a message.
 ///
 /// Patterns are constants of this crate, so a failure is a programming error caught
 /// by the `every_pattern_compiles` test, never something a message can trigger.
@@ -63,7 +66,7 @@ const APOSTROPHE_OPTIONAL: &[&str] = &[
     reason = "a built-in pattern that does not compile is a bug the tests catch"
 )]
 pub(super) fn re(pattern: &str) -> Regex {
-    let mut expanded = pattern.replace('\'', "['’]");
+    let mut expanded = with_typographic_apostrophes(pattern);
     for word in APOSTROPHE_OPTIONAL {
         expanded = expanded.replace(&word.replace('\'', "['’]"), &word.replace('\'', "['’]?"));
     }
@@ -71,18 +74,47 @@ pub(super) fn re(pattern: &str) -> Regex {
         .replace("<KEYS>", KEYS)
         .replace("<KEY>", KEY)
         .replace("<WHO>", WHO)
-        .replace("<HANDLE>", HANDLE)
-        .replace(r"\b", r"(?-u:\b)");
+        .replace("<HANDLE>", HANDLE);
     Regex::new(&format!("(?i){expanded}"))
         .unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))
 }
+
+/// `pattern` with each straight apostrophe also matching the typographic one: `'`
+/// becomes `['’]`, or `'’` inside a class (`[^']`), since classes do not nest.
+fn with_typographic_apostrophes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let (mut in_class, mut escaped) = (false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '\'' if in_class => {
+                out.push_str("'’");
+                continue;
+            }
+            '\'' => {
+                out.push_str("['’]");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The most of a message the grammar reads: far more than any request, and more
+/// than a note keeps (4,000 characters), so that a pasted log costs little.
+pub(super) const MAX_PARSED_BYTES: usize = 16 * 1024;
 
 /// Declares lazily compiled patterns, plus a `compile_patterns` test helper.
 macro_rules! patterns {
     ($($(#[$meta:meta])* $name:ident = $pattern:expr;)+) => {
         $(
             $(#[$meta])*
-            static $name: std::sync::LazyLock<regex::Regex> =
+            static $name: std::sync::LazyLock<regex_lite::Regex> =
                 std::sync::LazyLock::new(|| super::pattern::re($pattern));
         )+
 

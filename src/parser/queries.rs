@@ -96,10 +96,10 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
         return None;
     }
     let text = ctx.text;
-    let span = |found: &regex::Captures<'_>, group| {
+    let span = |found: &regex_lite::Captures<'_>, group| {
         found
             .get(group)
-            .map_or("", |m: regex::Match<'_>| text.slice(m.range()))
+            .map_or("", |m: regex_lite::Match<'_>| text.slice(m.range()))
     };
     let args = if let Some(found) = SETTINGS.captures(ctx.masked()) {
         setting_args(span(&found, 1))
@@ -274,7 +274,7 @@ pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
         return Some(Intent::Show { tasks: keys });
     }
     let Some(thread) = ctx.thread else {
-        return Some(unknown(ctx.text.first_word()));
+        return Some(unknown(ctx.text));
     };
     let asks_status = STATUS_WORDS.is_match(ctx.masked()) && !PEOPLE_REQUEST.is_match(ctx.masked());
     Some(if asks_status {

@@ -272,7 +272,7 @@ pub(super) fn block(ctx: &Ctx<'_>) -> Option<Intent> {
     }
     let text = ctx.text;
     let reason_of =
-        |m: Option<regex::Match<'_>>| m.map_or(String::new(), |m| tidy(text.slice(m.range())));
+        |m: Option<regex_lite::Match<'_>>| m.map_or(String::new(), |m| tidy(text.slice(m.range())));
     let (named, reason) = if let Some(found) = BLOCK_COMMAND
         .captures(masked)
         .or_else(|| BLOCK_STATE.captures(masked))

@@ -312,6 +312,18 @@ pub(super) fn with_typos_corrected(text: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
+/// A misspelling of `done` or `cancel` among the first words of `text` ("T-70
+/// fnished", "T-47 is doen"), which is asked about rather than read as a note.
+pub(super) fn mistyped_done_or_cancel(text: &str) -> Option<&str> {
+    text.split_whitespace()
+        .take(4)
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|word| word.parse::<crate::domain::TaskKey>().is_err())
+        .find(|word| {
+            is_typo(word) && matches!(suggestions(word).first(), Some(&("done" | "cancel")))
+        })
+}
+
 /// A short prefix of `word` fit to echo back to the user.
 pub(super) fn echo(word: &str) -> String {
     word.chars().take(MAX_WORD_CHARS).collect()

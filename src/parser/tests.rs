@@ -14,6 +14,7 @@ fn every_pattern_compiles() {
     link::compile_patterns();
     queries::compile_patterns();
     relations::compile_patterns();
+    request::compile_patterns();
     text::compile_patterns();
     verbs::compile_patterns();
 }
@@ -252,6 +253,53 @@ mod corpus {
             );
             assert!(score.accuracy() >= floor, "{}", score.report(name));
         }
+    }
+
+    /// Misspelled verbs other than `done` and `cancel` (`tests/corpus/typo-verbs.jsonl`)
+    /// are acted on when the correction is unique; the score is printed.
+    #[test]
+    fn mistyped_verbs_other_than_done_and_cancel_are_understood() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/typo-verbs.jsonl");
+        let score = score_file(path);
+        println!("{}", score.report("typo-verbs"));
+        assert!(
+            score.false_done.is_empty(),
+            "{}",
+            score.false_done.join("\n")
+        );
+        assert!(score.accuracy() >= 0.85, "{}", score.report("typo-verbs"));
+    }
+
+    /// Misspelled `done` and `cancel` commands (`tests/corpus/typo-done.txt`) never
+    /// finish or cancel anything; where the typo is the verb, the answer asks
+    /// "did you mean `done T-4`?".
+    #[test]
+    fn mistyped_done_and_cancel_are_asked_about_never_acted_on() {
+        use super::super::{Intent, Message, parse};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/typo-done.txt");
+        let lines = std::fs::read_to_string(path).unwrap_or_default();
+        let (mut all, mut asked) = (0, 0);
+        for line in lines.lines().filter(|line| !line.trim().is_empty()) {
+            all += 1;
+            let message = Message {
+                text: line,
+                author: "@ana",
+                thread_task: None,
+                dm: false,
+            };
+            let intent = parse(&message).intent;
+            assert!(
+                !matches!(intent, Intent::Done { .. } | Intent::Cancel { .. }),
+                "{line:?} was acted on: {intent:?}"
+            );
+            if let Intent::Unknown { suggestions, .. } = &intent
+                && matches!(suggestions.first(), Some(&("done" | "cancel")))
+            {
+                asked += 1;
+            }
+        }
+        println!("typo-done: {asked} of {all} asked \"did you mean done/cancel\", none acted on");
+        assert!(all >= 20 && asked * 3 >= all * 2, "{asked} of {all} asked");
     }
 
     #[test]
@@ -777,7 +825,9 @@ mod each_verb {
     #[test]
     fn an_unknown_verb_suggests_the_closest_ones() {
         match said("!baton dnoe T-4") {
-            Intent::Unknown { word, suggestions } => {
+            Intent::Unknown {
+                word, suggestions, ..
+            } => {
                 assert_eq!(word, "dnoe");
                 assert_eq!(suggestions.first(), Some(&"done"));
                 assert!(suggestions.len() <= 3);

@@ -190,6 +190,15 @@ impl Text {
     }
 }
 
+/// The first `max_bytes` (or a few fewer, to stay on a char boundary) of `text`.
+pub(super) fn head(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
 /// The last `max_bytes` (or a few fewer, to stay on a char boundary) of `text`.
 ///
 /// Looking only at a short tail keeps per-clause checks linear on huge messages.
@@ -259,6 +268,13 @@ mod tests {
         let text = Text::new("T-12 is done, PR merged");
         let clauses: Vec<_> = text.clauses().into_iter().map(|c| text.slice(c)).collect();
         assert_eq!(clauses, ["T-12 is done", " PR merged"]);
+    }
+
+    #[test]
+    fn head_never_splits_a_character() {
+        assert_eq!(head("aé✅", 2), "a");
+        assert_eq!(head("aé✅", 3), "aé");
+        assert_eq!(head("abc", 10), "abc");
     }
 
     #[test]

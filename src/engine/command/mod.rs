@@ -299,7 +299,11 @@ impl<'a> Command<'a> {
             Intent::Settings { change } => self.settings(change).await,
             Intent::Link { forge, login } => self.link(*forge, login.as_deref()).await,
             Intent::Help { topic } => Ok(Some(render::help_text(topic.as_deref()))),
-            Intent::Unknown { word, suggestions } => Ok(Some(render::unknown(word, suggestions))),
+            Intent::Unknown {
+                word,
+                rest,
+                suggestions,
+            } => Ok(Some(render::unknown(word, rest, suggestions))),
             Intent::None => Ok(None),
         }?;
         Ok(text.map(Reply::from))

@@ -477,8 +477,9 @@ pub(super) fn reblocked(tasks: &[Task], by: &Task, actor: &PersonId) -> String {
     )
 }
 
-/// The answer to an addressed message that was not understood.
-pub(super) fn unknown(word: &str, suggestions: &[&str]) -> String {
+/// The answer to an addressed message that was not understood: "did you mean
+/// `done T-4`?" repeats what followed the word, so the fix is one copy away.
+pub(super) fn unknown(word: &str, rest: &str, suggestions: &[&str]) -> String {
     let shown: String = word.chars().take(40).collect();
     let mut text = if shown.trim().is_empty() {
         "Sorry, I didn't understand that.".to_owned()
@@ -486,7 +487,17 @@ pub(super) fn unknown(word: &str, suggestions: &[&str]) -> String {
         format!("Sorry, I don't know `{shown}`.")
     };
     if !suggestions.is_empty() {
-        let options: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        let rest: String = rest.chars().take(60).collect();
+        let options: Vec<String> = suggestions
+            .iter()
+            .enumerate()
+            .map(|(rank, verb)| match (rank, rest.trim()) {
+                (0, rest) if !rest.is_empty() && !rest.contains('`') => {
+                    format!("`{verb} {rest}`")
+                }
+                _ => format!("`{verb}`"),
+            })
+            .collect();
         text.push_str(&format!(" Did you mean {}?", options.join(" or ")));
         let usage = Intent::iter()
             .find(|verb| verb.name() == suggestions[0])

@@ -41,9 +41,9 @@ fn help_lists_every_verb_and_explains_one() {
 
 #[test]
 fn unknown_words_get_suggestions() {
-    let text = unknown("dnoe", &["done"]);
+    let text = unknown("dnoe", "T-4", &["done"]);
     assert!(
-        text.contains("Did you mean `done`? Usage: `!baton done T-1"),
+        text.contains("Did you mean `done T-4`? Usage: `!baton done T-1"),
         "{text}"
     );
 }
