@@ -11,8 +11,11 @@
 use super::{Intent, Message};
 use crate::domain::TaskKey;
 
+/// What a verb makes of its keys.
+type Keyed = fn(Vec<TaskKey>) -> Intent;
+
 /// Verbs a canonical command can start with, and what they make of their keys.
-const KEYED: &[(&str, fn(Vec<TaskKey>) -> Intent)] = &[
+const KEYED: &[(&str, Keyed)] = &[
     ("done", |tasks| Intent::Done { tasks }),
     ("start", |tasks| Intent::Start { tasks }),
     ("show", |tasks| Intent::Show { tasks }),
@@ -23,8 +26,11 @@ const KEYED: &[(&str, fn(Vec<TaskKey>) -> Intent)] = &[
     ("graph", |tasks| Intent::Graph { tasks }),
 ];
 
+/// What a verb that stands alone means.
+type Bare = fn() -> Intent;
+
 /// Verbs that stand alone.
-const BARE: &[(&str, fn() -> Intent)] = &[
+const BARE: &[(&str, Bare)] = &[
     ("mine", || Intent::Mine),
     ("blocked", || Intent::Blocked),
     ("digest", || Intent::Digest),

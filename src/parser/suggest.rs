@@ -269,8 +269,7 @@ const ASK_FIRST: &[&str] = &[
 pub(super) fn corrected(word: &str) -> Option<&'static str> {
     let lower = word.to_lowercase();
     let length = lower.chars().count();
-    if length < 3
-        || length >= MAX_WORD_CHARS
+    if !(3..MAX_WORD_CHARS).contains(&length)
         || !lower.chars().all(|c| c.is_ascii_alphabetic())
         || canonical(&lower).is_some()
         || COMMON_WORDS.contains(&lower.as_str())
