@@ -100,6 +100,7 @@ impl Scheduler {
                 kind: OutboxKind::Digest,
                 body: composed.text.clone(),
                 picture: composed.picture.clone(),
+                summary_source: None,
                 only_for: None,
                 not_before: now,
                 created_at: now,

@@ -40,6 +40,7 @@ pub struct Settings {
     pub github: GitHubSettings,
     pub gitlab: GitLabSettings,
     pub forge: ForgeSettings,
+    pub model: ModelSettings,
 }
 
 impl Default for Settings {
@@ -58,6 +59,7 @@ impl Default for Settings {
             github: GitHubSettings::default(),
             gitlab: GitLabSettings::default(),
             forge: ForgeSettings::default(),
+            model: ModelSettings::default(),
         }
     }
 }
@@ -137,6 +139,14 @@ impl Settings {
             working_hours,
             digest,
             post_quiet_digests: self.post_quiet_digests,
+            summaries: self
+                .model
+                .url
+                .is_some()
+                .then_some(crate::domain::SummaryThreshold {
+                    min_notes: self.model.summary_min_notes,
+                    min_chars: self.model.summary_min_chars,
+                }),
         })
     }
 }
@@ -265,6 +275,52 @@ pub struct ForgeSettings {
     pub repos: String,
 }
 
+/// An optional language model behind an OpenAI-compatible chat-completions API
+/// (Ollama, llama.cpp's server, vLLM, a hosted one). Unset `url`: no model, and
+/// Baton makes no call anywhere. README *Use a language model*.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// The API's base URL, the part before `/chat/completions`
+    /// (`http://127.0.0.1:11434/v1` for Ollama).
+    pub url: Option<String>,
+    /// The model's name as the server knows it (`llama3.2`).
+    pub name: String,
+    /// Sent as a bearer token; never logged.
+    pub api_key: Option<SecretString>,
+    /// How long one call may take; a handoff DM waits at most this long for its
+    /// summary, then goes out without one.
+    #[serde(with = "humantime_serde")]
+    pub timeout: std::time::Duration,
+    /// A handoff's upstream notes are summarised when there are more than this many…
+    #[serde(deserialize_with = "count_from_text")]
+    pub summary_min_notes: usize,
+    /// …or when they are longer than this many characters together.
+    #[serde(deserialize_with = "count_from_text")]
+    pub summary_min_chars: usize,
+    /// Calls one person's messages may cause per hour (proposals).
+    #[serde(deserialize_with = "count_from_text")]
+    pub calls_per_person_per_hour: usize,
+    /// Calls one room's messages and handoffs may cause per hour.
+    #[serde(deserialize_with = "count_from_text")]
+    pub calls_per_room_per_hour: usize,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            name: "llama3.2".to_owned(),
+            api_key: None,
+            timeout: std::time::Duration::from_secs(5),
+            summary_min_notes: 8,
+            summary_min_chars: 1_500,
+            calls_per_person_per_hour: 30,
+            calls_per_room_per_hour: 120,
+        }
+    }
+}
+
 /// Every key a `BATON_` variable may set, dotted (`slack.bot_token`).
 const KNOWN_KEYS: &[&str] = &[
     "database_url",
@@ -289,6 +345,14 @@ const KNOWN_KEYS: &[&str] = &[
     "github.webhook_secret",
     "gitlab.webhook_token",
     "forge.repos",
+    "model.url",
+    "model.name",
+    "model.api_key",
+    "model.timeout",
+    "model.summary_min_notes",
+    "model.summary_min_chars",
+    "model.calls_per_person_per_hour",
+    "model.calls_per_room_per_hour",
 ];
 
 /// Settings with the warnings found while loading them (logged once logging is up).

@@ -21,6 +21,9 @@ pub struct Defaults {
     pub digest: Option<DigestSchedule>,
     /// Post a digest even when nothing is blocked and nothing changed.
     pub post_quiet_digests: bool,
+    /// When handoffs carry notes for a summary; `None` (no language model is
+    /// configured): never, and nothing is gathered for one.
+    pub summaries: Option<super::SummaryThreshold>,
 }
 
 impl Default for Defaults {
@@ -32,6 +35,7 @@ impl Default for Defaults {
             working_hours: None,
             digest: Some(DigestSchedule::weekday_mornings(Tz::UTC)),
             post_quiet_digests: false,
+            summaries: None,
         }
     }
 }

@@ -14,6 +14,7 @@ mod privacy;
 mod reach;
 mod schedule;
 mod setting;
+mod summary;
 mod task;
 
 pub use defaults::Defaults;
@@ -39,4 +40,5 @@ pub use schedule::{
     parse_time_of_day,
 };
 pub use setting::{DigestChange, SETTINGS_HELP, SettingChange};
+pub use summary::{SummaryBlocker, SummaryNote, SummarySource, SummaryThreshold};
 pub use task::{PersonId, Readiness, Status, Task, UnknownStatus};

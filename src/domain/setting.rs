@@ -25,6 +25,9 @@ pub enum SettingChange {
     /// When the room's tasks linked to a pull or merge request are done: at the
     /// merge, or once CI passes on the merged commit.
     DoneOn(DoneOn),
+    /// Whether what is said in the room may be summarised by the configured
+    /// language model (`false`: nothing said there is ever sent to one).
+    Summaries(bool),
     /// Words that are not a setting: the reply says what to write.
     Unreadable(String),
 }
@@ -42,7 +45,7 @@ pub enum DigestChange {
 }
 
 /// What `settings` accepts, for the reply to words it cannot read.
-pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00`, `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`) and `settings done-on merge|green`.";
+pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00`, `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`) `settings done-on merge|green` and `settings summaries on|off`.";
 
 /// Words between the values that say nothing themselves: `digest days to mon-fri`.
 const FILLER: [&str; 9] = ["to", "at", "on", "time", "days", "day", "is", "every", "="];
@@ -81,6 +84,15 @@ impl SettingChange {
                     Some(done_on) => SettingChange::DoneOn(done_on),
                     None => SettingChange::Unreadable(format!(
                         "`{value}` is not a choice for done-on; write `settings done-on merge` (a linked pull request's merge finishes its tasks) or `settings done-on green` (only once CI passes on the merged commit)."
+                    )),
+                }
+            }
+            ["summaries" | "summary" | "summarise" | "summarize", value] => {
+                match value.to_lowercase().as_str() {
+                    "on" | "yes" | "true" => SettingChange::Summaries(true),
+                    "off" | "no" | "false" => SettingChange::Summaries(false),
+                    _ => SettingChange::Unreadable(format!(
+                        "`{value}` is not a choice for summaries; write `settings summaries off` (nothing said in this room is sent to a language model) or `settings summaries on`."
                     )),
                 }
             }

@@ -261,6 +261,7 @@ impl Engine {
             kind: crate::store::OutboxKind::Message,
             body,
             picture: None,
+            summary_source: None,
             only_for: None,
             not_before: now,
             created_at: now,

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use capability::{
-    CardStore, DigestStore, DigestTx, ExportedTask, ForgeTx, ImportTx, ImportedTask, InboundStore,
+    AssistantTx, CardStore, DigestStore, DigestTx, ExportedTask, ForgeTx, ImportTx, ImportedTask, InboundStore,
     InboundTx, LeaseStore, OutboxStore, OutboxTx, OwnedWork, Page, PeopleStore, PeopleTx, TaskTx,
     TransferStore,
 };
@@ -144,6 +144,8 @@ pub trait Store:
 /// own method is the commit, for whoever began it (the engine, the scheduler,
 /// `bench.rs`).
 #[async_trait]
-pub trait StoreTx: TaskTx + OutboxTx + DigestTx + PeopleTx + InboundTx + ForgeTx + Send {
+pub trait StoreTx:
+    TaskTx + OutboxTx + DigestTx + PeopleTx + InboundTx + ForgeTx + AssistantTx + Send
+{
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -285,6 +285,10 @@ pub struct NewOutboxMessage {
     pub body: String,
     /// A picture sent with the message; `body` is its text version.
     pub picture: Option<Picture>,
+    /// For a long handoff: the upstream notes its recipient may read, as JSON
+    /// (`assistant::SummarySource`), for the outbox worker to have summarised
+    /// when a model is configured.
+    pub summary_source: Option<String>,
     /// For a reply in a room that only this person needs to see (help, a refusal).
     pub only_for: Option<PersonId>,
     /// Not delivered before this time (quiet hours).
@@ -328,6 +332,8 @@ pub struct OutboxMessage {
     pub card_for: Option<TaskKey>,
     pub body: String,
     pub picture: Option<Picture>,
+    /// See [`NewOutboxMessage::summary_source`].
+    pub summary_source: Option<String>,
     /// See [`NewOutboxMessage::only_for`].
     pub only_for: Option<PersonId>,
     pub status: OutboxStatus,
@@ -348,6 +354,7 @@ pub(super) struct OutboxRow {
     body: String,
     picture_name: Option<String>,
     picture_svg: Option<String>,
+    summary_source: Option<String>,
     only_for: Option<String>,
     status: String,
     attempts: i64,
@@ -359,7 +366,7 @@ pub(super) struct OutboxRow {
 macro_rules! outbox_columns {
     () => {
         "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, picture_name, \
-         picture_svg, only_for, status, attempts, last_error, created_at"
+         picture_svg, summary_source, only_for, status, attempts, last_error, created_at"
     };
 }
 pub(super) use outbox_columns;
@@ -398,6 +405,7 @@ impl TryFrom<OutboxRow> for OutboxMessage {
                 (Some(name), Some(svg)) => Some(Picture { name, svg }),
                 _ => None,
             },
+            summary_source: row.summary_source,
             only_for: row.only_for.map(PersonId::from_stored),
             status,
             attempts: row.attempts,

@@ -60,6 +60,7 @@ async fn queue_one(db: &TestDb, clock: &ManualClock) {
         kind: OutboxKind::Message,
         body: "T-2 is ready for you.".into(),
         picture: None,
+        summary_source: None,
         only_for: None,
         not_before: clock.now(),
         created_at: clock.now(),

@@ -62,6 +62,7 @@ fn message(key: &str, to: Destination, card_for: Option<TaskKey>) -> NewOutboxMe
         kind: OutboxKind::Message,
         body: format!("body of {key}"),
         picture: None,
+        summary_source: None,
         only_for: None,
         not_before: at(0),
         created_at: at(0),

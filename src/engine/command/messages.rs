@@ -46,6 +46,7 @@ impl Command<'_> {
             kind,
             body,
             picture: None,
+            summary_source: None,
             only_for: None,
             not_before,
             created_at: self.now(),
@@ -92,7 +93,11 @@ impl Command<'_> {
                     }
                     if !items.is_empty() {
                         let body = render::handoff_dm(&items, self.now());
-                        self.queue_dm(to, body, OutboxKind::Handoff).await?;
+                        let source = self.defaults.summaries.and_then(|threshold| {
+                            let source = render::summary_source(&items);
+                            source.is_long(threshold).then_some(source)
+                        });
+                        self.queue_handoff_dm(to, body, source).await?;
                     }
                 }
                 Notice::HandoffInThread { task } => {
@@ -127,6 +132,34 @@ impl Command<'_> {
         Ok(())
     }
 
+    /// Queues a handoff DM; one whose notes are to be summarised carries them
+    /// (`source`) and goes out on its own, merged with no other.
+    async fn queue_handoff_dm(
+        &mut self,
+        to: PersonId,
+        body: String,
+        source: Option<SummarySource>,
+    ) -> Result<(), StoreError> {
+        let Some(source) = source else {
+            return self.queue_dm(to, body, OutboxKind::Handoff).await;
+        };
+        metrics::counter!("baton_handoff_dms_total").increment(1);
+        let release = self.release_for(&to).await?;
+        let mut message = self.message(Destination::Dm(to), body, OutboxKind::Handoff, release);
+        message.summary_source = serde_json::to_string(&source).ok();
+        self.tx.enqueue(&message).await
+    }
+
+    /// When a DM to `to` may go out: now, or when their working hours start.
+    async fn release_for(&mut self, to: &PersonId) -> Result<DateTime<Utc>, StoreError> {
+        let mine = self.tx.person_settings(to).await?;
+        let hours = self
+            .defaults
+            .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref());
+        let now = self.now();
+        Ok(hours.map_or(now, |h| h.release_at(now)))
+    }
+
     /// Queues a notice DM, held until the person's working hours start. Handoffs
     /// held for the same morning merge into one message.
     pub(super) async fn queue_dm(
@@ -135,12 +168,8 @@ impl Command<'_> {
         body: String,
         kind: OutboxKind,
     ) -> Result<(), StoreError> {
-        let mine = self.tx.person_settings(&to).await?;
-        let hours = self
-            .defaults
-            .working_hours_for(mine.timezone.as_deref(), mine.working_hours.as_deref());
         let now = self.now();
-        let release = hours.map_or(now, |h| h.release_at(now));
+        let release = self.release_for(&to).await?;
         if kind == OutboxKind::Handoff {
             metrics::counter!("baton_handoff_dms_total").increment(1);
         }
@@ -184,6 +213,8 @@ impl Command<'_> {
     ) -> Result<HandoffItem, StoreError> {
         let key = task.key;
         let mut blockers = Vec::new();
+        // Rooms that said `settings summaries off`, looked up once each.
+        let mut summaries_off: BTreeMap<String, bool> = BTreeMap::new();
         for blocker in self.tx.blockers_of(key).await? {
             let events = self.tx.events_of(blocker.key).await?;
             let mut context = BlockerContext::new(sight.task(self.tx.as_mut(), blocker).await?);
@@ -206,9 +237,19 @@ impl Command<'_> {
                         context.evidence.clear();
                     }
                     EventKind::NoteAdded { text, .. } if said_where_readable => {
+                        let room = &event.source.room;
+                        let off = match summaries_off.get(room) {
+                            Some(off) => *off,
+                            None => {
+                                let off = self.tx.room_summaries_off(room).await?;
+                                summaries_off.insert(room.clone(), off);
+                                off
+                            }
+                        };
                         context.notes.push(Note {
                             author: event.actor,
                             text,
+                            summarisable: !off,
                         });
                     }
                     EventKind::NoteAdded { .. } | EventKind::Blocked { .. } => {

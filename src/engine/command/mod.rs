@@ -19,7 +19,8 @@ use super::sight::Sight;
 use super::{Defaults, Inbound, InboundKind, Outcome};
 use crate::domain::{
     Cycle, DependencyGraph, Dependent, EventKind, NewEvent, Notice, PersonId, Reader, Readiness,
-    Source, Status, Task, TaskKey, after_assign, after_reopen, after_resolution, handoffs,
+    Source, Status, SummarySource, Task, TaskKey, after_assign, after_reopen, after_resolution,
+    handoffs,
 };
 use crate::parser::{Intent, Parsed};
 use crate::store::{

@@ -1,5 +1,5 @@
 //! `settings`: a person's timezone, working hours and linked forge accounts
-//! (`link github LOGIN`), a room's digest and `done-on`.
+//! (`link github LOGIN`), a room's digest, `done-on` and `summaries`.
 
 use super::{Command, CommandResult, Refusal};
 use crate::domain::{DigestChange, DoneOn, Forge, SettingChange};
@@ -43,6 +43,19 @@ impl Command<'_> {
                     ),
                 }))
             }
+            SettingChange::Summaries(on) => {
+                self.tx
+                    .set_room_summaries_off(&self.inbound.room, !on)
+                    .await?;
+                let room = &self.inbound.room_name;
+                Ok(Some(if *on {
+                    format!(
+                        "What is said in {room} may now be summarised in handoffs, when a language model is configured."
+                    )
+                } else {
+                    format!("Nothing said in {room} will be sent to a language model.")
+                }))
+            }
             SettingChange::Unreadable(reply) => Err(Refusal::Invalid(reply.clone()).into()),
         }
     }
@@ -69,6 +82,11 @@ impl Command<'_> {
             None => "off".to_owned(),
         };
         let done_on = self.tx.room_done_on(&self.inbound.room).await?;
+        let summaries = if self.tx.room_summaries_off(&self.inbound.room).await? {
+            "off"
+        } else {
+            "on"
+        };
         let accounts = self.tx.forge_accounts_of(&actor).await?;
         let accounts = if accounts.is_empty() {
             "none (`!baton link github <login>`)".to_owned()
@@ -81,9 +99,9 @@ impl Command<'_> {
         };
         Ok(Some(format!(
             "Your timezone: {tz}\nYour working hours: {hours}\nYour forge accounts: {accounts}\n\
-             Digest for {room}: {digest}\nTasks in {room} are done on: {}\n\
+             Digest for {room}: {digest}\nTasks in {room} are done on: {}\nSummaries by a language model of what {room} says: {summaries}\n\
              Change them with `!baton settings tz Europe/Berlin`, `!baton settings hours 09:00-17:00`, \
-             `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`), `!baton settings done-on merge|green`, \
+             `!baton settings digest 09:30 Europe/Berlin mon-fri` (or `off`), `!baton settings done-on merge|green`, `!baton settings summaries on|off`, \
              `!baton link github <login>`.",
             done_on.as_str(),
             room = self.inbound.room_name

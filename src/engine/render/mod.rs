@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use strum::IntoEnumIterator;
 
-use crate::domain::{EventKind, PersonId, Readiness, Status, Task, TaskKey};
+use crate::domain::{
+    EventKind, PersonId, Readiness, Status, SummaryBlocker, SummaryNote, SummarySource, Task,
+    TaskKey,
+};
 use crate::parser::Intent;
 use crate::store::{OwnedWork, Page, StoredEvent};
 
@@ -304,6 +307,8 @@ pub(super) fn blocked(room_name: &str, total: usize, tasks: &[(Task, Vec<Task>)]
 pub(super) struct Note {
     pub author: PersonId,
     pub text: String,
+    /// Said in a room that allows summaries by a language model.
+    pub summarisable: bool,
 }
 
 /// One blocker of a task that became ready, with what its owner should know.
@@ -337,6 +342,42 @@ pub(super) struct HandoffItem {
     pub task: Task,
     pub blockers: Vec<BlockerContext>,
     pub downstream: Vec<Task>,
+}
+
+/// What a language model may summarise of `items` for their recipient: the
+/// notes worth forwarding from rooms that allow it (the items are already what
+/// the recipient may read), each blocker once.
+pub(super) fn summary_source(items: &[HandoffItem]) -> SummarySource {
+    let mut source = SummarySource::default();
+    for blocker in items.iter().flat_map(|i| &i.blockers) {
+        if !blocker.task.status.is_resolved()
+            || source
+                .blockers
+                .iter()
+                .any(|b| b.task == blocker.task.key.to_string())
+        {
+            continue;
+        }
+        let notes: Vec<SummaryNote> = blocker
+            .notes
+            .iter()
+            .filter(|n| n.summarisable && !is_acknowledgement(&n.text))
+            .map(|n| SummaryNote {
+                author: n.author.to_string(),
+                text: n.text.clone(),
+            })
+            .collect();
+        if notes.is_empty() {
+            continue;
+        }
+        source.blockers.push(SummaryBlocker {
+            task: blocker.task.key.to_string(),
+            title: blocker.task.title.clone(),
+            evidence: blocker.evidence.clone(),
+            notes,
+        });
+    }
+    source
 }
 
 /// Whether a note carries no information worth forwarding ("thanks!", "👍").

@@ -17,7 +17,9 @@
 //! | leases and adapter state | [`LeaseStore`] | | the Matrix adapter |
 //! | inbound events | [`InboundStore`] | [`InboundTx`] | the engine (dedup); the Matrix adapter (edits) |
 //! | code forges | | [`ForgeTx`] | the engine (forge events, `link github`, `done-on`) |
+//! | a language model | | [`AssistantTx`] | the engine (proposals, `settings summaries`) |
 
+mod assistant;
 mod digests;
 mod forge;
 mod inbound;
@@ -27,6 +29,7 @@ mod people;
 mod tasks;
 mod transfer;
 
+pub use assistant::AssistantTx;
 pub use digests::{DigestStore, DigestTx};
 pub use forge::ForgeTx;
 pub use inbound::{InboundStore, InboundTx};

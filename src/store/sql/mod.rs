@@ -20,11 +20,13 @@
 //! | `impl_inbound_sql!`  | `InboundStore`, `InboundTx`     |                                    |
 //! | `impl_forge_sql!`    | `ForgeTx`                       |                                    |
 //! | `impl_transfer_sql!` | `TransferStore`                 |                                    |
+//! | `impl_assistant_sql!`| `AssistantTx`                   |                                    |
 //!
 //! Each expands into a module of its own inside the backend's (`tasks_sql`,
 //! `outbox_sql`, …), which sees the backend's private fields (`pool`, `tx`) and
 //! helpers (`begin_tx`, `import_tx`).
 
+mod assistant;
 mod database;
 mod digests;
 mod forge;
@@ -61,6 +63,7 @@ macro_rules! blocked_task_filter {
 }
 
 pub(super) use blocked_task_filter;
+pub(super) use assistant::impl_assistant_sql;
 pub(super) use database::impl_database_sql;
 pub(super) use digests::impl_digests_sql;
 pub(super) use forge::impl_forge_sql;

@@ -182,8 +182,8 @@ macro_rules! impl_outbox_sql {
                 sqlx::query(
                     "INSERT INTO outbox (idempotency_key, platform, dm_to, room, thread_task, \
                      card_for, body, status, not_before, created_at, kind, only_for, picture_name, \
-                     picture_svg) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     picture_svg, summary_source) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                      ON CONFLICT DO NOTHING",
                 )
                 .bind(&m.idempotency_key)
@@ -200,6 +200,7 @@ macro_rules! impl_outbox_sql {
                 .bind(m.only_for.as_ref().map(PersonId::as_str))
                 .bind(m.picture.as_ref().map(|p| p.name.as_str()))
                 .bind(m.picture.as_ref().map(|p| p.svg.as_str()))
+                .bind(m.summary_source.as_deref())
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -220,7 +221,7 @@ macro_rules! impl_outbox_sql {
                     "UPDATE outbox SET body = body || $3 WHERE id = (SELECT id FROM outbox \
                        WHERE dm_to = $1 AND status = 'pending' AND kind = 'handoff' \
                          AND not_before = $2 AND claimed_until IS NULL \
-                         AND LENGTH(body) <= $4 ORDER BY id LIMIT 1)",
+                         AND summary_source IS NULL AND LENGTH(body) <= $4 ORDER BY id LIMIT 1)",
                 )
                 .bind(person.as_str())
                 .bind(millis(not_before))
