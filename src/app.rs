@@ -61,8 +61,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let shutdown = CancellationToken::new();
     let outbox_ready = Arc::new(Notify::new());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let engine = Engine::new(store.clone(), outbox_ready.clone(), defaults.clone());
-    let mut worker = OutboxWorker::new(store.clone(), clock.clone());
+    let assistant = crate::assistant::Assistant::from_settings(&settings.model)?.map(Arc::new);
+    if assistant.is_some() {
+        tracing::info!(model = %settings.model.name, "a language model summarises long handoffs and proposes commands");
+    }
+    let engine = Engine::new(store.clone(), outbox_ready.clone(), defaults.clone())
+        .with_assistant(assistant.clone());
+    let mut worker = OutboxWorker::new(store.clone(), clock.clone()).with_assistant(assistant);
     let scheduler = Scheduler::new(store.clone(), defaults, clock);
     let mut adapters = Vec::new();
     let mut slack_routes = None;

@@ -17,6 +17,9 @@
 //! - [`parser`]: chat text → [`parser::Intent`]. `context` is what every rule sees;
 //!   the rule files (`create`, `verbs`, `relations`, `queries`) build on it; the
 //!   `grammar` orders them.
+//! - [`assistant`]: the optional language model (`model.url`): summaries of long
+//!   upstream threads for handoff DMs, and proposals, checked against the
+//!   grammar, for messages it did not understand. Nothing calls out without it.
 //! - [`store`]: capability traits (`store::capability`: tasks, transfer, outbox,
 //!   digests, people and rooms, leases, inbound, forge) composed into [`store::Store`] and
 //!   [`store::StoreTx`]; one small SQL macro per capability (`store::sql`) expanded
@@ -49,6 +52,8 @@ pub mod domain;
 pub mod picture;
 
 pub mod parser;
+
+pub mod assistant;
 
 pub mod store;
 

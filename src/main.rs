@@ -236,7 +236,9 @@ async fn execute(
             let store = open(&settings).await?;
             let pictures = store::database_directory(&settings.database_url)
                 .unwrap_or_else(|| PathBuf::from("."));
-            chat::console::run(store, defaults, pictures).await?;
+            let assistant = baton::assistant::Assistant::from_settings(&settings.model)?
+                .map(std::sync::Arc::new);
+            chat::console::run(store, defaults, pictures, assistant).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -14,9 +14,11 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::assistant::Assistant;
 use crate::clock::Clock;
+use crate::domain::SummarySource;
 use crate::error_chain::error_chain;
-use crate::store::{OutboxMessage, Store, StoreError};
+use crate::store::{Destination, OutboxMessage, Store, StoreError};
 
 /// How long a claimed message is reserved for its worker.
 const LEASE: chrono::Duration = chrono::Duration::seconds(60);
@@ -103,6 +105,8 @@ pub struct OutboxWorker {
     store: Arc<dyn Store>,
     outlets: HashMap<String, Arc<dyn Outlet>>,
     clock: Arc<dyn Clock>,
+    /// Summarises long handoffs when a language model is configured.
+    assistant: Option<Arc<Assistant>>,
 }
 
 impl OutboxWorker {
@@ -111,7 +115,54 @@ impl OutboxWorker {
             store,
             outlets: HashMap::new(),
             clock,
+            assistant: None,
         }
+    }
+
+    /// Starts long handoff DMs with a summary by `assistant`'s model.
+    #[must_use]
+    pub fn with_assistant(mut self, assistant: Option<Arc<Assistant>>) -> Self {
+        self.assistant = assistant;
+        self
+    }
+
+    /// `message`, starting with a summary of its upstream notes when it carries
+    /// them and the model gives one within its timeout; as queued otherwise. The
+    /// summary is not kept: a retry asks again (and finds it in the cache).
+    async fn with_summary<'m>(
+        &self,
+        message: &'m OutboxMessage,
+    ) -> std::borrow::Cow<'m, OutboxMessage> {
+        use std::borrow::Cow;
+        let (Some(assistant), Some(source), Destination::Dm(recipient)) = (
+            &self.assistant,
+            &message.summary_source,
+            &message.destination,
+        ) else {
+            return Cow::Borrowed(message);
+        };
+        let Ok(source) = serde_json::from_str::<SummarySource>(source) else {
+            tracing::warn!(
+                id = message.id,
+                "a handoff's summary source does not read; it goes out without a summary"
+            );
+            return Cow::Borrowed(message);
+        };
+        // The client has the same timeout; this one also bounds reading the answer.
+        let patience = assistant.timeout() + Duration::from_millis(250);
+        let summary =
+            tokio::time::timeout(patience, assistant.summarise(&source, recipient.as_str())).await;
+        let Ok(Some(summary)) = summary else {
+            metrics::counter!("baton_handoff_summaries_total", "outcome" => "missing").increment(1);
+            return Cow::Borrowed(message);
+        };
+        metrics::counter!("baton_handoff_summaries_total", "outcome" => "added").increment(1);
+        let mut summarised = message.clone();
+        summarised.body = format!(
+            "In short (summarised by a language model from the notes below):\n{summary}\n\n{}",
+            message.body
+        );
+        Cow::Owned(summarised)
     }
 
     /// Routes messages for `platform` to `outlet`.
@@ -141,7 +192,7 @@ impl OutboxWorker {
             return Ok(None);
         };
         let result = match self.outlets.get(&message.platform) {
-            Some(outlet) => outlet.deliver(&message).await,
+            Some(outlet) => outlet.deliver(&*self.with_summary(&message).await).await,
             None => Err(DeliveryError::Permanent {
                 reason: format!("no {} adapter is running", message.platform),
             }),

@@ -17,10 +17,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::assistant::Assistant;
 use crate::domain::{ForgeEvent, PersonId, Reader, RoomPrivacy, TaskKey};
 use crate::parser::{self, Intent, Message, Parsed};
 use crate::store::{Store, StoreError, StoreTx};
 
+use command::Assist;
 pub use command::forge::ForgeOutcome;
 pub use digest::{ComposedDigest, compose as compose_digest};
 pub use render::help_text;
@@ -103,6 +105,9 @@ pub struct Engine {
     outbox_ready: Arc<Notify>,
     defaults: Arc<Defaults>,
     presences: Arc<presence::RecordedPresences>,
+    /// The language model, when one is configured: proposals for messages the
+    /// grammar does not understand.
+    assistant: Option<Arc<Assistant>>,
 }
 
 impl Engine {
@@ -113,7 +118,38 @@ impl Engine {
             outbox_ready,
             defaults: Arc::new(defaults),
             presences: Arc::default(),
+            assistant: None,
         }
+    }
+
+    /// Offers `assistant`'s proposals for messages the grammar does not understand.
+    #[must_use]
+    pub fn with_assistant(mut self, assistant: Option<Arc<Assistant>>) -> Self {
+        self.assistant = assistant;
+        self
+    }
+
+    /// What the model contributes to `inbound`, asked before its transaction so
+    /// that no transaction waits on a model: nothing without one, a confirmation
+    /// for a `yes`, a proposal for an addressed message the grammar did not
+    /// understand (asked once: a redelivered message is not sent again).
+    async fn assist(&self, inbound: &Inbound, parsed: &Parsed) -> Result<Assist, EngineError> {
+        let (Some(assistant), InboundKind::Message { text, .. }) = (&self.assistant, &inbound.kind)
+        else {
+            return Ok(Assist::None);
+        };
+        if crate::assistant::proposal::is_confirmation(text) {
+            return Ok(Assist::Confirm);
+        }
+        if !matches!(parsed.intent, Intent::Unknown { .. })
+            || self.store.inbound_seen(&inbound.event_id).await?
+        {
+            return Ok(Assist::None);
+        }
+        Ok(assistant
+            .propose(&inbound.room, inbound.author.handle(), text)
+            .await
+            .map_or(Assist::None, Assist::Propose))
     }
 
     /// Handles one inbound event end to end.
@@ -124,7 +160,8 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(platform = %inbound.platform, room = %inbound.room, event_id = %inbound.event_id))]
     pub async fn handle(&self, inbound: &Inbound) -> Result<Outcome, EngineError> {
         let parsed = understand(inbound);
-        if parsed.intent == Intent::None {
+        let assist = self.assist(inbound, &parsed).await?;
+        if parsed.intent == Intent::None && !matches!(assist, Assist::Confirm) {
             return Ok(Outcome::Ignored);
         }
         let started = std::time::Instant::now();
@@ -145,6 +182,7 @@ impl Engine {
                 &self.presences,
                 inbound,
                 &parsed,
+                &assist,
             )
         })
         .await?;

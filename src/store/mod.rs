@@ -21,9 +21,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use capability::{
-    AssistantTx, CardStore, DigestStore, DigestTx, ExportedTask, ForgeTx, ImportTx, ImportedTask, InboundStore,
-    InboundTx, LeaseStore, OutboxStore, OutboxTx, OwnedWork, Page, PeopleStore, PeopleTx, TaskTx,
-    TransferStore,
+    AssistantTx, CardStore, DigestStore, DigestTx, ExportedTask, ForgeTx, ImportTx, ImportedTask,
+    InboundStore, InboundTx, LeaseStore, OutboxStore, OutboxTx, OwnedWork, Page, PeopleStore,
+    PeopleTx, TaskTx, TransferStore,
 };
 pub use postgres::PgStore;
 pub use rows::{

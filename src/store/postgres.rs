@@ -7,8 +7,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{key_of, millis, number_of, task_columns};
 use super::sql::{
-    impl_assistant_sql, impl_database_sql, impl_digests_sql, impl_forge_sql, impl_inbound_sql, impl_leases_sql,
-    impl_outbox_sql, impl_people_sql, impl_tasks_sql, impl_transfer_sql,
+    impl_assistant_sql, impl_database_sql, impl_digests_sql, impl_forge_sql, impl_inbound_sql,
+    impl_leases_sql, impl_outbox_sql, impl_people_sql, impl_tasks_sql, impl_transfer_sql,
 };
 use super::{ImportTx, ImportedTask, StoreResult};
 use crate::domain::{NewEvent, Task, TaskKey};

@@ -17,6 +17,8 @@ mod graph_cli;
 mod http_limits;
 mod manifests;
 mod matrix;
+mod model;
+mod model_fake;
 mod outbox_worker;
 mod privacy;
 mod replicas;

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
+use crate::assistant::Assistant;
 use crate::clock::{Clock, ManualClock};
 use crate::domain::{Forge, PersonId, RoomPrivacy, TaskKey};
 use crate::engine::{Defaults, Engine, ForgeOutcome, Inbound, InboundKind};
@@ -211,14 +212,18 @@ pub async fn run(
     store: Arc<dyn Store>,
     defaults: Defaults,
     pictures: PathBuf,
+    assistant: Option<Arc<Assistant>>,
 ) -> anyhow::Result<()> {
     let clock = Arc::new(ManualClock::default());
     let scheduler = Scheduler::new(store.clone(), defaults.clone(), clock.clone());
-    let engine = Engine::new(store.clone(), Arc::new(Notify::new()), defaults.clone());
-    let worker = OutboxWorker::new(store, clock.clone()).with_outlet(
-        PLATFORM,
-        Arc::new(ConsoleOutlet::new(io::stdout(), pictures)),
-    );
+    let engine = Engine::new(store.clone(), Arc::new(Notify::new()), defaults.clone())
+        .with_assistant(assistant.clone());
+    let worker = OutboxWorker::new(store, clock.clone())
+        .with_outlet(
+            PLATFORM,
+            Arc::new(ConsoleOutlet::new(io::stdout(), pictures)),
+        )
+        .with_assistant(assistant);
     let session = Session {
         engine,
         worker,

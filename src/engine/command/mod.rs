@@ -4,10 +4,13 @@ mod dependencies;
 pub(super) mod forge;
 mod lifecycle;
 mod messages;
+mod proposal;
 mod reads;
 mod settings;
 
 use std::collections::BTreeMap;
+
+pub(super) use proposal::Assist;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -124,12 +127,15 @@ impl From<String> for Reply {
 
 /// Applies `parsed` for `inbound` in one transaction. A refusal rolls back whatever
 /// the command had written and commits only the dedup record and the reply.
+/// `assist` is what the language model contributed: a proposal to offer instead
+/// of "I don't know", or a `yes` that applies the author's waiting proposal.
 pub(super) async fn apply(
     store: &dyn Store,
     defaults: &Defaults,
     presences: &RecordedPresences,
     inbound: &Inbound,
     parsed: &Parsed,
+    assist: &Assist,
 ) -> Result<Outcome, StoreError> {
     let mut tx = store.begin().await?;
     let first_time = tx.record_inbound(&inbound.event_id, inbound.at).await?;
@@ -159,12 +165,28 @@ pub(super) async fn apply(
         return Ok(Outcome::Duplicate);
     }
     let mut command = Command::new(tx, defaults, inbound, &parsed.links);
-    match command.run(&parsed.intent).await {
+    let confirmed = match assist {
+        Assist::Confirm => match command.confirmed().await {
+            Ok(intent) => intent,
+            Err(Failure::Store(e)) => return Err(e),
+            Err(Failure::Refused(_)) => None,
+        },
+        Assist::None | Assist::Propose(_) => None,
+    };
+    let intent = confirmed.as_ref().unwrap_or(&parsed.intent);
+    let result = match (assist, intent) {
+        (Assist::Propose(proposal), Intent::Unknown { .. }) => command
+            .propose(proposal)
+            .await
+            .map(|text| text.map(Reply::from)),
+        _ => command.run(intent).await,
+    };
+    match result {
         Ok(reply) => {
             // The answer to the command first, then the DMs it caused.
             if let Some(reply) = reply {
-                // Help and "I don't know that word" concern only the asker.
-                if matches!(parsed.intent, Intent::Help { .. } | Intent::Unknown { .. }) {
+                // Help, "I don't know that word" and proposals concern only the asker.
+                if matches!(intent, Intent::Help { .. } | Intent::Unknown { .. }) {
                     command.reply_privately(reply.text).await?;
                 } else {
                     command.reply(reply).await?;

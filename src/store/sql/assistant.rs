@@ -67,7 +67,11 @@ macro_rules! impl_assistant_sql {
                     Ok(off.unwrap_or(false))
                 }
 
-                async fn set_room_summaries_off(&mut self, room: &str, off: bool) -> StoreResult<()> {
+                async fn set_room_summaries_off(
+                    &mut self,
+                    room: &str,
+                    off: bool,
+                ) -> StoreResult<()> {
                     sqlx::query("UPDATE rooms SET summaries_off = $2 WHERE id = $1")
                         .bind(room)
                         .bind(off)

@@ -62,8 +62,8 @@ macro_rules! blocked_task_filter {
     };
 }
 
-pub(super) use blocked_task_filter;
 pub(super) use assistant::impl_assistant_sql;
+pub(super) use blocked_task_filter;
 pub(super) use database::impl_database_sql;
 pub(super) use digests::impl_digests_sql;
 pub(super) use forge::impl_forge_sql;

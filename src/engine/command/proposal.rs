@@ -1,0 +1,97 @@
+//! Proposals by the language model for messages the grammar did not
+//! understand: offered to their author, kept until they confirm, applied then as
+//! the command they name. Nothing changes before the confirmation.
+
+use super::*;
+use crate::assistant::Proposal;
+
+/// How long a proposal waits for its author's `yes`.
+const PROPOSAL_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
+
+/// What the model contributed to a message, decided before its transaction.
+#[derive(Debug, Clone, Default)]
+pub(in crate::engine) enum Assist {
+    /// Nothing: the rules alone.
+    #[default]
+    None,
+    /// The grammar did not understand the message; the model proposes this.
+    Propose(Proposal),
+    /// The message is a `yes`: it confirms its author's proposal in the room,
+    /// if one is waiting.
+    Confirm,
+}
+
+impl Command<'_> {
+    /// Keeps `proposal` for the author and asks them to confirm it; says what a
+    /// `done` would hand off.
+    pub(super) async fn propose(&mut self, proposal: &Proposal) -> CommandResult<Option<String>> {
+        let expires = self.now() + PROPOSAL_LIFETIME;
+        let (room, author) = (self.inbound.room.clone(), self.actor().clone());
+        self.tx
+            .put_proposal(&room, &author, &proposal.command, expires)
+            .await?;
+        metrics::counter!("baton_model_proposals_total", "outcome" => "offered").increment(1);
+        let mut reply = format!(
+            "I did not understand that, but it may mean `!baton {}`.",
+            proposal.command
+        );
+        if let Intent::Done { tasks } = &proposal.intent {
+            reply.push(' ');
+            reply.push_str(&self.handed_off_by(tasks).await?);
+        }
+        reply.push_str(
+            " Reply `yes` here within 15 minutes to do it; nothing changes until you do.",
+        );
+        Ok(Some(reply))
+    }
+
+    /// The waiting proposal of the author in this room, taken (a proposal is
+    /// confirmed once), read by the grammar as the command it names.
+    pub(super) async fn confirmed(&mut self) -> CommandResult<Option<Intent>> {
+        let (room, author) = (self.inbound.room.clone(), self.actor().clone());
+        let Some(command) = self.tx.take_proposal(&room, &author, self.now()).await? else {
+            return Ok(None);
+        };
+        metrics::counter!("baton_model_proposals_total", "outcome" => "confirmed").increment(1);
+        Ok(Some(crate::assistant::proposal::read_back(
+            &command,
+            author.handle(),
+        )))
+    }
+
+    /// What finishing `keys` would hand to whom: the tasks waiting only on them.
+    async fn handed_off_by(&mut self, keys: &[TaskKey]) -> CommandResult<String> {
+        let mut ready = Vec::new();
+        for key in keys {
+            for dependent in self.tx.dependents_of(*key).await? {
+                if dependent.status.is_resolved()
+                    || dependent.external_blocker.is_some()
+                    || ready.iter().any(|t: &Task| t.key == dependent.key)
+                {
+                    continue;
+                }
+                let others_open = self
+                    .tx
+                    .blockers_of(dependent.key)
+                    .await?
+                    .iter()
+                    .any(|b| !b.status.is_resolved() && !keys.contains(&b.key));
+                if !others_open {
+                    ready.push(dependent);
+                }
+            }
+        }
+        if ready.is_empty() {
+            return Ok("It would hand nothing off: no task waits only on that.".to_owned());
+        }
+        let ready = self.seen_all(ready).await?;
+        let handed: Vec<String> = ready
+            .iter()
+            .map(|t| match &t.owner {
+                Some(owner) => format!("{} to {owner}", t.key),
+                None => format!("{} (no owner yet)", t.key),
+            })
+            .collect();
+        Ok(format!("It would hand off {}.", handed.join(", ")))
+    }
+}
