@@ -242,6 +242,9 @@ pub enum OutboxKind {
     Handoff,
     /// A room's daily digest.
     Digest,
+    /// A language model's proposal for a message the grammar did not understand:
+    /// adapters that can add a button to confirm it do.
+    Proposal,
 }
 
 impl OutboxKind {
@@ -250,7 +253,18 @@ impl OutboxKind {
             OutboxKind::Message => "message",
             OutboxKind::Handoff => "handoff",
             OutboxKind::Digest => "digest",
+            OutboxKind::Proposal => "proposal",
         }
+    }
+
+    fn from_stored(kind: &str) -> StoreResult<Self> {
+        Ok(match kind {
+            "message" => OutboxKind::Message,
+            "handoff" => OutboxKind::Handoff,
+            "digest" => OutboxKind::Digest,
+            "proposal" => OutboxKind::Proposal,
+            other => return Err(StoreError::Corrupt(format!("outbox kind {other}"))),
+        })
     }
 }
 
@@ -330,6 +344,7 @@ pub struct OutboxMessage {
     pub platform: String,
     pub destination: Destination,
     pub card_for: Option<TaskKey>,
+    pub kind: OutboxKind,
     pub body: String,
     pub picture: Option<Picture>,
     /// See [`NewOutboxMessage::summary_source`].
@@ -351,6 +366,7 @@ pub(super) struct OutboxRow {
     room: Option<String>,
     thread_task: Option<i64>,
     card_for: Option<i64>,
+    kind: String,
     body: String,
     picture_name: Option<String>,
     picture_svg: Option<String>,
@@ -365,7 +381,7 @@ pub(super) struct OutboxRow {
 /// The columns of `outbox`, in [`OutboxRow`]'s order.
 macro_rules! outbox_columns {
     () => {
-        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, body, picture_name, \
+        "id, idempotency_key, platform, dm_to, room, thread_task, card_for, kind, body, picture_name, \
          picture_svg, summary_source, only_for, status, attempts, last_error, created_at"
     };
 }
@@ -400,6 +416,7 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             platform: row.platform,
             destination,
             card_for: row.card_for.map(key_of).transpose()?,
+            kind: OutboxKind::from_stored(&row.kind)?,
             body: row.body,
             picture: match (row.picture_name, row.picture_svg) {
                 (Some(name), Some(svg)) => Some(Picture { name, svg }),

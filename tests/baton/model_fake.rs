@@ -60,39 +60,43 @@ struct Shared {
     received: Arc<Mutex<Vec<Received>>>,
 }
 
-/// The running fake; it stops with its runtime when dropped.
+/// The running fake. It serves on a thread of its own (so async and plain
+/// tests alike can start it) until the test binary exits.
 pub struct FakeModel {
     pub base_url: String,
     received: Arc<Mutex<Vec<Received>>>,
-    _runtime: tokio::runtime::Runtime,
 }
 
 impl FakeModel {
     pub fn start(script: Script) -> FakeModel {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
         let received = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             script,
             received: received.clone(),
         };
-        let app = axum::Router::new()
-            .route("/v1/chat/completions", post(complete))
-            .with_state(shared);
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                address_tx
+                    .send(listener.local_addr().expect("address"))
+                    .expect("send the address");
+                let app = axum::Router::new()
+                    .route("/v1/chat/completions", post(complete))
+                    .with_state(shared);
+                let _ = axum::serve(listener, app).await;
+            });
         });
+        let address = address_rx.recv().expect("the fake model's address");
         FakeModel {
             base_url: format!("http://{address}/v1"),
             received,
-            _runtime: runtime,
         }
     }
 

@@ -657,3 +657,99 @@ async fn sigterm_leaves_undelivered_dms_pending_and_the_next_start_delivers_them
     expect_one_handoff_to_bob(&fake, &service).await;
     assert!(service.terminate().status.success());
 }
+
+/// Slack's `block_actions` payload for a click on a button under an ephemeral
+/// message (which Slack does not echo back), as its documentation shows one.
+fn block_actions(user: &str, channel: &str, action_id: &str, value: &str) -> Value {
+    json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": "alice", "name": "alice", "team_id": "T0TEAM"},
+        "api_app_id": "A0BATON",
+        "token": "9s8d9as89d8as9d8as989",
+        "container": {
+            "type": "message",
+            "message_ts": "1548261231.000200",
+            "channel_id": channel,
+            "is_ephemeral": true
+        },
+        "trigger_id": format!("12321423423.333649436676.{}", trigger_tag()),
+        "team": {"id": "T0TEAM", "domain": "acme"},
+        "enterprise": null,
+        "is_enterprise_install": false,
+        "channel": {"id": channel, "name": "billing"},
+        "state": {"values": {}},
+        "response_url": "https://hooks.slack.com/actions/A0BATON/1232321423432/D09sSasdasdAS9091209",
+        "actions": [{
+            "action_id": action_id,
+            "block_id": "=qXel",
+            "text": {"type": "plain_text", "text": "Yes, do it", "emoji": true},
+            "value": value,
+            "type": "button",
+            "action_ts": "1548426417.840180"
+        }]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_language_models_proposal_comes_with_a_button_that_confirms_it() {
+    use crate::model_fake::{Answer, FakeModel, Script};
+    let model = FakeModel::start(Script {
+        summary: Answer::Status(500),
+        proposal: Answer::Text(r#"{"intent":"done","tasks":["T-1"]}"#.to_owned()),
+    });
+    let db = TestDb::sqlite().await;
+    let fake = fake().await;
+    let url = db.url.clone();
+    let mut env = fake.env(false);
+    env.push(("BATON_MODEL__URL", model.base_url.clone()));
+    let service = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Service::start_with(&url, &env)
+    })
+    .await
+    .unwrap();
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.calls_of("auth.test") >= 1)
+            .await,
+        "{}",
+        service.log()
+    );
+    for (user, text) in &STORY[..2] {
+        slash_in(&service, user, CHANNEL, text).await;
+    }
+    slash_in(&service, ALICE, CHANNEL, "zorp T-1 pls").await;
+    assert!(
+        fake.wait_until(PATIENCE, |f| f
+            .ephemeral_to(ALICE)
+            .iter()
+            .any(|t| t.contains("may mean")))
+            .await,
+        "{:#?}\n{}",
+        fake.ephemeral_to(ALICE),
+        service.log()
+    );
+    let buttons = fake.ephemeral_actions_to(ALICE);
+    assert_eq!(buttons.last().unwrap(), &["baton_confirm"], "{buttons:?}");
+    // Nothing changed yet: nobody was handed anything.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(fake.dms_to(BOB).is_empty());
+
+    let payload = block_actions(ALICE, CHANNEL, "baton_confirm", "yes").to_string();
+    let form = serde_urlencoded::to_string([("payload", payload)]).unwrap();
+    let response = post_signed(
+        &service,
+        "/slack/interactivity",
+        "application/x-www-form-urlencoded",
+        &form,
+        now(),
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", service.log());
+    assert!(
+        fake.wait_until(PATIENCE, |f| f.dms_to(BOB).len() == 1)
+            .await,
+        "{}",
+        service.log()
+    );
+    assert!(fake.dms_to(BOB)[0].text.contains("T-2"));
+}

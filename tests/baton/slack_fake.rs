@@ -80,6 +80,8 @@ struct FakeState {
     dm_channels: HashMap<String, String>,
     /// Messages shown to one person: (channel, user, text).
     ephemeral: Vec<(String, String, String)>,
+    /// The buttons' action ids of each message shown to one person: (user, ids).
+    ephemeral_actions: Vec<(String, Vec<String>)>,
     /// Each user's App Home view, as last published.
     homes: HashMap<String, String>,
     posted: Vec<Posted>,
@@ -233,6 +235,17 @@ impl FakeSlack {
             .iter()
             .filter(|(_, to, _)| to == user)
             .map(|(_, _, text)| text.clone())
+            .collect()
+    }
+
+    /// The buttons (action ids) under each message shown to `user` alone.
+    pub fn ephemeral_actions_to(&self, user: &str) -> Vec<Vec<String>> {
+        let state = self.state.lock().unwrap();
+        state
+            .ephemeral_actions
+            .iter()
+            .filter(|(to, _)| to == user)
+            .map(|(_, ids)| ids.clone())
             .collect()
     }
 
@@ -647,11 +660,23 @@ fn answer(fake: &FakeSlack, method: &str, args: &Value, arg: &dyn Fn(&str) -> St
             if channel.is_empty() || user.is_empty() {
                 return refuse("channel_not_found");
             }
-            fake.state
-                .lock()
-                .unwrap()
-                .ephemeral
-                .push((channel, user, text));
+            // Blocks come as JSON, or as a JSON string in a form.
+            let blocks = match &args["blocks"] {
+                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            let actions: Vec<String> = blocks
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+                .filter_map(|e| e["action_id"].as_str().map(str::to_owned))
+                .collect();
+            {
+                let mut state = fake.state.lock().unwrap();
+                state.ephemeral_actions.push((user.clone(), actions));
+                state.ephemeral.push((channel, user, text));
+            }
             ok(json!({"message_ts": fake.next_ts()}))
         }
         "chat.getPermalink" => {

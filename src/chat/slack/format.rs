@@ -144,8 +144,23 @@ pub fn blocks(sections: &[String], card_for: Option<TaskKey>) -> Vec<SlackBlock>
     blocks
 }
 
+/// The button under a language model's proposal: a click is its author's `yes`.
+pub const CONFIRM_ACTION: &str = "baton_confirm";
+
+/// The button that confirms a proposal.
+pub fn confirm_button() -> SlackBlock {
+    let button: SlackActionBlockElement = SlackBlockButtonElement::new(pt!("Yes, do it"))
+        .with_action_id(CONFIRM_ACTION.into())
+        .with_value("yes".to_owned())
+        .into();
+    SlackActionsBlock::new(vec![button]).into()
+}
+
 /// The command a card button stands for, as a user would type it.
 pub fn command_for_action(action_id: &str, task: &str) -> Option<String> {
+    if action_id == CONFIRM_ACTION {
+        return Some("!baton yes".to_owned());
+    }
     CARD_ACTIONS
         .iter()
         .find(|(id, _, _)| *id == action_id)

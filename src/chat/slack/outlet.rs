@@ -19,7 +19,7 @@ use super::{METADATA_EVENT, METADATA_OUTBOX_ID, METADATA_PART, format};
 use crate::domain::{PersonId, TaskKey};
 use crate::error_chain::error_chain;
 use crate::outbox::{Delivered, DeliveryError, Outlet};
-use crate::store::{Destination, OutboxMessage, Picture, Store};
+use crate::store::{Destination, OutboxKind, OutboxMessage, Picture, Store};
 
 /// `chat.postEphemeral` errors after which the answer is posted for everyone.
 const PUBLIC_FALLBACK: [&str; 4] = [
@@ -165,12 +165,16 @@ impl Outlet for SlackOutlet {
         {
             let text = format::mrkdwn(&message.body);
             let sections = format::chunk(&text).concat();
-            let content = SlackMessageContent::new().with_text(text).with_blocks(
-                format::blocks(&sections, None)
-                    .into_iter()
-                    .take(format::BLOCK_LIMIT)
-                    .collect(),
-            );
+            let mut blocks: Vec<_> = format::blocks(&sections, None)
+                .into_iter()
+                .take(format::BLOCK_LIMIT - 1)
+                .collect();
+            if message.kind == OutboxKind::Proposal {
+                blocks.push(format::confirm_button());
+            }
+            let content = SlackMessageContent::new()
+                .with_text(text)
+                .with_blocks(blocks);
             match self
                 .api
                 .post_ephemeral(&channel, user, thread.as_deref(), content)
@@ -252,13 +256,17 @@ impl Outlet for SlackOutlet {
                 continue;
             }
             let buttons = if part == last { message.card_for } else { None };
+            let mut blocks = format::blocks(sections, buttons);
+            if part == last && message.kind == OutboxKind::Proposal {
+                blocks.push(format::confirm_button());
+            }
             let payload = HashMap::from([
                 (METADATA_OUTBOX_ID.to_owned(), outbox_id.clone()),
                 (METADATA_PART.to_owned(), part.to_string()),
             ]);
             let content = SlackMessageContent::new()
                 .with_text(sections.join("\n"))
-                .with_blocks(format::blocks(sections, buttons))
+                .with_blocks(blocks)
                 .with_metadata(
                     SlackMessageMetadata::new(METADATA_EVENT.to_owned())
                         .with_event_payload(payload),

@@ -64,7 +64,23 @@ impl Command<'_> {
         self.answer(Reply::from(body), true).await
     }
 
+    /// Offers a proposal to the asker alone, marked so that an adapter can add a
+    /// button that confirms it.
+    pub(super) async fn offer_privately(&mut self, body: String) -> Result<(), StoreError> {
+        self.answer_as(Reply::from(body), true, OutboxKind::Proposal)
+            .await
+    }
+
     async fn answer(&mut self, reply: Reply, privately: bool) -> Result<(), StoreError> {
+        self.answer_as(reply, privately, OutboxKind::Message).await
+    }
+
+    async fn answer_as(
+        &mut self,
+        reply: Reply,
+        privately: bool,
+        kind: OutboxKind,
+    ) -> Result<(), StoreError> {
         let body = bounded_reply(reply.text);
         let destination = if self.is_dm() {
             Destination::Dm(self.actor().clone())
@@ -75,7 +91,7 @@ impl Command<'_> {
             }
         };
         let now = self.now();
-        let mut message = self.message(destination, body, OutboxKind::Message, now);
+        let mut message = self.message(destination, body, kind, now);
         message.only_for = (privately && !self.is_dm()).then(|| self.actor().clone());
         message.picture = reply.picture;
         self.tx.enqueue(&message).await

@@ -186,7 +186,9 @@ pub(super) async fn apply(
             // The answer to the command first, then the DMs it caused.
             if let Some(reply) = reply {
                 // Help, "I don't know that word" and proposals concern only the asker.
-                if matches!(intent, Intent::Help { .. } | Intent::Unknown { .. }) {
+                if let (Assist::Propose(_), Intent::Unknown { .. }) = (assist, intent) {
+                    command.offer_privately(reply.text).await?;
+                } else if matches!(intent, Intent::Help { .. } | Intent::Unknown { .. }) {
                     command.reply_privately(reply.text).await?;
                 } else {
                     command.reply(reply).await?;
