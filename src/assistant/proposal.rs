@@ -191,19 +191,17 @@ pub fn read_back(command: &str, author: &str) -> Intent {
 }
 
 /// Whether `text` confirms a proposal: `yes`, `yes please`, `do it`, 👍, with or
-/// without the bot's name in front.
+/// without the bot's name in front. Not "ok" or "yeah": people say those to each
+/// other all day, and a proposal waits for a clear answer.
 pub fn is_confirmation(text: &str) -> bool {
-    const YES: [&str; 12] = [
+    const YES: [&str; 9] = [
         "yes",
-        "y",
         "yes please",
         "yep",
-        "yeah",
         "confirm",
         "confirmed",
         "do it",
         "go ahead",
-        "ok",
         "👍",
         "✅",
     ];
@@ -295,7 +293,7 @@ mod tests {
         for yes in ["yes", "Yes!", "!baton yes", "@baton: do it", "👍"] {
             assert!(is_confirmation(yes), "{yes}");
         }
-        for not in ["yes, but T-4 first", "no", "yesterday", "done T-4"] {
+        for not in ["yes, but T-4 first", "no", "ok", "yesterday", "done T-4"] {
             assert!(!is_confirmation(not), "{not}");
         }
     }

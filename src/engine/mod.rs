@@ -132,7 +132,8 @@ impl Engine {
     /// What the model contributes to `inbound`, asked before its transaction so
     /// that no transaction waits on a model: nothing without one, a confirmation
     /// for a `yes`, a proposal for an addressed message the grammar did not
-    /// understand (asked once: a redelivered message is not sent again).
+    /// understand (asked once: a redelivered message is not sent again, and never
+    /// from a room that said `settings summaries off`).
     async fn assist(&self, inbound: &Inbound, parsed: &Parsed) -> Result<Assist, EngineError> {
         let (Some(assistant), InboundKind::Message { text, .. }) = (&self.assistant, &inbound.kind)
         else {
@@ -143,6 +144,12 @@ impl Engine {
         }
         if !matches!(parsed.intent, Intent::Unknown { .. })
             || self.store.inbound_seen(&inbound.event_id).await?
+            || self
+                .store
+                .begin_read()
+                .await?
+                .room_summaries_off(&inbound.room)
+                .await?
         {
             return Ok(Assist::None);
         }

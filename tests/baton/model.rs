@@ -164,7 +164,7 @@ fn a_room_with_summaries_off_sends_nothing_it_said() {
         Answer::Text(r#"{"intent":"none"}"#.to_owned()),
     ));
     let script = format!(
-        ":in #general\n:as @ana\n!baton settings summaries off\n{}",
+        ":in #general\n:as @ana\n!baton settings summaries off\n{}!baton zorp T-2 pls\n",
         &handoff_script(9)[":in #general\n:as @ana\n".len()..]
     );
     let (blocks, _) = run(&with_model(&model, "5s"), &script);
