@@ -151,7 +151,7 @@ impl OutboxWorker {
         // The client has the same timeout; this one also bounds reading the answer.
         let patience = assistant.timeout() + Duration::from_millis(250);
         let summary =
-            tokio::time::timeout(patience, assistant.summarise(&source, recipient.as_str())).await;
+            tokio::time::timeout(patience, assistant.summarise(&source, recipient.handle())).await;
         let Ok(Some(summary)) = summary else {
             metrics::counter!("baton_handoff_summaries_total", "outcome" => "missing").increment(1);
             return Cow::Borrowed(message);

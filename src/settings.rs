@@ -141,8 +141,7 @@ impl Settings {
             post_quiet_digests: self.post_quiet_digests,
             summaries: self
                 .model
-                .url
-                .is_some()
+                .is_configured()
                 .then_some(crate::domain::SummaryThreshold {
                     min_notes: self.model.summary_min_notes,
                     min_chars: self.model.summary_min_chars,
@@ -298,10 +297,11 @@ pub struct ModelSettings {
     /// …or when they are longer than this many characters together.
     #[serde(deserialize_with = "count_from_text")]
     pub summary_min_chars: usize,
-    /// Calls one person's messages may cause per hour (proposals).
+    /// Calls one person may cause per hour: proposals for their messages and
+    /// summaries for their handoffs.
     #[serde(deserialize_with = "count_from_text")]
     pub calls_per_person_per_hour: usize,
-    /// Calls one room's messages and handoffs may cause per hour.
+    /// Calls one room's messages may cause per hour (proposals).
     #[serde(deserialize_with = "count_from_text")]
     pub calls_per_room_per_hour: usize,
 }
@@ -318,6 +318,15 @@ impl Default for ModelSettings {
             calls_per_person_per_hour: 30,
             calls_per_room_per_hour: 120,
         }
+    }
+}
+
+impl ModelSettings {
+    /// Whether a model is configured: a `url` that is not blank.
+    pub fn is_configured(&self) -> bool {
+        self.url
+            .as_deref()
+            .is_some_and(|url| !url.trim().is_empty())
     }
 }
 

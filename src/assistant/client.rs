@@ -194,7 +194,8 @@ impl ChatClient {
             if timed_out(&e) {
                 ModelError::Timeout(self.timeout)
             } else {
-                ModelError::Http(e)
+                // The URL may hold credentials (`?api-key=`): never in a log.
+                ModelError::Http(e.without_url())
             }
         })?;
         let status = response.status();
@@ -205,7 +206,7 @@ impl ChatClient {
             if timed_out(&e) {
                 ModelError::Timeout(self.timeout)
             } else {
-                ModelError::Malformed(e)
+                ModelError::Malformed(e.without_url())
             }
         })?;
         let tokens = response.usage.and_then(|u| u.total_tokens);

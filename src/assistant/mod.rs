@@ -17,7 +17,7 @@ pub mod summary;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use client::{ChatClient, ModelError, Purpose};
 pub use proposal::Proposal;
@@ -30,13 +30,23 @@ use limits::RateLimits;
 /// Summaries kept for reuse (a retried delivery, the same notes handed to two
 /// people); past this many the cache starts over.
 const MAX_CACHED_SUMMARIES: usize = 512;
+/// The longest a handoff waits for its summary, whatever `model.timeout` says:
+/// well inside the outbox's 60 s claim on the message.
+const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a proposal is waited for: Slack wants a slash command or an event
+/// acknowledged within 3 s, and the command's own transaction comes after.
+const PROPOSAL_PATIENCE: Duration = Duration::from_secs(2);
+/// Longer messages are not sent for a proposal: a pasted log is no command.
+const MAX_PROPOSAL_CHARS: usize = 2_000;
 
 /// The configured model, its limits and its cache of summaries.
 #[derive(Debug)]
 pub struct Assistant {
     client: ChatClient,
     limits: RateLimits,
-    summaries: Mutex<HashMap<u64, String>>,
+    /// By the hash of their source, with the source itself: a hash collision
+    /// must never hand one person a summary of someone else's notes.
+    summaries: Mutex<HashMap<u64, (SummarySource, String)>>,
 }
 
 impl Assistant {
@@ -53,16 +63,20 @@ impl Assistant {
         else {
             return Ok(None);
         };
+        let shown = crate::store::redact_url(url);
         let parsed = url::Url::parse(url)
-            .map_err(|e| anyhow::anyhow!("model.url `{url}` is not a URL: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("model.url `{shown}` is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            anyhow::bail!("model.url `{url}` must start with http:// or https://");
+            anyhow::bail!("model.url `{shown}` must start with http:// or https://");
+        }
+        if settings.timeout > MAX_TIMEOUT {
+            tracing::warn!(timeout = ?settings.timeout, max = ?MAX_TIMEOUT, "model.timeout is longer than a delivery may wait; using the maximum");
         }
         let client = ChatClient::new(
             url,
             &settings.name,
             settings.api_key.clone(),
-            settings.timeout,
+            settings.timeout.min(MAX_TIMEOUT),
         )?;
         Ok(Some(Assistant {
             client,
@@ -79,12 +93,12 @@ impl Assistant {
         self.client.timeout()
     }
 
-    /// A few lines summarising `source` for the handoff DM to `recipient`, or
-    /// `None` when the model fails, is slow or is over its limit: the DM then
-    /// goes out without one.
+    /// A few lines summarising `source` for the handoff DM to `recipient` (a
+    /// handle, `@bob`), or `None` when the model fails, is slow or is over its
+    /// limit: the DM then goes out without one.
     pub async fn summarise(&self, source: &SummarySource, recipient: &str) -> Option<String> {
         let key = cache_key(source);
-        if let Some(summary) = self.cached(key) {
+        if let Some(summary) = self.cached(key, source) {
             metrics::counter!("baton_model_summary_cache_hits_total").increment(1);
             return Some(summary);
         }
@@ -99,7 +113,7 @@ impl Assistant {
         {
             Ok(answer) => {
                 let summary = summary::tidy(&answer)?;
-                self.remember(key, &summary);
+                self.remember(key, source, &summary);
                 Some(summary)
             }
             Err(error) => {
@@ -113,16 +127,26 @@ impl Assistant {
     /// `author` in `room`; `None` when the model has none, answers outside the
     /// schema, fails, or the room or person is over their limit.
     pub async fn propose(&self, room: &str, author: &str, text: &str) -> Option<Proposal> {
-        if !self.limits.allow(Some(room), Some(author), Instant::now()) {
+        if text.chars().count() > MAX_PROPOSAL_CHARS
+            || !self.limits.allow(Some(room), Some(author), Instant::now())
+        {
             return None;
         }
-        let answer = match self
+        let patience = self.client.timeout().min(PROPOSAL_PATIENCE);
+        let call = self
             .client
-            .complete(Purpose::Proposal, proposal::SYSTEM, text, true)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(error) => {
+            .complete(Purpose::Proposal, proposal::SYSTEM, text, true);
+        let answer = match tokio::time::timeout(patience, call).await {
+            Ok(Ok(answer)) => answer,
+            Err(_) => {
+                metrics::counter!("baton_model_calls_total", "purpose" => "proposal", "outcome" => "timeout").increment(1);
+                tracing::warn!(
+                    ?patience,
+                    "no proposal in time for a message the grammar did not understand"
+                );
+                return None;
+            }
+            Ok(Err(error)) => {
                 tracing::warn!(error = %error_chain(&error), "no proposal for a message the grammar did not understand");
                 return None;
             }
@@ -137,15 +161,16 @@ impl Assistant {
         }
     }
 
-    fn cached(&self, key: u64) -> Option<String> {
+    fn cached(&self, key: u64, source: &SummarySource) -> Option<String> {
         self.summaries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&key)
-            .cloned()
+            .filter(|(cached, _)| cached == source)
+            .map(|(_, summary)| summary.clone())
     }
 
-    fn remember(&self, key: u64, summary: &str) {
+    fn remember(&self, key: u64, source: &SummarySource, summary: &str) {
         let mut cache = self
             .summaries
             .lock()
@@ -153,7 +178,7 @@ impl Assistant {
         if cache.len() >= MAX_CACHED_SUMMARIES {
             cache.clear();
         }
-        cache.insert(key, summary.to_owned());
+        cache.insert(key, (source.clone(), summary.to_owned()));
     }
 }
 

@@ -121,6 +121,7 @@ pub enum Invalid {
 pub fn from_answer(answer: &str, author: &str) -> Result<Proposal, Invalid> {
     let json = json_object(answer);
     let answer: Answer = serde_json::from_str(json).map_err(|e| Invalid::Schema(e.to_string()))?;
+    let expected = answer.intent_name();
     let command = match answer {
         Answer::None => return Err(Invalid::Nothing),
         Answer::Add {
@@ -169,13 +170,35 @@ pub fn from_answer(answer: &str, author: &str) -> Result<Proposal, Invalid> {
         Answer::Digest => "digest".to_owned(),
     };
     let intent = read_back(&command, author);
-    if matches!(
-        intent,
-        Intent::Unknown { .. } | Intent::None | Intent::Help { .. }
-    ) {
+    if intent.name() != expected {
         return Err(Invalid::ReadBack(command));
     }
     Ok(Proposal { command, intent })
+}
+
+impl Answer {
+    /// The name of the intent the answer proposes, as [`Intent::name`] writes it.
+    fn intent_name(&self) -> &'static str {
+        match self {
+            Answer::Add { .. } => "create",
+            Answer::Done { .. } => "done",
+            Answer::Start { .. } => "start",
+            Answer::Cancel { .. } => "cancel",
+            Answer::Reopen { .. } => "reopen",
+            Answer::Unblock { .. } => "unblock",
+            Answer::Show { .. } => "show",
+            Answer::Snooze { .. } => "snooze",
+            Answer::Assign { .. } => "assign",
+            Answer::Depend { .. } => "depend",
+            Answer::Undepend { .. } => "undepend",
+            Answer::Note { .. } => "note",
+            Answer::Block { .. } => "block",
+            Answer::Mine => "mine",
+            Answer::Blocked => "blocked",
+            Answer::Digest => "digest",
+            Answer::None => "none",
+        }
+    }
 }
 
 /// What the grammar makes of `command` typed by `author`: the same rules that
@@ -190,10 +213,38 @@ pub fn read_back(command: &str, author: &str) -> Intent {
     .intent
 }
 
+/// A message that confirms a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The command confirmed, when the confirmation names it (`yes: done T-4`,
+    /// what a button under the offer sends): only that proposal is applied, not
+    /// a newer one, and not someone else's.
+    pub command: Option<String>,
+}
+
+/// What `yes: <command>` confirms, or a plain `yes` any waiting proposal.
+pub fn confirmation(text: &str) -> Option<Confirmation> {
+    let trimmed = text.trim();
+    let body = ["!baton", "/baton", "@baton"]
+        .iter()
+        .find_map(|prefix| trimmed.strip_prefix(prefix))
+        .unwrap_or(trimmed)
+        .trim();
+    if let Some((yes, command)) = body.split_once(':')
+        && yes.trim().eq_ignore_ascii_case("yes")
+        && !command.trim().is_empty()
+    {
+        return Some(Confirmation {
+            command: Some(command.trim().to_owned()),
+        });
+    }
+    is_confirmation(text).then_some(Confirmation { command: None })
+}
+
 /// Whether `text` confirms a proposal: `yes`, `yes please`, `do it`, 👍, with or
 /// without the bot's name in front. Not "ok" or "yeah": people say those to each
 /// other all day, and a proposal waits for a clear answer.
-pub fn is_confirmation(text: &str) -> bool {
+fn is_confirmation(text: &str) -> bool {
     const YES: [&str; 9] = [
         "yes",
         "yes please",
@@ -289,12 +340,24 @@ mod tests {
     }
 
     #[test]
+    fn a_button_names_the_command_it_confirms() {
+        assert_eq!(
+            confirmation("!baton yes: done T-4"),
+            Some(Confirmation {
+                command: Some("done T-4".to_owned())
+            })
+        );
+        assert_eq!(confirmation("yes"), Some(Confirmation { command: None }));
+        assert_eq!(confirmation("yes, but T-4 first"), None);
+    }
+
+    #[test]
     fn only_a_plain_yes_confirms() {
         for yes in ["yes", "Yes!", "!baton yes", "@baton: do it", "👍"] {
-            assert!(is_confirmation(yes), "{yes}");
+            assert!(confirmation(yes).is_some(), "{yes}");
         }
         for not in ["yes, but T-4 first", "no", "ok", "yesterday", "done T-4"] {
-            assert!(!is_confirmation(not), "{not}");
+            assert!(confirmation(not).is_none(), "{not}");
         }
     }
 

@@ -25,7 +25,7 @@ use crate::store::{Store, StoreError, StoreTx};
 use command::Assist;
 pub use command::forge::ForgeOutcome;
 pub use digest::{ComposedDigest, compose as compose_digest};
-pub use render::help_text;
+pub use render::{help_text, proposed_command};
 pub use scene::{GraphRequestError, graph_request};
 
 pub use crate::domain::Defaults;
@@ -139,8 +139,19 @@ impl Engine {
         else {
             return Ok(Assist::None);
         };
-        if crate::assistant::proposal::is_confirmation(text) {
-            return Ok(Assist::Confirm);
+        if let Some(confirmation) = crate::assistant::proposal::confirmation(text) {
+            // Only a `yes` with a proposal waiting is one: any other is chat.
+            let waiting = self
+                .store
+                .begin_read()
+                .await?
+                .proposal_waiting(&inbound.room, &inbound.author, inbound.at)
+                .await?;
+            return Ok(if waiting {
+                Assist::Confirm(confirmation.command)
+            } else {
+                Assist::None
+            });
         }
         if !matches!(parsed.intent, Intent::Unknown { .. })
             || self.store.inbound_seen(&inbound.event_id).await?
@@ -168,7 +179,7 @@ impl Engine {
     pub async fn handle(&self, inbound: &Inbound) -> Result<Outcome, EngineError> {
         let parsed = understand(inbound);
         let assist = self.assist(inbound, &parsed).await?;
-        if parsed.intent == Intent::None && !matches!(assist, Assist::Confirm) {
+        if parsed.intent == Intent::None && !matches!(assist, Assist::Confirm(_)) {
             return Ok(Outcome::Ignored);
         }
         let started = std::time::Instant::now();

@@ -163,15 +163,29 @@ fn a_room_with_summaries_off_sends_nothing_it_said() {
         Answer::Text(SUMMARY.to_owned()),
         Answer::Text(r#"{"intent":"none"}"#.to_owned()),
     ));
-    let script = format!(
-        ":in #general\n:as @ana\n!baton settings summaries off\n{}!baton zorp T-2 pls\n",
-        &handoff_script(9)[":in #general\n:as @ana\n".len()..]
+    // #general keeps its words from the model; #dev does not mind.
+    let mut script = String::from(
+        ":in #general\n:as @ana\n!baton settings summaries off\n\
+         !baton add Migrate the ledger for @ana\n!baton add API for @bob after T-1\n\
+         !baton note T-1 general says the vendor is Acme\n",
     );
+    script.push_str(":in #dev\n");
+    for n in 1..=9 {
+        script.push_str(&format!("!baton note T-1 dev note {n}\n"));
+    }
+    script
+        .push_str(":in #general\n!baton done T-1 https://example.org/pr/7\n!baton zorp T-2 pls\n");
     let (blocks, _) = run(&with_model(&model, "5s"), &script);
     let dm = dm_to(&blocks, "@bob");
     assert_eq!(dm.len(), 1, "{blocks:#?}");
-    assert!(!dm[0].contains("In short"), "{}", dm[0]);
-    assert!(model.received().is_empty(), "{:#?}", model.received());
+    assert!(dm[0].starts_with("In short"), "{}", dm[0]);
+    let asked = model.received();
+    assert_eq!(asked.len(), 1, "only the summary, no proposal: {asked:#?}");
+    let sent = asked[0].user_text();
+    assert!(sent.contains("dev note 9"), "{sent}");
+    for said_in_general in ["Acme", "Migrate the ledger", "example.org/pr/7"] {
+        assert!(!sent.contains(said_in_general), "{said_in_general}: {sent}");
+    }
 }
 
 #[test]

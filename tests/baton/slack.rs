@@ -730,21 +730,29 @@ async fn a_language_models_proposal_comes_with_a_button_that_confirms_it() {
     );
     let buttons = fake.ephemeral_actions_to(ALICE);
     assert_eq!(buttons.last().unwrap(), &["baton_confirm"], "{buttons:?}");
-    // Nothing changed yet: nobody was handed anything.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(fake.dms_to(BOB).is_empty());
+    let click = |user: &'static str, value: &'static str| {
+        let payload = block_actions(user, CHANNEL, "baton_confirm", value).to_string();
+        let form = serde_urlencoded::to_string([("payload", payload)]).unwrap();
+        let service = &service;
+        async move {
+            let response = post_signed(
+                service,
+                "/slack/interactivity",
+                "application/x-www-form-urlencoded",
+                &form,
+                now(),
+            )
+            .await;
+            assert!(response.status().is_success(), "{}", service.log());
+        }
+    };
+    // Someone else's click, and a button for another command, confirm nothing.
+    click(BOB, "done T-1").await;
+    click(ALICE, "done T-2").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(fake.dms_to(BOB).is_empty(), "{}", service.log());
 
-    let payload = block_actions(ALICE, CHANNEL, "baton_confirm", "yes").to_string();
-    let form = serde_urlencoded::to_string([("payload", payload)]).unwrap();
-    let response = post_signed(
-        &service,
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        &form,
-        now(),
-    )
-    .await;
-    assert!(response.status().is_success(), "{}", service.log());
+    click(ALICE, "done T-1").await;
     assert!(
         fake.wait_until(PATIENCE, |f| f.dms_to(BOB).len() == 1)
             .await,

@@ -147,20 +147,25 @@ pub fn blocks(sections: &[String], card_for: Option<TaskKey>) -> Vec<SlackBlock>
 /// The button under a language model's proposal: a click is its author's `yes`.
 pub const CONFIRM_ACTION: &str = "baton_confirm";
 
-/// The button that confirms a proposal.
-pub fn confirm_button() -> SlackBlock {
+/// The button that confirms the proposal `offer` makes, if it names one. Its
+/// value is the proposed command: a click confirms that proposal and no other
+/// (not a newer one, and not the clicker's own when someone else clicks).
+pub fn confirm_button(offer: &str) -> Option<SlackBlock> {
+    let command = crate::engine::proposed_command(offer)?;
     let button: SlackActionBlockElement = SlackBlockButtonElement::new(pt!("Yes, do it"))
         .with_action_id(CONFIRM_ACTION.into())
-        .with_value("yes".to_owned())
+        .with_value(command.to_owned())
         .into();
-    SlackActionsBlock::new(vec![button]).into()
+    Some(SlackActionsBlock::new(vec![button]).into())
 }
 
-/// The command a card button stands for, as a user would type it.
-pub fn command_for_action(action_id: &str, task: &str) -> Option<String> {
+/// The command a button stands for, as a user would type it: a card's verb
+/// and task, or the confirmation of the proposal it sits under.
+pub fn command_for_action(action_id: &str, value: &str) -> Option<String> {
     if action_id == CONFIRM_ACTION {
-        return Some("!baton yes".to_owned());
+        return Some(format!("!baton yes: {value}"));
     }
+    let task = value;
     CARD_ACTIONS
         .iter()
         .find(|(id, _, _)| *id == action_id)

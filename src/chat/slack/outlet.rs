@@ -165,12 +165,13 @@ impl Outlet for SlackOutlet {
         {
             let text = format::mrkdwn(&message.body);
             let sections = format::chunk(&text).concat();
+            let button = usize::from(message.kind == OutboxKind::Proposal);
             let mut blocks: Vec<_> = format::blocks(&sections, None)
                 .into_iter()
-                .take(format::BLOCK_LIMIT - 1)
+                .take(format::BLOCK_LIMIT - button)
                 .collect();
             if message.kind == OutboxKind::Proposal {
-                blocks.push(format::confirm_button());
+                blocks.extend(format::confirm_button(&message.body));
             }
             let content = SlackMessageContent::new()
                 .with_text(text)
@@ -258,7 +259,7 @@ impl Outlet for SlackOutlet {
             let buttons = if part == last { message.card_for } else { None };
             let mut blocks = format::blocks(sections, buttons);
             if part == last && message.kind == OutboxKind::Proposal {
-                blocks.push(format::confirm_button());
+                blocks.extend(format::confirm_button(&message.body));
             }
             let payload = HashMap::from([
                 (METADATA_OUTBOX_ID.to_owned(), outbox_id.clone()),

@@ -219,6 +219,20 @@ impl Command<'_> {
         }
     }
 
+    /// Whether `room` said `settings summaries off`, looked up once per handoff.
+    async fn summaries_off(
+        &mut self,
+        known: &mut BTreeMap<String, bool>,
+        room: &str,
+    ) -> Result<bool, StoreError> {
+        if let Some(off) = known.get(room) {
+            return Ok(*off);
+        }
+        let off = self.tx.room_summaries_off(room).await?;
+        known.insert(room.to_owned(), off);
+        Ok(off)
+    }
+
     /// Everything the owner of a task that just became ready needs: each resolved
     /// blocker with who finished it, evidence and notes they may see (`sight` is
     /// theirs), and who waits downstream.
@@ -233,12 +247,22 @@ impl Command<'_> {
         let mut summaries_off: BTreeMap<String, bool> = BTreeMap::new();
         for blocker in self.tx.blockers_of(key).await? {
             let events = self.tx.events_of(blocker.key).await?;
+            let home_off = self
+                .summaries_off(&mut summaries_off, &blocker.home_room)
+                .await?;
             let mut context = BlockerContext::new(sight.task(self.tx.as_mut(), blocker).await?);
+            context.summarisable = !home_off;
             for event in events {
                 let said_where_readable =
                     sight.may_read(self.tx.as_mut(), &event.source.room).await?;
                 match event.kind {
                     EventKind::Done { links } => {
+                        if self
+                            .summaries_off(&mut summaries_off, &event.source.room)
+                            .await?
+                        {
+                            context.summarisable = false;
+                        }
                         context.finished_by = Some(event.actor);
                         context.finished_at = Some(event.at);
                         context.evidence = if said_where_readable {
@@ -253,15 +277,9 @@ impl Command<'_> {
                         context.evidence.clear();
                     }
                     EventKind::NoteAdded { text, .. } if said_where_readable => {
-                        let room = &event.source.room;
-                        let off = match summaries_off.get(room) {
-                            Some(off) => *off,
-                            None => {
-                                let off = self.tx.room_summaries_off(room).await?;
-                                summaries_off.insert(room.clone(), off);
-                                off
-                            }
-                        };
+                        let off = self
+                            .summaries_off(&mut summaries_off, &event.source.room)
+                            .await?;
                         context.notes.push(Note {
                             author: event.actor,
                             text,

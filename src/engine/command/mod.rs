@@ -166,7 +166,7 @@ pub(super) async fn apply(
     }
     let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     let confirmed = match assist {
-        Assist::Confirm => match command.confirmed().await {
+        Assist::Confirm(expected) => match command.confirmed(expected.as_deref()).await {
             Ok(intent) => intent,
             Err(Failure::Store(e)) => return Err(e),
             Err(Failure::Refused(_)) => None,

@@ -16,9 +16,9 @@ pub(in crate::engine) enum Assist {
     None,
     /// The grammar did not understand the message; the model proposes this.
     Propose(Proposal),
-    /// The message is a `yes`: it confirms its author's proposal in the room,
-    /// if one is waiting.
-    Confirm,
+    /// The message is a `yes` and its author has a proposal waiting in the room:
+    /// it confirms that one (only the named command, when the `yes` names one).
+    Confirm(Option<String>),
 }
 
 impl Command<'_> {
@@ -31,25 +31,30 @@ impl Command<'_> {
             .put_proposal(&room, &author, &proposal.command, expires)
             .await?;
         metrics::counter!("baton_model_proposals_total", "outcome" => "offered").increment(1);
-        let mut reply = format!(
-            "I did not understand that, but it may mean `!baton {}`.",
-            proposal.command
-        );
+        let mut reply = render::proposal_offer(&proposal.command);
         if let Intent::Done { tasks } = &proposal.intent {
             reply.push(' ');
             reply.push_str(&self.handed_off_by(tasks).await?);
         }
-        reply.push_str(
-            " Reply `yes` here within 15 minutes to do it; nothing changes until you do.",
-        );
+        reply.push_str(&format!(
+            " Reply `yes` here within {} minutes to do it; nothing changes until you do.",
+            PROPOSAL_LIFETIME.num_minutes()
+        ));
         Ok(Some(reply))
     }
 
     /// The waiting proposal of the author in this room, taken (a proposal is
     /// confirmed once), read by the grammar as the command it names.
-    pub(super) async fn confirmed(&mut self) -> CommandResult<Option<Intent>> {
+    pub(super) async fn confirmed(
+        &mut self,
+        expected: Option<&str>,
+    ) -> CommandResult<Option<Intent>> {
         let (room, author) = (self.inbound.room.clone(), self.actor().clone());
-        let Some(command) = self.tx.take_proposal(&room, &author, self.now()).await? else {
+        let taken = self
+            .tx
+            .take_proposal(&room, &author, expected, self.now())
+            .await?;
+        let Some(command) = taken else {
             return Ok(None);
         };
         metrics::counter!("baton_model_proposals_total", "outcome" => "confirmed").increment(1);

@@ -321,6 +321,9 @@ pub(super) struct BlockerContext {
     pub notes: Vec<Note>,
     /// Rooms with notes the recipient may not see: named, not quoted.
     pub hidden_rooms: Vec<String>,
+    /// The task's title and its evidence may go to a language model: neither
+    /// its home room nor the room it was finished in said `settings summaries off`.
+    pub summarisable: bool,
 }
 
 impl BlockerContext {
@@ -332,6 +335,7 @@ impl BlockerContext {
             evidence: Vec::new(),
             notes: Vec::new(),
             hidden_rooms: Vec::new(),
+            summarisable: true,
         }
     }
 }
@@ -343,6 +347,9 @@ pub(super) struct HandoffItem {
     pub blockers: Vec<BlockerContext>,
     pub downstream: Vec<Task>,
 }
+
+/// The most characters of notes one handoff keeps for its summary.
+const MAX_SUMMARY_SOURCE_CHARS: usize = 16_000;
 
 /// What a language model may summarise of `items` for their recipient: the
 /// notes worth forwarding from rooms that allow it (the items are already what
@@ -358,26 +365,55 @@ pub(super) fn summary_source(items: &[HandoffItem]) -> SummarySource {
         {
             continue;
         }
-        let notes: Vec<SummaryNote> = blocker
+        // The newest notes, up to a budget: the outbox keeps this until delivery.
+        let mut budget = MAX_SUMMARY_SOURCE_CHARS;
+        let mut notes: Vec<SummaryNote> = blocker
             .notes
             .iter()
+            .rev()
             .filter(|n| n.summarisable && !is_acknowledgement(&n.text))
+            .take_while(|n| {
+                let size = n.text.chars().count();
+                let fits = size <= budget;
+                budget = budget.saturating_sub(size);
+                fits
+            })
             .map(|n| SummaryNote {
                 author: n.author.to_string(),
                 text: n.text.clone(),
             })
             .collect();
+        notes.reverse();
         if notes.is_empty() {
             continue;
         }
+        let (title, evidence) = if blocker.summarisable {
+            (blocker.task.title.clone(), blocker.evidence.clone())
+        } else {
+            (String::new(), Vec::new())
+        };
         source.blockers.push(SummaryBlocker {
             task: blocker.task.key.to_string(),
-            title: blocker.task.title.clone(),
-            evidence: blocker.evidence.clone(),
+            title,
+            evidence,
             notes,
         });
     }
     source
+}
+
+/// How an offer of a proposal starts; the command follows, up to a backtick.
+const PROPOSAL_OPENING: &str = "I did not understand that, but it may mean `!baton ";
+
+/// The first sentence of a proposal's offer.
+pub(super) fn proposal_offer(command: &str) -> String {
+    format!("{PROPOSAL_OPENING}{command}`.")
+}
+
+/// The command an offer proposes, for an adapter's confirm button.
+pub fn proposed_command(offer: &str) -> Option<&str> {
+    let rest = offer.strip_prefix(PROPOSAL_OPENING)?;
+    rest.split_once('`').map(|(command, _)| command)
 }
 
 /// Whether a note carries no information worth forwarding ("thanks!", "👍").

@@ -23,14 +23,24 @@ pub trait AssistantTx: Send {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Removes and returns `person`'s proposal in `room` if it has not expired at
-    /// `now`: a proposal is confirmed once.
+    /// Removes `person`'s proposal in `room` (when `command` is given, only if it
+    /// is that one) and returns it if it had not expired at `now`: a proposal is
+    /// confirmed once, and an expired one is dropped.
     async fn take_proposal(
         &mut self,
         room: &str,
         person: &PersonId,
+        command: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<String>>;
+
+    /// Whether `person` has a proposal in `room` that has not expired at `now`.
+    async fn proposal_waiting(
+        &mut self,
+        room: &str,
+        person: &PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Whether `room` said `settings summaries off`.
     async fn room_summaries_off(&mut self, room: &str) -> StoreResult<bool>;

@@ -43,19 +43,39 @@ macro_rules! impl_assistant_sql {
                     &mut self,
                     room: &str,
                     person: &PersonId,
+                    command: Option<&str>,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<String>> {
                     let taken: Option<(String, i64)> = sqlx::query_as(
                         "DELETE FROM proposals WHERE room = $1 AND person = $2 \
-                         RETURNING command, expires_at",
+                         AND command = COALESCE($3, command) RETURNING command, expires_at",
                     )
                     .bind(room)
                     .bind(person.as_str())
+                    .bind(command)
                     .fetch_optional(&mut *self.tx)
                     .await?;
                     Ok(taken
                         .filter(|(_, expires_at)| *expires_at > millis(now))
                         .map(|(command, _)| command))
+                }
+
+                async fn proposal_waiting(
+                    &mut self,
+                    room: &str,
+                    person: &PersonId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let waiting: Option<i64> = sqlx::query_scalar(
+                        "SELECT expires_at FROM proposals WHERE room = $1 AND person = $2 \
+                         AND expires_at > $3",
+                    )
+                    .bind(room)
+                    .bind(person.as_str())
+                    .bind(millis(now))
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                    Ok(waiting.is_some())
                 }
 
                 async fn room_summaries_off(&mut self, room: &str) -> StoreResult<bool> {

@@ -88,8 +88,8 @@ macro_rules! impl_outbox_sql {
                 }
                 sqlx::query(
                     "UPDATE outbox SET status = 'delivered', delivered_at = $1, \
-                     platform_message_id = $2, claimed_until = NULL, last_error = NULL \
-                     WHERE id = $3",
+                     platform_message_id = $2, claimed_until = NULL, last_error = NULL, \
+                     summary_source = NULL WHERE id = $3",
                 )
                 .bind(millis(now))
                 .bind(platform_message_id)
