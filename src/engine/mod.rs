@@ -147,10 +147,12 @@ impl Engine {
                 .await?
                 .proposal_waiting(&inbound.room, &inbound.author, inbound.at)
                 .await?;
-            return Ok(if waiting {
-                Assist::Confirm(confirmation.command)
-            } else {
-                Assist::None
+            return Ok(match (waiting, confirmation.command) {
+                (true, command) => Assist::Confirm(command),
+                // A button under an offer that is gone: said so, never read as
+                // the command it names.
+                (false, Some(_)) => Assist::Stale,
+                (false, None) => Assist::None,
             });
         }
         if !matches!(parsed.intent, Intent::Unknown { .. })
@@ -179,7 +181,7 @@ impl Engine {
     pub async fn handle(&self, inbound: &Inbound) -> Result<Outcome, EngineError> {
         let parsed = understand(inbound);
         let assist = self.assist(inbound, &parsed).await?;
-        if parsed.intent == Intent::None && !matches!(assist, Assist::Confirm(_)) {
+        if parsed.intent == Intent::None && matches!(assist, Assist::None | Assist::Propose(_)) {
             return Ok(Outcome::Ignored);
         }
         let started = std::time::Instant::now();

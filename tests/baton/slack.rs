@@ -749,8 +749,24 @@ async fn a_language_models_proposal_comes_with_a_button_that_confirms_it() {
     // Someone else's click, and a button for another command, confirm nothing.
     click(BOB, "done T-1").await;
     click(ALICE, "done T-2").await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        fake.wait_until(PATIENCE, |f| f
+            .ephemeral_to(BOB)
+            .iter()
+            .any(|t| t.contains("not waiting any more")))
+            .await,
+        "{:#?}",
+        fake.ephemeral_to(BOB)
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(fake.dms_to(BOB).is_empty(), "{}", service.log());
+    assert!(
+        fake.ephemeral_to(ALICE)
+            .iter()
+            .any(|t| t.contains("not waiting any more")),
+        "{:#?}",
+        fake.ephemeral_to(ALICE)
+    );
 
     click(ALICE, "done T-1").await;
     assert!(

@@ -171,10 +171,18 @@ pub(super) async fn apply(
             Err(Failure::Store(e)) => return Err(e),
             Err(Failure::Refused(_)) => None,
         },
-        Assist::None | Assist::Propose(_) => None,
+        Assist::None | Assist::Propose(_) | Assist::Stale => None,
+    };
+    // A `yes` that names a command and found it not waiting applies nothing,
+    // whatever the grammar would make of its words.
+    let stale = match assist {
+        Assist::Stale => true,
+        Assist::Confirm(Some(_)) => confirmed.is_none(),
+        _ => false,
     };
     let intent = confirmed.as_ref().unwrap_or(&parsed.intent);
     let result = match (assist, intent) {
+        _ if stale => Ok(Some(Reply::from(render::stale_proposal()))),
         (Assist::Propose(proposal), Intent::Unknown { .. }) => command
             .propose(proposal)
             .await
@@ -188,7 +196,7 @@ pub(super) async fn apply(
                 // Help, "I don't know that word" and proposals concern only the asker.
                 if let (Assist::Propose(_), Intent::Unknown { .. }) = (assist, intent) {
                     command.offer_privately(reply.text).await?;
-                } else if matches!(intent, Intent::Help { .. } | Intent::Unknown { .. }) {
+                } else if stale || matches!(intent, Intent::Help { .. } | Intent::Unknown { .. }) {
                     command.reply_privately(reply.text).await?;
                 } else {
                     command.reply(reply).await?;

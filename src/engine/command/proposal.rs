@@ -19,6 +19,9 @@ pub(in crate::engine) enum Assist {
     /// The message is a `yes` and its author has a proposal waiting in the room:
     /// it confirms that one (only the named command, when the `yes` names one).
     Confirm(Option<String>),
+    /// The message confirms a named proposal that is not waiting (confirmed,
+    /// replaced, expired, or someone else's): nothing is applied.
+    Stale,
 }
 
 impl Command<'_> {

@@ -410,6 +410,11 @@ pub(super) fn proposal_offer(command: &str) -> String {
     format!("{PROPOSAL_OPENING}{command}`.")
 }
 
+/// The answer to a confirmation of a proposal that is not waiting.
+pub(super) fn stale_proposal() -> String {
+    "That proposal is not waiting any more (it was confirmed, replaced by a newer one, expired, or it was offered to someone else). Nothing changed.".to_owned()
+}
+
 /// The command an offer proposes, for an adapter's confirm button.
 pub fn proposed_command(offer: &str) -> Option<&str> {
     let rest = offer.strip_prefix(PROPOSAL_OPENING)?;
