@@ -124,9 +124,15 @@ impl Assistant {
     }
 
     /// A command for `text`, which the grammar did not understand, said by
-    /// `author` in `room`; `None` when the model has none, answers outside the
+    /// `author` in `room` (with `links`, kept as a `done`'s evidence); `None` when the model has none, answers outside the
     /// schema, fails, or the room or person is over their limit.
-    pub async fn propose(&self, room: &str, author: &str, text: &str) -> Option<Proposal> {
+    pub async fn propose(
+        &self,
+        room: &str,
+        author: &str,
+        text: &str,
+        links: &[String],
+    ) -> Option<Proposal> {
         if text.chars().count() > MAX_PROPOSAL_CHARS
             || !self.limits.allow(Some(room), Some(author), Instant::now())
         {
@@ -151,7 +157,7 @@ impl Assistant {
                 return None;
             }
         };
-        match proposal::from_answer(&answer, author) {
+        match proposal::from_answer(&answer, author, links) {
             Ok(proposal) => Some(proposal),
             Err(invalid) => {
                 metrics::counter!("baton_model_answers_discarded_total").increment(1);

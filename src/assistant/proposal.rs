@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use crate::domain::TaskKey;
-use crate::parser::{self, Intent, Message};
+use crate::parser::{self, Intent, Message, Parsed};
 
 /// What the model is told: Baton's intents as a JSON schema, and to answer with
 /// `{"intent": "none"}` when the message asks for none of them.
@@ -118,7 +118,7 @@ pub enum Invalid {
 /// # Errors
 /// [`Invalid`] when the answer does not fit the schema or names things that are
 /// not keys or people; such an answer is dropped.
-pub fn from_answer(answer: &str, author: &str) -> Result<Proposal, Invalid> {
+pub fn from_answer(answer: &str, author: &str, links: &[String]) -> Result<Proposal, Invalid> {
     let json = json_object(answer);
     let answer: Answer = serde_json::from_str(json).map_err(|e| Invalid::Schema(e.to_string()))?;
     let expected = answer.intent_name();
@@ -138,7 +138,12 @@ pub fn from_answer(answer: &str, author: &str) -> Result<Proposal, Invalid> {
             }
             command
         }
-        Answer::Done { tasks } => format!("done {}", keys(&tasks)?),
+        // The message's links are the evidence of what it finishes.
+        Answer::Done { tasks } => [format!("done {}", keys(&tasks)?)]
+            .into_iter()
+            .chain(evidence(links))
+            .collect::<Vec<_>>()
+            .join(" "),
         Answer::Start { tasks } => format!("start {}", keys(&tasks)?),
         Answer::Cancel { tasks } => format!("cancel {}", keys(&tasks)?),
         Answer::Reopen { tasks } => format!("reopen {}", keys(&tasks)?),
@@ -169,7 +174,7 @@ pub fn from_answer(answer: &str, author: &str) -> Result<Proposal, Invalid> {
         Answer::Blocked => "blocked".to_owned(),
         Answer::Digest => "digest".to_owned(),
     };
-    let intent = read_back(&command, author);
+    let intent = read_back(&command, author).intent;
     if intent.name() != expected {
         return Err(Invalid::ReadBack(command));
     }
@@ -203,14 +208,13 @@ impl Answer {
 
 /// What the grammar makes of `command` typed by `author`: the same rules that
 /// apply it once it is confirmed.
-pub fn read_back(command: &str, author: &str) -> Intent {
+pub fn read_back(command: &str, author: &str) -> Parsed {
     parser::parse(&Message {
         text: &format!("!baton {command}"),
         author,
         thread_task: None,
         dm: false,
     })
-    .intent
 }
 
 /// A message that confirms a proposal.
@@ -293,6 +297,18 @@ fn keys(keys: &[String]) -> Result<String, Invalid> {
     Ok(parsed?.join(" and "))
 }
 
+/// The links of the message worth keeping as evidence: web links, a few.
+fn evidence(links: &[String]) -> impl Iterator<Item = String> + '_ {
+    links
+        .iter()
+        .filter(|l| {
+            (l.starts_with("https://") || l.starts_with("http://"))
+                && !l.contains(|c: char| c.is_whitespace() || c == '`')
+        })
+        .take(MAX_TASKS)
+        .cloned()
+}
+
 fn person(handle: &str) -> Result<String, Invalid> {
     let handle = handle.trim();
     let well_formed = handle.len() > 1
@@ -326,6 +342,7 @@ mod tests {
         let proposal = from_answer(
             r#"{"intent":"assign","tasks":["T-5"],"owner":"@bob"}"#,
             "@ana",
+            &[],
         )
         .unwrap();
         assert_eq!(proposal.command, "assign T-5 to @bob");
@@ -333,6 +350,7 @@ mod tests {
         let proposal = from_answer(
             "Sure! ```json\n{\"intent\":\"depend\",\"tasks\":[\"T-9\"],\"blockers\":[\"T-3\"]}\n```",
             "@ana",
+            &[],
         )
         .unwrap();
         assert_eq!(proposal.command, "T-9 depends on T-3");
@@ -373,7 +391,7 @@ mod tests {
             r#"{"intent":"note","tasks":["T-1"],"text":"two\nlines"}"#,
             r#"{"intent":"none"}"#,
         ] {
-            assert!(from_answer(answer, "@ana").is_err(), "{answer}");
+            assert!(from_answer(answer, "@ana", &[]).is_err(), "{answer}");
         }
     }
 }

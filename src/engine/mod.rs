@@ -167,7 +167,7 @@ impl Engine {
             return Ok(Assist::None);
         }
         Ok(assistant
-            .propose(&inbound.room, inbound.author.handle(), text)
+            .propose(&inbound.room, inbound.author.handle(), text, &parsed.links)
             .await
             .map_or(Assist::None, Assist::Propose))
     }

@@ -214,14 +214,16 @@ fn a_proposal_changes_nothing_until_its_author_confirms_it() {
         Answer::Text(SUMMARY.to_owned()),
         Answer::Text("```json\n{\"intent\": \"done\", \"tasks\": [\"T-1\"]}\n```".to_owned()),
     ));
-    let script = format!(
-        "{PROPOSE_SCRIPT}!baton show T-1\n:as @bob\nyes\n!baton show T-1\n:as @ana\nyes\n!baton show T-1\nyes\n"
-    );
+    // The message carries the evidence: it must reach Bob's handoff.
+    let script = PROPOSE_SCRIPT.replace("pls", "pls https://github.com/acme/api/pull/9")
+        + "!baton show T-1\n:as @bob\nyes\n!baton show T-1\n:as @ana\nyes\n!baton show T-1\nyes\n";
     let (blocks, _) = run(&with_model(&model, "5s"), &script);
     let texts: Vec<&str> = blocks.iter().map(|(_, b)| b.as_str()).collect();
     let offer = texts
         .iter()
-        .position(|t| t.contains("it may mean `!baton done T-1`"))
+        .position(|t| {
+            t.contains("it may mean `!baton done T-1 https://github.com/acme/api/pull/9`")
+        })
         .unwrap_or_else(|| panic!("no proposal: {blocks:#?}"));
     assert!(
         texts[offer].contains("It would hand off T-2 to @bob."),
@@ -245,7 +247,13 @@ fn a_proposal_changes_nothing_until_its_author_confirms_it() {
         .position(|t| t.starts_with("Done: T-1 Schema"))
         .unwrap_or_else(|| panic!("not applied: {blocks:#?}"));
     assert!(shows[1] < done && done < shows[2], "{blocks:#?}");
-    assert_eq!(dm_to(&blocks, "@bob").len(), 1, "{blocks:#?}");
+    let handed = dm_to(&blocks, "@bob");
+    assert_eq!(handed.len(), 1, "{blocks:#?}");
+    assert!(
+        handed[0].contains("Evidence: https://github.com/acme/api/pull/9"),
+        "{}",
+        handed[0]
+    );
     // A proposal is confirmed once: the last `yes` does nothing.
     assert_eq!(
         texts.iter().filter(|t| t.starts_with("Done: T-1")).count(),
@@ -258,7 +266,10 @@ fn a_proposal_changes_nothing_until_its_author_confirms_it() {
         .filter(|r| !r.is_summary())
         .map(|r| r.user_text())
         .collect();
-    assert_eq!(proposals, ["!baton zorp T-1 pls"]);
+    assert_eq!(
+        proposals,
+        ["!baton zorp T-1 pls https://github.com/acme/api/pull/9"]
+    );
 }
 
 #[test]

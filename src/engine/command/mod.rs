@@ -164,15 +164,16 @@ pub(super) async fn apply(
         }
         return Ok(Outcome::Duplicate);
     }
-    let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     let confirmed = match assist {
-        Assist::Confirm(expected) => match command.confirmed(expected.as_deref()).await {
-            Ok(intent) => intent,
-            Err(Failure::Store(e)) => return Err(e),
-            Err(Failure::Refused(_)) => None,
-        },
+        Assist::Confirm(expected) => {
+            proposal::take_confirmed(tx.as_mut(), inbound, expected.as_deref()).await?
+        }
         Assist::None | Assist::Propose(_) | Assist::Stale => None,
     };
+    // What runs: the confirmed proposal (with the links of the message it was
+    // made for), or the message as parsed.
+    let parsed = confirmed.as_ref().unwrap_or(parsed);
+    let mut command = Command::new(tx, defaults, inbound, &parsed.links);
     // A `yes` that names a command and found it not waiting applies nothing,
     // whatever the grammar would make of its words.
     let stale = match assist {
@@ -180,7 +181,7 @@ pub(super) async fn apply(
         Assist::Confirm(Some(_)) => confirmed.is_none(),
         _ => false,
     };
-    let intent = confirmed.as_ref().unwrap_or(&parsed.intent);
+    let intent = &parsed.intent;
     let result = match (assist, intent) {
         _ if stale => Ok(Some(Reply::from(render::stale_proposal()))),
         (Assist::Propose(proposal), Intent::Unknown { .. }) => command

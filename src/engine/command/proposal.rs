@@ -24,6 +24,27 @@ pub(in crate::engine) enum Assist {
     Stale,
 }
 
+/// The author's waiting proposal in the room of `inbound`, taken (a proposal is
+/// confirmed once; when `expected` names one, only that one), read by the
+/// grammar as the command it names.
+pub(super) async fn take_confirmed(
+    tx: &mut dyn StoreTx,
+    inbound: &Inbound,
+    expected: Option<&str>,
+) -> Result<Option<Parsed>, StoreError> {
+    let taken = tx
+        .take_proposal(&inbound.room, &inbound.author, expected, inbound.at)
+        .await?;
+    let Some(command) = taken else {
+        return Ok(None);
+    };
+    metrics::counter!("baton_model_proposals_total", "outcome" => "confirmed").increment(1);
+    Ok(Some(crate::assistant::proposal::read_back(
+        &command,
+        inbound.author.handle(),
+    )))
+}
+
 impl Command<'_> {
     /// Keeps `proposal` for the author and asks them to confirm it; says what a
     /// `done` would hand off.
@@ -44,27 +65,6 @@ impl Command<'_> {
             PROPOSAL_LIFETIME.num_minutes()
         ));
         Ok(Some(reply))
-    }
-
-    /// The waiting proposal of the author in this room, taken (a proposal is
-    /// confirmed once), read by the grammar as the command it names.
-    pub(super) async fn confirmed(
-        &mut self,
-        expected: Option<&str>,
-    ) -> CommandResult<Option<Intent>> {
-        let (room, author) = (self.inbound.room.clone(), self.actor().clone());
-        let taken = self
-            .tx
-            .take_proposal(&room, &author, expected, self.now())
-            .await?;
-        let Some(command) = taken else {
-            return Ok(None);
-        };
-        metrics::counter!("baton_model_proposals_total", "outcome" => "confirmed").increment(1);
-        Ok(Some(crate::assistant::proposal::read_back(
-            &command,
-            author.handle(),
-        )))
     }
 
     /// What finishing `keys` would hand to whom: the tasks waiting only on them.
