@@ -5,9 +5,9 @@
 //! confirms it.
 //!
 //! Off unless `model.url` is set: without it no [`Assistant`] exists and nothing
-//! calls out. What is sent: for a summary, the upstream notes the DM's recipient
-//! may read, said in rooms that allow summaries; for a proposal, the message
-//! itself.
+//! calls out. What is sent: for a summary, the upstream notes, titles and
+//! evidence the DM's recipient may read, from rooms that allow summaries; for a
+//! proposal, the message itself, unless its room said `settings summaries off`.
 
 mod client;
 mod limits;
