@@ -6,13 +6,13 @@
 use chrono::{DateTime, Utc};
 use strum::IntoEnumIterator;
 
-use crate::domain::{
-    EventKind, PersonId, Readiness, Status, SummaryBlocker, SummaryNote, SummarySource, Task,
-    TaskKey,
-};
+use crate::domain::{EventKind, PersonId, Readiness, Status, Task, TaskKey};
 use crate::parser::Intent;
 use crate::store::{OwnedWork, Page, StoredEvent};
 
+mod assistant;
+pub use assistant::proposed_command;
+pub(super) use assistant::{proposal_offer, stale_proposal, summary_source};
 mod digest;
 pub(super) mod forge;
 
@@ -348,81 +348,8 @@ pub(super) struct HandoffItem {
     pub downstream: Vec<Task>,
 }
 
-/// The most characters of notes one handoff keeps for its summary.
-const MAX_SUMMARY_SOURCE_CHARS: usize = 16_000;
-
-/// What a language model may summarise of `items` for their recipient: the
-/// notes worth forwarding from rooms that allow it (the items are already what
-/// the recipient may read), each blocker once.
-pub(super) fn summary_source(items: &[HandoffItem]) -> SummarySource {
-    let mut source = SummarySource::default();
-    for blocker in items.iter().flat_map(|i| &i.blockers) {
-        if !blocker.task.status.is_resolved()
-            || source
-                .blockers
-                .iter()
-                .any(|b| b.task == blocker.task.key.to_string())
-        {
-            continue;
-        }
-        // The newest notes, up to a budget: the outbox keeps this until delivery.
-        let mut budget = MAX_SUMMARY_SOURCE_CHARS;
-        let mut notes: Vec<SummaryNote> = blocker
-            .notes
-            .iter()
-            .rev()
-            .filter(|n| n.summarisable && !is_acknowledgement(&n.text))
-            .take_while(|n| {
-                let size = n.text.chars().count();
-                let fits = size <= budget;
-                budget = budget.saturating_sub(size);
-                fits
-            })
-            .map(|n| SummaryNote {
-                author: n.author.to_string(),
-                text: n.text.clone(),
-            })
-            .collect();
-        notes.reverse();
-        if notes.is_empty() {
-            continue;
-        }
-        let (title, evidence) = if blocker.summarisable {
-            (blocker.task.title.clone(), blocker.evidence.clone())
-        } else {
-            (String::new(), Vec::new())
-        };
-        source.blockers.push(SummaryBlocker {
-            task: blocker.task.key.to_string(),
-            title,
-            evidence,
-            notes,
-        });
-    }
-    source
-}
-
-/// How an offer of a proposal starts; the command follows, up to a backtick.
-const PROPOSAL_OPENING: &str = "I did not understand that, but it may mean `!baton ";
-
-/// The first sentence of a proposal's offer.
-pub(super) fn proposal_offer(command: &str) -> String {
-    format!("{PROPOSAL_OPENING}{command}`.")
-}
-
-/// The answer to a confirmation of a proposal that is not waiting.
-pub(super) fn stale_proposal() -> String {
-    "That proposal is not waiting any more (it was confirmed, replaced by a newer one, expired, or it was offered to someone else). Nothing changed.".to_owned()
-}
-
-/// The command an offer proposes, for an adapter's confirm button.
-pub fn proposed_command(offer: &str) -> Option<&str> {
-    let rest = offer.strip_prefix(PROPOSAL_OPENING)?;
-    rest.split_once('`').map(|(command, _)| command)
-}
-
 /// Whether a note carries no information worth forwarding ("thanks!", "👍").
-fn is_acknowledgement(text: &str) -> bool {
+pub(super) fn is_acknowledgement(text: &str) -> bool {
     const ACKS: [&str; 12] = [
         "thanks",
         "thank you",
