@@ -134,7 +134,7 @@ fn done_with_something_else(text: &str) -> bool {
 }
 
 /// `text` with every match of `pattern` replaced by spaces of the same byte length.
-fn blank(text: &str, pattern: &regex_lite::Regex) -> String {
+fn blank(text: &str, pattern: &super::pattern::Pattern) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for found in pattern.find_iter(text) {

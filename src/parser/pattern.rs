@@ -6,11 +6,17 @@
 //! key, `<KEYS>` a list of keys (`T-4 and T-5`, `T-7, T-8 & T-9`), `<WHO>` a person
 //! (`@bob`, `me`, `myself`), `<HANDLE>` a handle.
 //!
-//! Patterns are compiled once, on first use, through [`patterns!`]; each module that
-//! declares patterns also gets a `compile_patterns` function so a unit test can prove
-//! that every built-in pattern compiles.
+//! Patterns are declared through [`patterns!`], compiled once on first use and
+//! only run on text their [`Gate`] admits; each module that declares patterns also
+//! gets a `patterns` list so unit tests can prove that every one compiles and that
+//! no gate turns away a text its pattern matches.
 
-use regex_lite::Regex;
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex_lite::{Captures, Match, Regex};
+
+use super::gate::Gate;
 
 /// One task key, `T-12` (any case).
 pub(super) const KEY: &str = r"\bt-\d{1,15}\b";
@@ -50,14 +56,103 @@ const APOSTROPHE_OPTIONAL: &[&str] = &[
     "shouldn't",
 ];
 
-/// Compiles a built-in pattern after expanding its placeholders.
+/// A built-in pattern, compiled on first use, behind its [`Gate`].
 ///
 /// The engine is `regex-lite`: it compiles a pattern in about 0.1 ms where
-/// `regex` took milliseconds (it builds Unicode tables and automata up front), and
-/// the first message a process reads compiles most of the grammar (BENCHMARKS.md
-/// *Cold start*). Its classes, case folding and word boundaries are ASCII, which
-/// is what an English vocabulary needs; it runs in time linear in the text, and the
-/// grammar reads at most [`MAX_PARSED_BYTES`] of a message.
+/// `regex` took milliseconds (it builds Unicode tables and automata up front).
+/// Its classes, case folding and word boundaries are ASCII, which is what an
+/// English vocabulary needs; it runs in time linear in the text, and the grammar
+/// reads at most [`MAX_PARSED_BYTES`] of a message. A pattern is only compiled,
+/// and only run, on a text its gate admits, so the first message a process reads
+/// compiles the few patterns whose words it holds (BENCHMARKS.md *Cold start*).
+pub(super) struct Pattern {
+    source: &'static str,
+    gate: OnceLock<Gate>,
+    regex: OnceLock<Regex>,
+}
+
+impl Pattern {
+    pub(super) const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            gate: OnceLock::new(),
+            regex: OnceLock::new(),
+        }
+    }
+
+    /// Whether the pattern may match `text`, judged without compiling it.
+    fn admits(&self, text: &str) -> bool {
+        self.gate
+            .get_or_init(|| Gate::of(&expand(self.source)))
+            .admits(text)
+    }
+
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| re(self.source))
+    }
+
+    /// The compiled pattern, whatever its gate says (for tests).
+    #[cfg(test)]
+    pub(super) fn compiled(&self) -> &Regex {
+        self.regex()
+    }
+
+    /// The gate, for tests.
+    #[cfg(test)]
+    pub(super) fn gate(&self) -> &Gate {
+        self.gate.get_or_init(|| Gate::of(&expand(self.source)))
+    }
+
+    /// The source with its placeholders expanded, for tests.
+    #[cfg(test)]
+    pub(super) fn expanded(&self) -> String {
+        expand(self.source)
+    }
+
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        self.admits(text) && self.regex().is_match(text)
+    }
+
+    pub(super) fn find<'t>(&self, text: &'t str) -> Option<Match<'t>> {
+        self.admits(text).then(|| self.regex().find(text)).flatten()
+    }
+
+    pub(super) fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+        self.admits(text)
+            .then(|| self.regex().captures(text))
+            .flatten()
+    }
+
+    pub(super) fn find_iter<'p, 't>(
+        &'p self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Match<'t>> + use<'p, 't> {
+        self.admits(text)
+            .then(|| self.regex().find_iter(text))
+            .into_iter()
+            .flatten()
+    }
+
+    pub(super) fn captures_iter<'p, 't>(
+        &'p self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Captures<'t>> + use<'p, 't> {
+        self.admits(text)
+            .then(|| self.regex().captures_iter(text))
+            .into_iter()
+            .flatten()
+    }
+
+    pub(super) fn replace<'t>(&self, text: &'t str, with: &str) -> Cow<'t, str> {
+        if self.admits(text) {
+            self.regex().replace(text, with)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
+/// Compiles a built-in pattern after expanding its placeholders.
 ///
 /// Patterns are constants of this crate, so a failure is a programming error caught
 /// by the `every_pattern_compiles` test, never something a message can trigger.
@@ -66,17 +161,21 @@ const APOSTROPHE_OPTIONAL: &[&str] = &[
     reason = "a built-in pattern that does not compile is a bug the tests catch"
 )]
 pub(super) fn re(pattern: &str) -> Regex {
+    Regex::new(&format!("(?i){}", expand(pattern)))
+        .unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))
+}
+
+/// A pattern with its apostrophes widened and its placeholders expanded.
+fn expand(pattern: &str) -> String {
     let mut expanded = with_typographic_apostrophes(pattern);
     for word in APOSTROPHE_OPTIONAL {
         expanded = expanded.replace(&word.replace('\'', "['’]"), &word.replace('\'', "['’]?"));
     }
-    let expanded = expanded
+    expanded
         .replace("<KEYS>", KEYS)
         .replace("<KEY>", KEY)
         .replace("<WHO>", WHO)
-        .replace("<HANDLE>", HANDLE);
-    Regex::new(&format!("(?i){expanded}"))
-        .unwrap_or_else(|err| panic!("built-in pattern does not compile: {err}"))
+        .replace("<HANDLE>", HANDLE)
 }
 
 /// `pattern` with each straight apostrophe also matching the typographic one: `'`
@@ -109,19 +208,18 @@ fn with_typographic_apostrophes(pattern: &str) -> String {
 /// than a note keeps (4,000 characters), so that a pasted log costs little.
 pub(super) const MAX_PARSED_BYTES: usize = 16 * 1024;
 
-/// Declares lazily compiled patterns, plus a `compile_patterns` test helper.
+/// Declares gated, lazily compiled patterns, plus a `patterns` list for tests.
 macro_rules! patterns {
     ($($(#[$meta:meta])* $name:ident = $pattern:expr;)+) => {
         $(
             $(#[$meta])*
-            static $name: std::sync::LazyLock<regex_lite::Regex> =
-                std::sync::LazyLock::new(|| super::pattern::re($pattern));
+            static $name: super::pattern::Pattern = super::pattern::Pattern::new($pattern);
         )+
 
-        /// Compiles every pattern of this module (a test proves they all compile).
+        /// Every pattern of this module, for the tests that check them all.
         #[cfg(test)]
-        pub(super) fn compile_patterns() {
-            $(std::sync::LazyLock::force(&$name);)+
+        pub(super) fn patterns() -> Vec<&'static super::pattern::Pattern> {
+            vec![$(&$name),+]
         }
     };
 }

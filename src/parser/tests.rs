@@ -3,20 +3,81 @@
 use super::*;
 use crate::domain::TaskKey;
 
+/// Every built-in pattern of the grammar.
+fn every_pattern() -> Vec<&'static pattern::Pattern> {
+    [
+        address::patterns(),
+        completion::patterns(),
+        correction::patterns(),
+        create::patterns(),
+        grammar::patterns(),
+        link::patterns(),
+        queries::patterns(),
+        relations::patterns(),
+        request::patterns(),
+        text::patterns(),
+        verbs::patterns(),
+    ]
+    .concat()
+}
+
 /// Every built-in pattern compiles (a typo in a pattern fails here, not in chat).
 #[test]
 fn every_pattern_compiles() {
-    address::compile_patterns();
-    completion::compile_patterns();
-    correction::compile_patterns();
-    create::compile_patterns();
-    grammar::compile_patterns();
-    link::compile_patterns();
-    queries::compile_patterns();
-    relations::compile_patterns();
-    request::compile_patterns();
-    text::compile_patterns();
-    verbs::compile_patterns();
+    for pattern in every_pattern() {
+        pattern.compiled();
+    }
+}
+
+/// The gates' reader follows the syntax of every pattern, so none is left
+/// ungated by a construct it does not know.
+#[test]
+fn every_pattern_has_a_gate_its_reader_follows() {
+    for pattern in every_pattern() {
+        let expanded = pattern.expanded();
+        assert!(gate::tests::follows(&expanded), "not followed: {expanded}");
+    }
+}
+
+/// No gate turns away a text its pattern matches, over every labelled message
+/// (as written, in capitals and in lower case) and each of its lines.
+#[test]
+fn no_gate_turns_away_a_text_its_pattern_matches() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let files = [
+        "../shared/corpus/parse-dev.jsonl",
+        "tests/parser-cases.jsonl",
+        "tests/corpus/dev.jsonl",
+        "tests/corpus/heldout.jsonl",
+        "tests/corpus/typo-verbs.jsonl",
+    ];
+    let mut texts = Vec::new();
+    for file in files {
+        let lines = std::fs::read_to_string(format!("{root}/{file}")).expect("corpus file");
+        for line in lines.lines().filter(|line| !line.trim().is_empty()) {
+            let row: serde_json::Value = serde_json::from_str(line).expect("corpus line");
+            let text = row["input"]["text"].as_str().unwrap_or_default().to_owned();
+            texts.extend(text.lines().map(str::to_owned));
+            texts.push(text.to_uppercase());
+            texts.push(text.to_lowercase());
+            texts.push(text);
+        }
+    }
+    let patterns = every_pattern();
+    let mut checked = 0;
+    for pattern in &patterns {
+        for text in &texts {
+            if pattern.compiled().is_match(text) {
+                checked += 1;
+                assert!(
+                    pattern.gate().admits(text),
+                    "{text:?} matches {} but its gate turns it away",
+                    pattern.expanded()
+                );
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} matches were checked");
 }
 
 mod corpus {
