@@ -112,6 +112,9 @@ enum BenchCommand {
         #[command(flatten)]
         scratch: BenchScratch,
     },
+    /// Time the parser on JSON lines from stdin, as `baton parse` reads them: the
+    /// first message (a cold start: its patterns are compiled), then the rest.
+    Parse,
     /// Time completion → handoff at several workload sizes, each on a fresh database.
     Handoff {
         /// Workload sizes, comma-separated.
@@ -278,6 +281,11 @@ async fn execute(
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Bench(BenchCommand::Parse) => {
+            let timing = baton::bench::time_parsing(io::stdin().lock())?;
+            baton::bench::write_parse_timing(&timing, &mut io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Workload { tasks, seed }) => {
             baton::bench::write_workload_to(tasks, seed, io::stdout().lock())?;

@@ -595,5 +595,8 @@ pub fn write_workload_to(tasks: u64, seed: u64, out: impl std::io::Write) -> any
     Ok(())
 }
 
+mod parsing;
+pub use parsing::{ParseTiming, time_parsing, write_parse_timing};
+
 #[cfg(test)]
 mod tests;
