@@ -21,17 +21,21 @@ patterns! {
     /// The digest's time or days said in words: "move the digest to 10am", "post
     /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
     /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
-    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*)$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
+    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(?:back\s+)?(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*)$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
     /// Turning the digest off in words: "stop the daily digest".
     SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
-    SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+|i'm\s+in\s+|i\s+am\s+in\s+)(\w+/[\w/+\-]+|utc|gmt)";
+    SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
+    /// "I start at 6 and finish at 14": working hours as a day's two ends.
+    SETTINGS_SHIFT = r"^i\s+(?:usually\s+|normally\s+|now\s+)?(?:start|begin)\s+(?:work\s+|working\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)[\s,]+(?:and\s+)?(?:finish|end|stop|leave|log\s+off|wrap\s+up)\s+(?:work\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)";
+    /// "show me the settings for this room": the settings, unchanged.
+    SETTINGS_SHOW = r"^(?:show|list|what\s+are|tell\s+me|give\s+me)\s+(?:me\s+)?(?:the\s+|this\s+room's\s+|our\s+|my\s+|current\s+)*(?:settings|config|configuration|preferences)\b";
     /// `my working hours are 09:00-18:00`.
-    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours\s+are|my\s+(?:working|work)\s+day\s+is|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
+    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours\s+are(?:\s+now)?|(?:working|work|office)\s+hours(?:\s*[:=]|\s+are|\s+is)?|my\s+(?:working|work)\s+day\s+is|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
-    HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?[\s.!]*$";
+    HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:[\s.!,;]*$|[\s,;]+(?:from\s+now\s+on|now|only|only\s+now|going\s+forward|these\s+days|starting\s+\w+)\b)";
     /// Asking for one's own tasks.
-    MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
+    MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\banything\s+(?:i\s+(?:should|can|could|need\s+to)|for\s+me\s+to)\s+(?:pick\s+up|take|do|work\s+on|grab)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
     IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^<KEYS>\s*(?:is|'s)\s+on\s+me[\s!.]*$|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
@@ -39,7 +43,7 @@ patterns! {
     /// Asking for the blocked list.
     BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
     /// Asking for the digest.
-    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup)\b";
+    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|overview|report)\b";
     /// Asking for the dependency graph.
     GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
@@ -119,6 +123,11 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = SETTINGS_HOURS.captures(ctx.masked()) {
         let range = hours_range(span(&found, 1))?;
         vec!["hours".to_owned(), range]
+    } else if let Some(found) = SETTINGS_SHIFT.captures(ctx.masked()) {
+        let range = hours_range(&format!("{}-{}", span(&found, 1), span(&found, 2)))?;
+        vec!["hours".to_owned(), range]
+    } else if SETTINGS_SHOW.is_match(ctx.masked()) {
+        Vec::new()
     } else {
         return None;
     };

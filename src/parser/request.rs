@@ -16,13 +16,13 @@ patterns! {
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:]\s*|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
+    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
     /// The "-ing" of a request after "would you mind": "closing" asks to close.
     GERUND = r"^(\w+?)(?:ing)\b";
     /// A request to record what was just said: "could you record that?".
-    REFERS_BACK = r"^(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b";
+    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)\s+(?:it|that|this|the\s+task)(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|do\s+(?:that|this)\b)";
     /// A pronoun a request uses for a task named elsewhere in the message.
-    PRONOUN = r"\b(?:it|this(?:\s+one)?|that)\b";
+    PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
     REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
