@@ -30,7 +30,9 @@ pub(super) struct Gate {
 }
 
 impl Gate {
-    /// The gate of a pattern's source (placeholders expanded, no `(?i)` prefix).
+    /// The gate of a pattern as the grammar writes it: with its placeholders
+    /// (`<KEYS>`), straight apostrophes, and no `(?i)` prefix. Reading the source
+    /// rather than its expansion keeps a gate much cheaper than a compilation.
     pub(super) fn of(pattern: &str) -> Self {
         let literals = Reader::new(pattern)
             .whole()
@@ -232,9 +234,35 @@ impl<'a> Reader<'a> {
             '.' => Ok(Piece::unknown()),
             '^' | '$' => Ok(Piece::exact(vec![String::new()])),
             '\\' => self.escape(),
+            '<' => Ok(self
+                .placeholder()
+                .unwrap_or_else(|| Piece::exact(vec!["<".to_owned()]))),
+            // An apostrophe matches its typographic twin, and is optional in
+            // some contractions ("isnt"): it requires nothing.
+            '\'' => Ok(Piece::unknown()),
             '*' | '+' | '?' | '{' | ')' | '|' => Err(Unsupported),
             c => Ok(Piece::exact(vec![c.to_ascii_lowercase().to_string()])),
         }
+    }
+
+    /// After `<`: a placeholder of the grammar's vocabulary, if one is named.
+    fn placeholder(&mut self) -> Option<Piece> {
+        let ahead: String = self.rest.clone().take(7).collect();
+        let (name, required): (&str, &[&str]) = [
+            ("KEYS>", &["t-"][..]),
+            ("KEY>", &["t-"][..]),
+            ("HANDLE>", &["@"][..]),
+            ("WHO>", &["@", "me"][..]),
+        ]
+        .into_iter()
+        .find(|(name, _)| ahead.starts_with(name))?;
+        for _ in 0..name.len() {
+            self.rest.next();
+        }
+        Some(Piece {
+            exact: None,
+            required: Some(required.iter().map(|s| (*s).to_owned()).collect()),
+        })
     }
 
     /// After `\`.
@@ -309,6 +337,10 @@ impl<'a> Reader<'a> {
                 c => {
                     if let Some(members) = &mut members {
                         members.push(c);
+                        // The grammar's apostrophes also match the typographic one.
+                        if c == '\'' {
+                            members.push('’');
+                        }
                     }
                 }
             }
@@ -412,6 +444,18 @@ pub(super) mod tests {
             Some(vec!["don't".into(), "don’t".into()])
         );
         assert_eq!(literals(r"[a-z]+ing"), Some(vec!["ing".into()]));
+    }
+
+    #[test]
+    fn placeholders_require_their_marks_and_apostrophes_nothing() {
+        assert_eq!(
+            literals(r"^<KEYS>\s+(?:to|for)\s+<WHO>"),
+            Some(vec!["t-".into()])
+        );
+        // "isn't" may be written "isnt" or "isn’t": only "isn" is certain.
+        assert_eq!(literals(r"\bisn't\s+needed"), Some(vec!["needed".into()]));
+        assert_eq!(literals(r"\bisn't\b"), Some(vec!["isn".into()]));
+        assert_eq!(literals(r"a<b"), Some(vec!["a<b".into()]));
     }
 
     #[test]

@@ -82,9 +82,7 @@ impl Pattern {
 
     /// Whether the pattern may match `text`, judged without compiling it.
     fn admits(&self, text: &str) -> bool {
-        self.gate
-            .get_or_init(|| Gate::of(&expand(self.source)))
-            .admits(text)
+        self.gate.get_or_init(|| Gate::of(self.source)).admits(text)
     }
 
     fn regex(&self) -> &Regex {
@@ -100,13 +98,19 @@ impl Pattern {
     /// The gate, for tests.
     #[cfg(test)]
     pub(super) fn gate(&self) -> &Gate {
-        self.gate.get_or_init(|| Gate::of(&expand(self.source)))
+        self.gate.get_or_init(|| Gate::of(self.source))
     }
 
     /// The source with its placeholders expanded, for tests.
     #[cfg(test)]
     pub(super) fn expanded(&self) -> String {
         expand(self.source)
+    }
+
+    /// The source as the grammar writes it, for tests.
+    #[cfg(test)]
+    pub(super) fn source(&self) -> &'static str {
+        self.source
     }
 
     pub(super) fn is_match(&self, text: &str) -> bool {
