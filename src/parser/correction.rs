@@ -15,7 +15,10 @@ use super::completion;
 patterns! {
     /// What people write between a slip and its fix; the punctuation around it is
     /// part of the marker.
-    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|i\s+meant|wrong\s+one|correction|sorry)\b[\s,.;:!—–\-]*";
+    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|(?:(?:oops|whoops|sorry|my\s+bad)\s*,?\s*)?typo|i\s+meant|i\s+mean|wrong\s+one|correction|sorry)\b[\s,.;:!—–\-]*";
+    /// A slip named first and put right at once: "not T-3050 but T-3051 is
+    /// finished", "not @bea, I meant @bo".
+    NOT_BUT = r"^not\s+(?:<KEY>|<HANDLE>)\s*[,;:—–\-]?\s*(?:but|rather|i\s+meant|i\s+mean|it's|it\s+is)\s+";
     /// A fix that adds rather than replaces: "done T-4, sorry, T-5 too".
     ADDITION = r"\b(?:too|also|as\s+well)\b";
     /// What a fix names: a task key or a person.
@@ -33,6 +36,16 @@ pub(super) struct Correction {
 
 /// The correction in `body`, if it has a marker.
 pub(super) fn correction(body: &str) -> Option<Correction> {
+    if let Some(found) = NOT_BUT.find(body) {
+        return Some(Correction {
+            restated: body
+                .get(found.end()..)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            substituted: None,
+        });
+    }
     let markers: Vec<_> = MARKER.find_iter(body).collect();
     let (first, last) = (markers.first()?, markers.last()?);
     let before = body.get(..first.start()).unwrap_or_default();
@@ -108,6 +121,19 @@ mod tests {
     #[test]
     fn a_fix_followed_by_doubt_replaces_nothing() {
         assert_eq!(substituted("done T-4, no wait, T-5 is still running"), None);
+    }
+
+    #[test]
+    fn a_slip_named_first_is_put_right_by_what_follows() {
+        let found = correction("not T-3050 but T-3051 is finished");
+        assert_eq!(
+            found.map(|c| c.restated).as_deref(),
+            Some("T-3051 is finished")
+        );
+        assert_eq!(
+            substituted("T-48 is done, oops, typo, I mean T-49").as_deref(),
+            Some("T-49 is done")
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:(?:\s+(?:a|an)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
@@ -18,11 +18,13 @@ patterns! {
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
     NOT_A_TASK = r"^(?:<KEY>|list[\s?!.]*$|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
-    OWNER = r"(?:,\s*)?(?:\band\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|(?:assign|give|hand)\s+(?:it|this)\s+(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
+    OWNER = r"(?:[,.]\s*)?(?:\band\s+)?(?:\b(?:it|this)(?:'s|\s+is|\s+goes)\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|(?:assign|give|hand)\s+(?:it\s+|this\s+)?(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
+    /// The owner named after the title: ", @rafael owns it", "and @bo will take it".
+    OWNER_AFTER = r"(?:,\s*|\s+and\s+)(<WHO>)\s+(?:owns|will\s+own|takes|will\s+take|is\s+(?:the\s+)?owner\s+of|is\s+on)\s+(?:it|this)\b";
     /// The author taking it: ", I'll own it", "and I'll take it".
     SELF_OWNER = r"(?:,\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)\b";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
-    AFTER = r"(?:[,;]\s*)?(?:(?:and\s+)?(?:it|this|which)\s+)?\b(?:after|once|following|when|depends?\s+on|depending\s+on|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
+    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
 
 /// `add ...`, `new task: ...`, `create a task to ...`.
@@ -39,7 +41,10 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     }
     let mut cuts = Vec::new();
     let mut owner = None;
-    for found in OWNER.captures_iter(masked).filter(|c| starts_in(c, &rest)) {
+    let owners = OWNER
+        .captures_iter(masked)
+        .chain(OWNER_AFTER.captures_iter(masked));
+    for found in owners.filter(|c| starts_in(c, &rest)) {
         let person = found
             .get(1)
             .and_then(|who| ctx.person(ctx.text.slice(who.range())));

@@ -48,12 +48,14 @@ const RULES: &[Rule] = &[
     relations::depend,
     relations::unblock,
     relations::block,
-    verbs::fyi,
     verbs::cancel,
     verbs::assign,
     queries::show,
     verbs::done,
     verbs::start,
+    // Last: "btw T-40 is deployed now" is the news it carries; only a heads-up
+    // that changes nothing is a note.
+    verbs::fyi,
 ];
 
 /// Understands an addressed message, as its author corrected it when it holds a
@@ -62,10 +64,12 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
     if let Some(corrected) = correction::correction(&addressed.body) {
         // "…, no wait, on T-5" is not a request of its own: the fix goes in place.
         let restated = Some(corrected.restated).filter(|said| !PREPOSITION.is_match(said));
-        let readings = [restated, corrected.substituted];
-        for body in readings.into_iter().flatten() {
+        // The restated words alone may be a bare key ("T-121" reads as `show`);
+        // the original with its slip replaced is what was asked, `show` or not.
+        let readings = [(restated, false), (corrected.substituted, true)];
+        for (body, whole) in readings.into_iter().filter_map(|(b, w)| Some((b?, w))) {
             let intent = understand(&body, addressed.mode, msg);
-            if asks_for_something(&intent) {
+            if asks_for_something(&intent) || (whole && matches!(intent, Intent::Show { .. })) {
                 return intent;
             }
         }

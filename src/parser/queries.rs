@@ -35,15 +35,15 @@ patterns! {
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
     HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:[\s.!,;]*$|[\s,;]+(?:from\s+now\s+on|now|only|only\s+now|going\s+forward|these\s+days|starting\s+\w+)\b)";
     /// Asking for one's own tasks.
-    MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\banything\s+(?:i\s+(?:should|can|could|need\s+to)|for\s+me\s+to)\s+(?:pick\s+up|take|do|work\s+on|grab)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
+    MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\banything\s+(?:i\s+(?:should|can|could|need\s+to)|for\s+me\s+to)\s+(?:pick\s+up|take|do|work\s+on|grab)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+am\s+i\s+(?:waiting|blocked)\s+(?:on|for)\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work)\s+(?:that's\s+|that\s+is\s+|is\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\b(?:i|me)\s+(?:currently\s+)?own\b|\bam\s+i\s+(?:the\s+)?owner\s+of\b|\bon\s+my\s+name\b|\bmy\s+(?:backlog|workload|assignments|open\s+items|work\s+items)\b|\bwhat\s+am\s+i\s+(?:stuck|held\s+up)\s+on\b|\b(?:do|have)\s+i\s+(?:have|got)\s+(?:anything|something|any\s+tasks?|tasks?|stuff|work)\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
     IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^<KEYS>\s*(?:is|'s)\s+on\s+me[\s!.]*$|^mine\s*[:,\-–—]\s*<KEYS>";
     /// A bare "mine" (a claim when replying in a thread).
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
-    BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
+    BLOCKED_LIST = r"^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\b(?:anything|what's|what\s+is|what\s+are|who's)\s+(?:currently\s+)?(?:held\s+up|holding\s+(?:us|things|anything|the\s+team)\s+up)\b|\b(?:show|list|share|give|send|post)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:list\s+of\s+)?(?:blockers|blocked\s+(?:items|tasks|work|things|stuff|ones)|stuck\s+(?:items|tasks|work|ones))\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
     /// Asking for the digest.
-    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap)|summarize|standup|roundup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|overview|report)\b";
+    DIGEST = r"^(?:(?:the\s+|today's\s+|daily\s+|weekly\s+|blocker\s+)*(?:digest|summary|recap|rundown)|summarize|standup|roundup)\b|\b(?:get|generate|drop|produce|make|create|build)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|daily|blocker|blockers|morning)\s+)*(?:digest|rundown|summary|recap|roundup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|overview|report)\b";
     /// Asking for the dependency graph.
     GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram)|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
@@ -57,9 +57,12 @@ patterns! {
     /// Nothing but task keys: "T-15", "T-15?".
     BARE_KEYS = r"^<KEYS>[\s?!.]*$";
     /// Words that make a question in a thread a question about the task.
-    STATUS_WORDS = r"\b(?:done|finished|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going|left|remaining|outstanding|missing|rolled|rollout|out|fixed|resolved)\b";
-    /// Asking people, not Baton, to do something: "can someone merge this?".
-    PEOPLE_REQUEST = r"^(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|take|help|test|run|restart|rebase|fix)\b";
+    STATUS_WORDS = r"\bwhere\s+(?:are|do)\s+we\b|\bhow\s+far\b|\bhow's\s+(?:it|this)\s+going\b|\b(?:done|finished|finish|unblocked|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going|left|remaining|outstanding|missing|rolled|rollout|out|fixed|resolved)\b";
+    /// A status word in another sense: "what's our done criteria?".
+    STATUS_OTHER = r"\b(?:done\s+criteria|criteria\s+(?:for|of)\s+done|definition\s+of\s+done|start\s+date|due\s+date)\b";
+    /// Asking people, not Baton, to do something: "can someone merge this?", "…
+    /// but can someone double-check on staging?".
+    PEOPLE_REQUEST = r"(?:^|\b(?:but|so|and)\s+)(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|double-check|double\s+check|verify|confirm|take|help|test|run|restart|rebase|fix)\b";
 }
 
 /// Thanks and acknowledgements addressed to Baton need no answer.
@@ -285,7 +288,10 @@ pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
     let Some(thread) = ctx.thread else {
         return Some(unknown(ctx.text));
     };
-    let asks_status = STATUS_WORDS.is_match(ctx.masked()) && !PEOPLE_REQUEST.is_match(ctx.masked());
+    let masked = ctx.masked();
+    let asks_status = STATUS_WORDS.is_match(masked)
+        && !PEOPLE_REQUEST.is_match(masked)
+        && !STATUS_OTHER.is_match(masked);
     Some(if asks_status {
         Intent::Show {
             tasks: vec![thread],

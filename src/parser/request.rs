@@ -25,6 +25,14 @@ patterns! {
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
     REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    /// A request for a new task: its pronouns are the task itself ("give it to @x"),
+    /// and the sentence after it may say more about it.
+    CREATION = r"^(?:add|create|new|make|open|file|log|track)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b";
+    /// A sentence that goes on about the task just asked for: "it depends on T-4",
+    /// "it's waiting on T-3013", "it can only start after T-2".
+    GOES_ON = r"^(?:it|this|which)(?:'s|\s+is|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b";
+    /// Asking for help to do something is asking for it: "help me add task: ...".
+    HELP_ME = r"^(?:(?:please\s+|pls\s+)?help\s+me(?:\s+to)?|i\s+(?:want|need|would\s+like)\s+to|i'd\s+like\s+to)\s+";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
     /// T-4, alright?". The command stands; the question is manners.
     COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?)\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
@@ -45,6 +53,14 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         }
         if let Some(found) = PLEASE.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
+            polite = true;
+        }
+        if explicit
+            && let Some(found) = HELP_ME.find(rest)
+            && let Some(request) = rest.get(found.end()..)
+            && REQUEST_VERB.is_match(request)
+        {
+            rest = request;
             polite = true;
         }
         if rest == before {
@@ -108,8 +124,14 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             let said = text.get(..found.start()).unwrap_or_default().trim();
             return (!said.is_empty()).then(|| said.to_owned());
         }
-        let sentence = request.get(..sentence_end(request)).unwrap_or_default();
-        let sentence = sentence.trim();
+        let end = sentence_end(request);
+        let sentence = request.get(..end).unwrap_or_default().trim();
+        if CREATION.is_match(sentence) {
+            return Some(with_what_goes_on(
+                sentence,
+                request.get(end..).unwrap_or_default(),
+            ));
+        }
         let mentioned = Text::new(sentence).keys();
         let elsewhere: Vec<String> = Text::new(text)
             .keys()
@@ -124,6 +146,19 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
         return Some(PRONOUN.replace(sentence, keys.as_str()).into_owned());
     }
     None
+}
+
+/// A creation request with the next sentence when it goes on about the task
+/// ("... for @emeka? it's waiting on T-3013"), where the grammar reads it.
+fn with_what_goes_on(sentence: &str, after: &str) -> String {
+    let next =
+        after.trim_start_matches(|c: char| matches!(c, '?' | '!' | '.') || c.is_whitespace());
+    let next = next.get(..sentence_end(next)).unwrap_or_default().trim();
+    if GOES_ON.is_match(next) {
+        format!("{sentence}, {next}")
+    } else {
+        sentence.to_owned()
+    }
 }
 
 /// `request` with a leading "-ing" form made the verb it comes from ("closing T-4"

@@ -63,8 +63,8 @@ patterns! {
     NOT_STARTED = r"\b(?:not|never|no|yet|will|gonna|going\s+to|about\s+to|shall|cant|cannot|tomorrow|tonight|later|next|soon|once|when|whenever|if|unless|until|till|after|before|monday|tuesday|wednesday|thursday|friday|saturday|sunday|eod|eow|plan|plans|planning|maybe|might|hopefully|fail|failed|failing|broke|broken|error|errors)\b|n't\b|'ll\b|\?";
 }
 
-/// "FYI ...", "heads up ...": a note, unless it states how tasks hang together
-/// ("heads up, this can only go live after T-20"), which the rules before it read.
+/// "FYI ...", "heads up ...": a note, unless it says what the rules before it
+/// read ("heads up, this can only go live after T-20", "btw T-40 is deployed").
 pub(super) fn fyi(ctx: &Ctx<'_>) -> Option<Intent> {
     let named = ctx.text.keys();
     if !FYI.is_match(ctx.masked()) || (ctx.thread.is_none() && named.is_empty()) {
