@@ -299,12 +299,14 @@ pub(super) fn corrected(word: &str) -> Option<&'static str> {
 /// verb is usually another word ("staging" is two edits from "starting").
 pub(super) fn with_typos_corrected(text: &str) -> Option<String> {
     let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
-    let is_key = |word: &str| {
+    // Keys and manners come before the verb: "T-4 strat", "pls asign T-5".
+    let before_verb = |word: &str| {
         let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
         core.parse::<crate::domain::TaskKey>().is_ok()
-            || ["and", "&", ""].contains(&core.to_lowercase().as_str())
+            || ["and", "&", "", "pls", "plz", "please", "kindly"]
+                .contains(&core.to_lowercase().as_str())
     };
-    let verb = words.iter_mut().find(|word| !is_key(word))?;
+    let verb = words.iter_mut().find(|word| !before_verb(word))?;
     let core = verb.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
     let fixed = corrected(&core)?;
     *verb = verb.replacen(&core, fixed, 1);
