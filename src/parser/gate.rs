@@ -92,11 +92,13 @@ struct Piece {
 }
 
 impl Piece {
-    /// A piece that matches exactly these strings.
+    /// A piece that matches exactly these strings. What it requires is left to
+    /// the concatenation that joins it to its neighbours (see
+    /// [`Reader::concatenation`]), which is where every exact piece ends up.
     fn exact(strings: Vec<String>) -> Self {
         Self {
-            required: useful(Some(strings.clone())),
             exact: Some(strings),
+            required: None,
         }
     }
 
@@ -139,49 +141,66 @@ impl<'a> Reader<'a> {
         if branches.len() == 1 {
             return Ok(branches.remove(0));
         }
-        let exact = branches
+        let mut exact = branches
             .iter()
-            .map(|branch| branch.exact.clone())
-            .collect::<Option<Vec<_>>>()
-            .map(|sets| dedup(sets.concat()))
-            .filter(|set| set.len() <= MAX_EXACT);
-        let required = branches
-            .into_iter()
-            .map(|branch| branch.required)
-            .collect::<Option<Vec<_>>>()
-            .map(|sets| dedup(sets.concat()))
-            .filter(|set| set.len() <= MAX_LITERALS);
-        Ok(Piece { exact, required })
+            .all(|branch| branch.exact.is_some())
+            .then(Vec::new);
+        let mut required = Some(Vec::new());
+        for branch in branches {
+            if let (Some(set), Some(strings)) = (exact.as_mut(), branch.exact) {
+                set.extend(strings);
+            }
+            match (required.as_mut(), branch.required) {
+                (Some(set), Some(strings)) => set.extend(strings),
+                _ => required = None,
+            }
+        }
+        Ok(Piece {
+            exact: exact.map(dedup).filter(|set| set.len() <= MAX_EXACT),
+            required: required.map(dedup).filter(|set| set.len() <= MAX_LITERALS),
+        })
     }
 
     /// Repeated atoms one after another, up to `|`, `)` or the end.
+    ///
+    /// Its requirement is the most selective of its pieces' own and of its runs
+    /// of exact pieces joined ("re" + "open|start" requires "reopen" or
+    /// "restart"). It is exact when all its pieces are and they join into few.
     fn concatenation(&mut self) -> Result<Piece, Unsupported> {
         let mut best = None;
         // The strings the current run of exact pieces stands for, joined.
         let mut run: Option<Vec<String>> = Some(vec![String::new()]);
-        let mut whole: Option<Vec<String>> = Some(vec![String::new()]);
+        let mut whole = true;
         while let Some(&next) = self.rest.peek() {
             if next == '|' || next == ')' {
                 break;
             }
             let piece = self.repeated()?;
-            best = better(best, piece.required.clone());
-            whole = whole.and_then(|joined| joined_with(&joined, piece.exact.as_ref()?));
-            run = match (run, &piece.exact) {
-                (Some(joined), Some(exact)) => joined_with(&joined, exact).or_else(|| {
-                    best = better(best.take(), useful(Some(joined)));
-                    Some(exact.clone())
-                }),
-                (joined, exact) => {
-                    best = better(best.take(), useful(joined));
-                    exact.clone()
+            best = better(best, piece.required);
+            match (run.as_mut(), piece.exact) {
+                // The common case, a literal character: no new strings.
+                (Some(joined), Some(exact)) if exact.len() == 1 => {
+                    for string in joined.iter_mut() {
+                        string.push_str(&exact[0]);
+                    }
                 }
-            };
+                (Some(joined), Some(exact)) => match joined_with(joined, &exact) {
+                    Some(product) => *joined = product,
+                    None => {
+                        best = better(best, useful(run.replace(exact)));
+                        whole = false;
+                    }
+                },
+                (_, exact) => {
+                    whole &= exact.is_some();
+                    best = better(best, useful(std::mem::replace(&mut run, exact)));
+                }
+            }
         }
-        best = better(best, useful(run));
+        let exact = if whole { run.clone() } else { None };
         Ok(Piece {
-            exact: whole,
-            required: best,
+            exact,
+            required: better(best, useful(run)),
         })
     }
 
@@ -189,9 +208,10 @@ impl<'a> Reader<'a> {
     fn repeated(&mut self) -> Result<Piece, Unsupported> {
         let mut piece = self.atom()?;
         while let Some(min) = self.quantifier()? {
+            let required = better(piece.required, useful(piece.exact));
             piece = Piece {
                 exact: None,
-                required: if min == 0 { None } else { piece.required },
+                required: if min == 0 { None } else { required },
             };
         }
         Ok(piece)

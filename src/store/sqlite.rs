@@ -100,12 +100,13 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
+        // Readers and the checkpointer open their connections when first needed:
+        // a short command (`baton console < script`) then opens one connection,
+        // not six. The writer above has already proved the file opens.
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
-            .connect_with(options.clone().pragma("query_only", "ON"))
-            .await?;
-        let checkpoints = options.connect().await?;
-        let checkpointer = tokio::spawn(checkpoint_wal(checkpoints));
+            .connect_lazy_with(options.clone().pragma("query_only", "ON"));
+        let checkpointer = tokio::spawn(checkpoint_wal(options.clone()));
         let directory = directory_of(&options);
         Ok(Self {
             pool,
@@ -137,13 +138,25 @@ impl SqliteStore {
 /// connection. `PASSIVE` takes no lock that writers wait for: it copies what no
 /// reader still needs, and the next commit after a complete pass starts the WAL
 /// over, so it stays small.
-async fn checkpoint_wal(mut connection: SqliteConnection) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+async fn checkpoint_wal(options: SqliteConnectOptions) {
+    let start = tokio::time::Instant::now() + CHECKPOINT_EVERY;
+    let mut tick = tokio::time::interval_at(start, CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut connection: Option<SqliteConnection> = None;
     loop {
         tick.tick().await;
+        let open = match connection.as_mut() {
+            Some(open) => open,
+            None => match options.connect().await {
+                Ok(opened) => connection.insert(opened),
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot open SQLite for WAL checkpoints; will retry");
+                    continue;
+                }
+            },
+        };
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&mut connection)
+            .execute(open)
             .await
         {
             tracing::warn!(error = %error, "SQLite WAL checkpoint failed; will retry");
