@@ -39,8 +39,9 @@ const RULES: &[Rule] = &[
     verbs::note,
     create::create,
     queries::mine,
-    queries::blocked_list,
+    // "post the blockers report" is the digest; "post the blockers", the list.
     queries::digest,
+    queries::blocked_list,
     queries::graph,
     queries::question,
     verbs::reopen,

@@ -24,7 +24,7 @@ patterns! {
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
     CREATION = r"^(?:add|create|new|make|open|file|log|track)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b";
@@ -35,7 +35,7 @@ patterns! {
     HELP_ME = r"^(?:(?:please\s+|pls\s+)?help\s+me(?:\s+to)?|i\s+(?:want|need|would\s+like)\s+to|i'd\s+like\s+to)\s+";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
     /// T-4, alright?". The command stands; the question is manners.
-    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?)\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
+    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?|(?:are\s+)?you\s+(?:good|ok|okay|fine)\s+with\s+(?:that|this|it))\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
     /// "please" at the end of a request.
     TRAILING_PLEASE = r"[\s,]*\b(?:please|pls|plz)[\s!.]*$";
 }
@@ -50,6 +50,14 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         let before = rest;
         if explicit && let Some(found) = GREETING.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
+        }
+        // A leading emoji ("📝 new task: ...", "👉 T-5 @bo") decorates the request.
+        // Alone ("✅"), it is the message.
+        let undecorated = rest.trim_start_matches(|c: char| {
+            c.is_whitespace() || (!c.is_ascii() && !c.is_alphanumeric())
+        });
+        if !undecorated.is_empty() {
+            rest = undecorated;
         }
         if let Some(found) = PLEASE.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
