@@ -12,7 +12,7 @@ use super::address::{Addressed, Mode};
 use super::context::{Ctx, unknown};
 use super::text::Text;
 use super::{
-    Intent, Message, correction, create, link, queries, relations, request, suggest, verbs,
+    Intent, Message, correction, create, fold, link, queries, relations, request, suggest, verbs,
 };
 
 patterns! {
@@ -76,6 +76,16 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
         }
     }
     let intent = understand(&addressed.body, addressed.mode, msg);
+    if !asks_for_something(&intent)
+        && let Some(folded) = fold::fold(&addressed.body)
+    {
+        // Only a request counts, and never a `done` the words as written did
+        // not say.
+        let again = understand(&folded, addressed.mode, msg);
+        if asks_for_something(&again) && !matches!(again, Intent::Done { .. }) {
+            return again;
+        }
+    }
     // Thread replies are talk, where a near-verb is more often a word ("stared").
     if addressed.mode == Mode::Thread
         || !matches!(

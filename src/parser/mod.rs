@@ -11,6 +11,8 @@
 //! - `queries`, `create`, `relations`, `verbs`, `link`: the phrasings of each verb;
 //! - `completion`: the precision rules that keep a `done` from being misread;
 //! - `correction`: slips fixed in the same message ("T-4, no wait, T-5");
+//! - `fold`: a second reading with task descriptions and dropped words folded
+//!   ("the press kit (T-32)", "waiting T-13");
 //! - `pattern`, `gate`: the regex vocabulary, and the literals that let a pattern
 //!   be skipped, uncompiled, on a text that cannot match it;
 //! - `text`: URL masking, task keys, clauses; `suggest`: verb typos;
@@ -27,6 +29,7 @@ mod context;
 mod contract;
 mod correction;
 mod create;
+mod fold;
 mod gate;
 mod grammar;
 mod link;

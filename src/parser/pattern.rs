@@ -147,6 +147,14 @@ impl Pattern {
             .flatten()
     }
 
+    pub(super) fn replace_all<'t>(&self, text: &'t str, with: &str) -> Cow<'t, str> {
+        if self.admits(text) {
+            self.regex().replace_all(text, with)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
     pub(super) fn replace<'t>(&self, text: &'t str, with: &str) -> Cow<'t, str> {
         if self.admits(text) {
             self.regex().replace(text, with)

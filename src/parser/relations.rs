@@ -18,17 +18,25 @@ patterns! {
     UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+to\s+)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
-    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|a\s+blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
+    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
-    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>)";
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>|this|it)\b";
+    /// A dependency taken back: "T-6 was depending on T-5 but we split it, so
+    /// remove it", "T-6 -> T-5 dependency is wrong".
+    RETRACTED = r"\b(?:remove|drop|delete|undo|kill|cut|scrap)\s+(?:it|that|this|them|the\s+(?:dependency|link|dep|relation))\s*(?:$|[.!,;]|please|pls)|\b(?:dependency|dep|link)\s+(?:is|was)\s+(?:wrong|incorrect|a\s+mistake|not\s+needed|obsolete|outdated)\b|\b(?:was|were)\s+(?:depending|dependent|blocked|waiting)\b.{0,80}?\b(?:not\s+any\s*more|no\s+longer|any\s*more)\b";
+    /// "T-6 -> T-5": a dependency drawn as an arrow.
+    ARROW = r"(<KEYS>)\s*(?:->|→|=>)\s*(<KEYS>)";
+    /// No more a blocker, the thread's task or one named: "T-6216 is no longer a
+    /// blocker here".
+    NO_LONGER_BLOCKER = r"\b(?:is|are|'s)\s+(?:no\s+longer|not)\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s+(?:here|for\s+(?:this|it|us)|any\s*more))*\s*(?:$|[.!,;])";
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
-    UNDEPEND_WITHOUT = r"\bcan\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out)\s+(?:waiting\s+(?:for|on)\s+)?(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from))\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
-    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|undo)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
@@ -53,10 +61,23 @@ patterns! {
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// An order, the other way: "T-5018 first, then T-5019".
     FIRST_THEN_AFTER = r"(<KEYS>)\s+first\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
-    /// "do T-1 before T-2".
-    BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(<KEYS>)";
+    /// "do T-1 before T-2", "we need T-1 finished before starting T-2".
+    BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(?:(?:starting|doing|beginning|touching|shipping|(?:we|you|they|anyone)\s+(?:can\s+)?\w+)\s+)?(<KEYS>)";
+    /// The dependent task first in a "before" clause: "before T-6 we need T-5 in
+    /// prod".
+    BEFORE_LEAD = r"^before\s+(?:(?:starting|doing|we\s+start|we\s+do)\s+)?(<KEYS>)\s*,?\s+(?:we|you|i|they)\s+(?:\w+\s+){0,4}?(<KEYS>)";
+    /// "without T-5, T-6 is not possible".
+    WITHOUT_NOT = r"\bwithout\s+(<KEYS>)\s*,?\s+(?:the\s+)?(<KEYS>)\s+(?:is\s+not|isn't|is\s+impossible|not|can't|cannot|won't)\b";
+    /// Any verb held back by tasks: "we can't send the press kit until T-33 is
+    /// retouched", "not possible to start this before T-48 is out".
+    HELD_BACK = r"(?:can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without)\s+(.+)$";
+    /// The thread's task as the blocker: "T-9 has to wait for this one".
+    WAITS_FOR_THIS = r"(<KEYS>)\s+(?:\w+\s+){0,2}?(?:waits?|waiting|depends?|is\s+blocked|is\s+dependent|is\s+gated)\s+(?:on|for|by)\s+(?:this|it)(?:\s+one|\s+task)?\b";
+    /// The thread's task finishing as what a task waits for: "until we finish
+    /// this", "until this lands".
+    UNTIL_THIS = r"^(?:we\s+|i\s+|you\s+)?(?:finish|ship|land|merge|complete|close|do|wrap\s+up)\s+(?:this|it)(?:\s+one)?\b|^(?:this|it)(?:\s+one)?\s+(?:is\s+\w+|gets\s+\w+|lands|ships|merges)\b";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*resum(?:e|ed|ing)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
@@ -93,11 +114,22 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = UNDEPEND_INVERSE.captures(masked) {
         let (phrase, keys) = (found.get(0)?, found.get(1)?);
         (text.keys_in(keys.range()), text.keys_in(0..phrase.start()))
+    } else if let Some(found) = NO_LONGER_BLOCKER.find(masked) {
+        // The blocker is named before the phrase; the task is the thread's.
+        (Vec::new(), text.keys_in(0..found.start()))
     } else if let Some(found) = UNDEPEND_REMOVE.captures(masked) {
         (
             text.keys_in(found.get(2)?.range()),
             text.keys_in(found.get(1)?.range()),
         )
+    } else if RETRACTED.is_match(masked) {
+        match ARROW.captures(masked) {
+            Some(found) => (
+                text.keys_in(found.get(1)?.range()),
+                text.keys_in(found.get(2)?.range()),
+            ),
+            None => dependency(ctx)?,
+        }
     } else {
         let command = UNDEPEND_COMMAND.find(masked)?;
         pair(ctx, command.start()..masked.len())
@@ -161,7 +193,13 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
                 .map(|m| text.keys_in(m.range()))
                 .unwrap_or_default(),
         );
-        return Some((tasks, text.keys_in(rest.range())));
+        let blockers = text.keys_in(rest.range());
+        if blockers.is_empty()
+            && let Some(thread_blocks) = held_back(ctx)
+        {
+            return Some(thread_blocks);
+        }
+        return Some((tasks, blockers));
     }
     if let Some(found) = FIRST_THEN
         .captures(masked)
@@ -172,7 +210,19 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
             text.keys_in(found.get(1)?.range()),
         ));
     }
-    if let Some(found) = NOTHING_BEFORE.captures(masked) {
+    if let Some(found) = WAITS_FOR_THIS
+        .captures(masked)
+        .filter(|_| ctx.thread.is_some())
+    {
+        return Some((
+            text.keys_in(found.get(1)?.range()),
+            ctx.thread.into_iter().collect(),
+        ));
+    }
+    if let Some(found) = NOTHING_BEFORE
+        .captures(masked)
+        .or_else(|| BEFORE_LEAD.captures(masked))
+    {
         return Some((
             text.keys_in(found.get(1)?.range()),
             text.keys_in(found.get(2)?.range()),
@@ -204,11 +254,32 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
             return Some((targets, ctx.subject(named)));
         }
     }
-    let found = BEFORE.captures(masked)?;
-    Some((
-        text.keys_in(found.get(2)?.range()),
-        text.keys_in(found.get(1)?.range()),
-    ))
+    if let Some(found) = BEFORE
+        .captures(masked)
+        .or_else(|| WITHOUT_NOT.captures(masked))
+    {
+        return Some((
+            text.keys_in(found.get(2)?.range()),
+            text.keys_in(found.get(1)?.range()),
+        ));
+    }
+    held_back(ctx)
+}
+
+/// "we can't send the press kit (T-32) until T-33 is retouched": any verb held
+/// back until tasks are done, or, in a thread, until "we finish this".
+fn held_back(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
+    let text = ctx.text;
+    let found = HELD_BACK.captures(ctx.masked())?;
+    let (whole, rest) = (found.get(0)?, found.get(1)?);
+    let blockers = text.keys_in(rest.range());
+    let tasks = text.keys_in(0..rest.start());
+    if !blockers.is_empty() {
+        return Some((tasks, blockers));
+    }
+    let thread = ctx.thread?;
+    (!tasks.is_empty() && UNTIL_THIS.is_match(rest.as_str()) && whole.start() < rest.start())
+        .then(|| (tasks, vec![thread]))
 }
 
 /// The dependent tasks and their blockers in a command's tail: "T-14 -> T-2",
@@ -219,7 +290,13 @@ fn pair(ctx: &Ctx<'_>, tail: Range<usize>) -> (Vec<TaskKey>, Vec<TaskKey>) {
     if let Some(separator) = PAIR_SEPARATOR.find(tail_text) {
         let split = tail.start + separator.start();
         let tasks = text.keys_in(tail.start..split);
-        let blockers = text.keys_in(split..tail.end);
+        // "between T-70 and T-71, T-70 no longer needs it": a key named again
+        // after the pair is still the dependent task.
+        let blockers: Vec<TaskKey> = text
+            .keys_in(split..tail.end)
+            .into_iter()
+            .filter(|key| !tasks.contains(key))
+            .collect();
         if !tasks.is_empty() && !blockers.is_empty() {
             return (tasks, blockers);
         }

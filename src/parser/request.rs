@@ -20,11 +20,11 @@ patterns! {
     /// The "-ing" of a request after "would you mind": "closing" asks to close.
     GERUND = r"^(\w+?)(?:ing)\b";
     /// A request to record what was just said: "could you record that?".
-    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)\s+(?:it|that|this|the\s+task)(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|do\s+(?:that|this)\b)";
+    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)(?:\s+(?:it|that|this|the\s+task))?(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|(?:link|connect|wire\s+up|hook\s+up)\s+(?:them|those|these|the\s+two)(?:\s+up)?\b|wire\s+(?:that|this|it|them)\s+up\b|do\s+(?:that|this)\b)";
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
     CREATION = r"^(?:add|create|new|make|open|file|log|track)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b";
@@ -35,7 +35,7 @@ patterns! {
     HELP_ME = r"^(?:(?:please\s+|pls\s+)?help\s+me(?:\s+to)?|i\s+(?:want|need|would\s+like)\s+to|i'd\s+like\s+to)\s+";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
     /// T-4, alright?". The command stands; the question is manners.
-    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?|(?:are\s+)?you\s+(?:good|ok|okay|fine)\s+with\s+(?:that|this|it))\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
+    COURTESY = r"[\s,;:.\-–—]+(?:ok|okay|alright|right|cool|fine|good|sound\s+good|sounds\s+good|works|ok\s+with\s+you|(?:ok|okay|fine|good)\s+(?:for|with|by)\s+you|works\s+for\s+you|is\s+that\s+ok(?:ay)?|that\s+ok(?:ay)?|(?:are\s+)?you\s+(?:good|ok|okay|fine)\s+with\s+(?:that|this|it))\s*(?:<HANDLE>)?\s*\?+[\s!.🙂🙏]*$";
     /// "please" at the end of a request.
     TRAILING_PLEASE = r"[\s,]*\b(?:please|pls|plz)[\s!.]*$";
 }

@@ -10,6 +10,7 @@ fn every_pattern() -> Vec<&'static pattern::Pattern> {
         completion::patterns(),
         correction::patterns(),
         create::patterns(),
+        fold::patterns(),
         grammar::patterns(),
         link::patterns(),
         queries::patterns(),

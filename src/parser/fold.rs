@@ -1,0 +1,105 @@
+//! A second reading for messages the rules did not understand as written: the
+//! same request with the ways people describe and connect tasks folded into the
+//! forms the rules read.
+//!
+//! Writers describe a task around its key ("the press kit (T-32)", "T-2 (the
+//! launch email)", "the landing page in T-3") and non-native writers drop or swap
+//! small words ("T-14 is waiting T-13", "depending upon", "not more blocked",
+//! "please to create"). Folding these is meaning-preserving, so the rules need no
+//! phrasing of their own for each. It is only a second reading: titles, notes and
+//! reasons keep the words as written whenever the first reading understood them.
+
+use std::borrow::Cow;
+
+use super::pattern::Pattern;
+
+patterns! {
+    /// "the press kit (T-1732)": a description, then the key in brackets.
+    DESCRIBED_BEFORE = r"\b(?:the|our|this|that|a|an|its|their|my|your)\s+(?:[\w\-']+\s+){0,5}?\(\s*(<KEY>)\s*\)";
+    /// "T-1702 (the launch email)": the key, then its description in brackets.
+    DESCRIBED_AFTER = r"(<KEY>)\s*\([^()<>]{1,60}\)";
+    /// "the landing page in T-1703", "the legal review from T-5".
+    DESCRIBED_IN = r"\b(?:the|our|a|an)\s+(?:[\w\-']+\s+){0,4}?(?:in|from|under|tracked\s+in)\s+(<KEY>)";
+    /// "waiting T-5": the preposition dropped before a key.
+    BARE_WAIT = r"\b(wait|waits|waiting|waited)\s+(<KEY>)";
+    /// "depending upon", "depends from".
+    UPON = r"\b(depend(?:s|ing|ent)?)\s+upon\b";
+    /// "does not need wait for": the "to" dropped.
+    NEED_WAIT = r"\b(needs?|need)\s+wait\b";
+    /// "not more blocked", "no more blocker": "no longer".
+    NO_MORE = r"\b(?:not|no)\s+more\s+(blocked|a\s+blocker|blocker|blocking|needed|depend\w*|waiting|stuck)\b";
+    /// "not depends anymore on": "no longer depends on".
+    NOT_ANYMORE = r"\bnot\s+(depends?|needs?|requires?|blocked\s+by|waiting\s+(?:on|for))\s+any\s*more\b";
+    /// "handover", "hand-over": the verb.
+    HANDOVER = r"\bhand-?over\b";
+    /// "please to create": the "to" dropped.
+    PLEASE_TO = r"\b(please|kindly|pls)\s+to\s+";
+}
+
+/// The folds in the order they apply, each with its replacement.
+const FOLDS: &[(&Pattern, &str)] = &[
+    (&DESCRIBED_BEFORE, "$1"),
+    (&DESCRIBED_AFTER, "$1"),
+    (&DESCRIBED_IN, "$1"),
+    (&BARE_WAIT, "$1 on $2"),
+    (&UPON, "$1 on"),
+    (&NEED_WAIT, "$1 to wait"),
+    (&NO_MORE, "no longer $1"),
+    (&NOT_ANYMORE, "no longer $1"),
+    (&HANDOVER, "hand over"),
+    (&PLEASE_TO, "$1 "),
+];
+
+/// The body with its descriptions and dropped words folded, or `None` when
+/// nothing in it folds.
+pub(super) fn fold(body: &str) -> Option<String> {
+    let mut folded = Cow::Borrowed(body);
+    for (pattern, with) in FOLDS {
+        if let Cow::Owned(changed) = pattern.replace_all(&folded, with) {
+            folded = Cow::Owned(changed);
+        }
+    }
+    match folded {
+        Cow::Owned(changed) => Some(changed),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_fold_into_their_keys() {
+        assert_eq!(
+            fold("we can't send the press kit (T-32) until the photos (T-33) are retouched")
+                .as_deref(),
+            Some("we can't send T-32 until T-33 are retouched")
+        );
+        assert_eq!(
+            fold("T-2 (the launch email) needs the landing page in T-3 to be live").as_deref(),
+            Some("T-2 needs T-3 to be live")
+        );
+    }
+
+    #[test]
+    fn dropped_and_swapped_words_are_restored() {
+        assert_eq!(
+            fold("T-14 is waiting T-13 to be finish").as_deref(),
+            Some("T-14 is waiting on T-13 to be finish")
+        );
+        assert_eq!(
+            fold("T-6 not depends anymore on T-5").as_deref(),
+            Some("T-6 no longer depends on T-5")
+        );
+        assert_eq!(
+            fold("T-8 not more blocked").as_deref(),
+            Some("T-8 no longer blocked")
+        );
+    }
+
+    #[test]
+    fn a_message_with_nothing_to_fold_has_no_second_reading() {
+        assert_eq!(fold("done T-4, the PR (#12) merged"), None);
+    }
+}
