@@ -10,9 +10,23 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?\s+(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
-    TASK_NOUN = r"\b(?:task|todo|to-do|ticket|item|card)\b";
+    TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
+    /// A dependency said before the request: "once T-38 is approved, add a task
+    /// ...".
+    LEAD = r"^(?:once|after|when|as\s+soon\s+as)\s+(<KEYS>)\s+(?:[\w'\-]+\s+){0,4}?[\w'\-]+\s*,\s*";
+    /// A title in quotes: `called "Draft the statement"`, `'Fix the alert'`.
+    QUOTED = r#"^(?:(?:called|named|titled)\s+)?["“'‘]([^"“”‘’]{2,200}?)["”'’](?:\s|$|[,.;:!?])"#;
+    /// Where the title ends: a clause that goes on about the task ("it has to
+    /// wait for T-22", "owner: @evan", "@ellie's on it", "no rush, but ...",
+    /// "thx!").
+    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
+    /// Words that make a trailing clause's keys the task's blockers.
+    DEPENDENCY_CUE = r"\b(?:until|till|after|once|wait|waits|waiting|depends?|depending|dependent|blocked|needs?|requires?|first|before|behind|prereq\w*|gated)\b";
+    /// The owner said in a trailing clause: "that's one for @poppy", "@ellie's
+    /// on it", "@bartek please own this".
+    TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
@@ -33,8 +47,11 @@ patterns! {
 /// in a thread is talk about the work, not a request to Baton.
 pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
-    let verb = VERB.find(masked)?;
-    let rest = verb.end()..masked.len();
+    let lead = LEAD.captures(masked);
+    let from = lead.as_ref().and_then(|c| c.get(0)).map_or(0, |m| m.end());
+    let verb = VERB.find(masked.get(from..)?)?;
+    let verb_end = from + verb.end();
+    let rest = verb_end..masked.len();
     let object = masked.get(rest.clone()).unwrap_or_default();
     if NOT_A_TASK.is_match(object) || (!ctx.explicit() && !TASK_NOUN.is_match(verb.as_str())) {
         return None;
@@ -54,6 +71,26 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
         }
     }
     let mut blockers = Vec::new();
+    if let Some(keys) = lead.as_ref().and_then(|c| c.get(1)) {
+        blockers.extend(ctx.text.keys_in(keys.range()));
+    }
+    let title_end = trailer_start(ctx, &rest).unwrap_or(rest.end);
+    if title_end < rest.end {
+        let trailer = title_end..rest.end;
+        let said = masked.get(trailer.clone()).unwrap_or_default();
+        if DEPENDENCY_CUE.is_match(said) {
+            blockers.extend(ctx.text.keys_in(trailer.clone()));
+        }
+        if owner.is_none()
+            && let Some(found) = TRAILER_OWNER.captures(said)
+        {
+            owner = found
+                .iter()
+                .skip(1)
+                .flatten()
+                .find_map(|who| ctx.person(who.as_str()));
+        }
+    }
     for found in AFTER.captures_iter(masked).filter(|c| starts_in(c, &rest)) {
         if let (Some(keys), Some(whole)) = (found.get(1), found.get(0)) {
             blockers.extend(ctx.text.keys_in(keys.range()));
@@ -66,7 +103,13 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
             cuts.push(found.range());
         }
     }
-    let title = clean_title(&ctx.text.cut(rest, &cuts));
+    cuts.extend(super::text::url_spans(masked));
+    let title = match QUOTED.captures(masked.get(rest.clone()).unwrap_or_default()) {
+        Some(quoted) => quoted.get(1).map_or(String::new(), |m| {
+            tidy(ctx.text.slice(rest.start + m.start()..rest.start + m.end()))
+        }),
+        None => clean_title(&ctx.text.cut(rest.start..title_end, &cuts)),
+    };
     if title.is_empty() {
         return Some(help_on("create"));
     }
@@ -80,14 +123,34 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
 /// The title once the phrases are cut: no brackets left empty ("(blocked by T-4)"
 /// cut to "( )"), no "to" left from "a task for @rosa to write ...".
 fn clean_title(cut: &str) -> String {
-    let mut title = tidy(cut);
+    let mut title =
+        tidy(cut.trim_matches(|c: char| matches!(c, '*' | '_' | '`') || c.is_whitespace()));
     for empty in ["( )", "()", "[ ]", "[]"] {
         title = tidy(&title.replace(empty, " "));
     }
-    match title.strip_prefix("to ") {
+    match title
+        .strip_prefix("to ")
+        .or_else(|| title.strip_prefix("for "))
+    {
         Some(rest) if !rest.trim().is_empty() => tidy(rest),
         _ => title,
     }
+}
+
+/// Where the title ends: at the first clause after its own that goes on about
+/// the task (see `TRAILER`), if one does.
+fn trailer_start(ctx: &Ctx<'_>, rest: &std::ops::Range<usize>) -> Option<usize> {
+    let masked = ctx.masked();
+    ctx.text
+        .clauses()
+        .into_iter()
+        .filter(|clause| clause.start > rest.start)
+        .find_map(|clause| {
+            let said = masked.get(clause.clone())?;
+            let trimmed = said.trim_start();
+            let start = clause.start + (said.len() - trimmed.len());
+            TRAILER.is_match(trimmed).then_some(start)
+        })
 }
 
 /// Whether a match starts inside `span`.

@@ -24,13 +24,13 @@ patterns! {
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    REQUEST_VERB = r"^(?:(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
-    CREATION = r"^(?:add|create|new|make|open|file|log|track)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:task|todo|to-do|ticket|item|card)\b";
+    CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
     /// A sentence that goes on about the task just asked for: "it depends on T-4",
     /// "it's waiting on T-3013", "it can only start after T-2".
-    GOES_ON = r"^(?:it|this|which)(?:'s|\s+is|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b";
+    GOES_ON = r"^(?:(?:and|but|also|oh|so)\s+)*(?:(?:it|this|which)(?:'s|\s+is|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b|owner\b|owned\s+by\b|(?:assign|give|hand)\s+(?:it|this)\b|for\s+<WHO>|that's\s+(?:one\s+)?for\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|owns|should))\b|depends?\s+on\b|depending\s+on\b|blocked\s+(?:by|on)\b|(?:after|once|needs|requires)\s+<KEY>)";
     /// Asking for help to do something is asking for it: "help me add task: ...".
     HELP_ME = r"^(?:(?:please\s+|pls\s+)?help\s+me(?:\s+to)?|i\s+(?:want|need|would\s+like)\s+to|i'd\s+like\s+to)\s+";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close

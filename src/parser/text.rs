@@ -39,7 +39,7 @@ pub(super) fn links(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn url_spans(text: &str) -> Vec<Range<usize>> {
+pub(super) fn url_spans(text: &str) -> Vec<Range<usize>> {
     if !text.contains("://") {
         // Most messages have no link: no need to compile the pattern for them.
         return Vec::new();
