@@ -21,6 +21,11 @@ impl Weekdays {
         self.0 & (1 << day.num_days_from_monday()) != 0
     }
 
+    /// The days in either set.
+    pub fn union(self, other: Weekdays) -> Weekdays {
+        Weekdays(self.0 | other.0)
+    }
+
     fn with(self, day: Weekday) -> Weekdays {
         Weekdays(self.0 | (1 << day.num_days_from_monday()))
     }

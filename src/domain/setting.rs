@@ -112,9 +112,10 @@ fn quiet_span(text: &str) -> Option<(NaiveTime, NaiveTime)> {
 
 /// `off`, or any of a time, a timezone and weekdays, in any order.
 fn digest_change(words: &[&str]) -> SettingChange {
-    let words: Vec<&str> = words
+    let joined = with_day_ranges_joined(words);
+    let words: Vec<&str> = joined
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
         .collect();
     if let [off] = words.as_slice()
@@ -134,7 +135,8 @@ fn digest_change(words: &[&str]) -> SettingChange {
         } else if let Ok(zone) = word.parse::<Tz>() {
             tz = Some(zone);
         } else if let Ok(weekdays) = word.to_lowercase().parse::<Weekdays>() {
-            days = Some(weekdays);
+            // "mon wed fri": each day named adds to the others.
+            days = Some(days.map_or(weekdays, |named: Weekdays| named.union(weekdays)));
         } else {
             return SettingChange::Unreadable(format!(
                 "`{word}` is neither a time (like `09:30`), a timezone (like `Europe/Berlin`) nor weekdays (like `mon-fri`)."
@@ -142,6 +144,40 @@ fn digest_change(words: &[&str]) -> SettingChange {
         }
     }
     SettingChange::Digest(DigestChange::Set { time, tz, days })
+}
+
+/// `words` with a range said in words joined the way weekdays are written:
+/// "monday to friday" is `monday-friday`, "weekdays" is `mon-fri`.
+fn with_day_ranges_joined(words: &[&str]) -> Vec<String> {
+    let is_day = |word: &str| word.parse::<chrono::Weekday>().is_ok();
+    let mut joined = Vec::with_capacity(words.len());
+    let mut at = 0;
+    while let Some(&word) = words.get(at) {
+        let lower = word.to_lowercase();
+        match (words.get(at + 1), words.get(at + 2)) {
+            (Some(through), Some(&to))
+                if is_day(&lower)
+                    && matches!(
+                        through.to_lowercase().as_str(),
+                        "to" | "through" | "thru" | "till" | "until" | "-"
+                    )
+                    && is_day(&to.to_lowercase()) =>
+            {
+                joined.push(format!("{lower}-{}", to.to_lowercase()));
+                at += 3;
+                continue;
+            }
+            _ => {}
+        }
+        joined.push(match lower.as_str() {
+            "weekdays" | "workdays" | "weekday" => "mon-fri".to_owned(),
+            "weekends" | "weekend" => "sat-sun".to_owned(),
+            "daily" | "everyday" => "mon-sun".to_owned(),
+            _ => word.to_owned(),
+        });
+        at += 1;
+    }
+    joined
 }
 
 impl DigestChange {
@@ -204,6 +240,19 @@ mod tests {
         assert_eq!(
             change(&["digest", "off"]),
             SettingChange::Digest(DigestChange::Off)
+        );
+    }
+
+    #[test]
+    fn digest_days_said_in_words_are_the_days_meant() {
+        let working = change(&["days", "mon-fri"]);
+        assert_eq!(change(&["digest", "monday", "to", "friday"]), working);
+        assert_eq!(change(&["digest", "Mon", "through", "Fri"]), working);
+        assert_eq!(change(&["digest", "weekdays"]), working);
+        // Each day named adds to the others, none replaces them.
+        assert_eq!(
+            change(&["digest", "mon", "wed", "fri"]),
+            change(&["days", "mon,wed,fri"])
         );
     }
 
