@@ -10,12 +10,14 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
+    /// "new task:" with its mark, the way a thread reply asks for one.
+    THREAD_NEW = r"[:\-–—]\s*$";
     /// A dependency said before the request: "once T-38 is approved, add a task
     /// ...".
-    LEAD = r"^(?:once|after|when|as\s+soon\s+as)\s+(<KEYS>)\s+(?:[\w'\-]+\s+){0,4}?[\w'\-]+\s*,\s*";
+    LEAD = r"^(?:(?:once|after|when|as\s+soon\s+as)\s+(<KEYS>)\s+(?:[\w'\-]+\s+){0,4}?[\w'\-]+\s*,\s*|\(\s*(?:blocked\s+by|after|depends\s+on|needs|waiting\s+on)\s+(<KEYS>)\s*\)\s*[:,]?\s*|for\s+(<WHO>)\s*[:,\-–—]\s*)";
     /// A title in quotes: `called "Draft the statement"`, `'Fix the alert'`.
     QUOTED = r#"^(?:(?:called|named|titled)\s+)?["“'‘]([^"“”‘’]{2,200}?)["”'’](?:\s|$|[,.;:!?])"#;
     /// Where the title ends: a clause that goes on about the task ("it has to
@@ -38,7 +40,7 @@ patterns! {
     /// The author taking it: ", I'll own it", "and I'll take it".
     SELF_OWNER = r"(?:,\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)\b";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
-    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
+    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
 
 /// `add ...`, `new task: ...`, `create a task to ...`.
@@ -53,7 +55,11 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     let verb_end = from + verb.end();
     let rest = verb_end..masked.len();
     let object = masked.get(rest.clone()).unwrap_or_default();
-    if NOT_A_TASK.is_match(object) || (!ctx.explicit() && !TASK_NOUN.is_match(verb.as_str())) {
+    // In a thread, "new task runner config is in" is talk: only "new task:" or
+    // a verb asks.
+    let thread_noun = TASK_NOUN.is_match(verb.as_str())
+        && (!verb.as_str().to_lowercase().starts_with("new") || THREAD_NEW.is_match(verb.as_str()));
+    if NOT_A_TASK.is_match(object) || (!ctx.explicit() && !thread_noun) {
         return None;
     }
     let mut cuts = Vec::new();
@@ -71,8 +77,13 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
         }
     }
     let mut blockers = Vec::new();
-    if let Some(keys) = lead.as_ref().and_then(|c| c.get(1)) {
-        blockers.extend(ctx.text.keys_in(keys.range()));
+    if let Some(lead) = &lead {
+        for keys in [lead.get(1), lead.get(2)].into_iter().flatten() {
+            blockers.extend(ctx.text.keys_in(keys.range()));
+        }
+        if let Some(who) = lead.get(3) {
+            owner = owner.or_else(|| ctx.person(who.as_str()));
+        }
     }
     let title_end = trailer_start(ctx, &rest).unwrap_or(rest.end);
     if title_end < rest.end {
@@ -123,8 +134,12 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
 /// The title once the phrases are cut: no brackets left empty ("(blocked by T-4)"
 /// cut to "( )"), no "to" left from "a task for @rosa to write ...".
 fn clean_title(cut: &str) -> String {
-    let mut title =
-        tidy(cut.trim_matches(|c: char| matches!(c, '*' | '_' | '`') || c.is_whitespace()));
+    // Markdown emphasis around it, and emoji after it ("..., for @x 🙏").
+    let bare = cut.trim_start_matches(|c: char| matches!(c, '*' | '_' | '`') || c.is_whitespace());
+    let bare = bare.trim_end_matches(|c: char| {
+        matches!(c, '*' | '_' | '`') || c.is_whitespace() || (!c.is_ascii() && !c.is_alphanumeric())
+    });
+    let mut title = tidy(bare);
     for empty in ["( )", "()", "[ ]", "[]"] {
         title = tidy(&title.replace(empty, " "));
     }

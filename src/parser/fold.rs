@@ -34,6 +34,10 @@ patterns! {
     HANDOVER = r"\bhand-?over\b";
     /// "please to create": the "to" dropped.
     PLEASE_TO = r"\b(please|kindly|pls)\s+to\s+";
+    /// "the T-5412 give to @x": an article before a key.
+    ARTICLE_KEY = r"\b(?:the|a)\s+(<KEY>)";
+    /// "T-25 -> depends on -> T-26": arrows around the verb.
+    ARROWED_VERB = r"\s*(?:->|→|=>)\s*(depends\s+on|blocks|after|needs)\s*(?:->|→|=>)\s*";
 }
 
 /// The folds in the order they apply, each with its replacement.
@@ -48,6 +52,8 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&NOT_ANYMORE, "no longer $1"),
     (&HANDOVER, "hand over"),
     (&PLEASE_TO, "$1 "),
+    (&ARTICLE_KEY, "$1"),
+    (&ARROWED_VERB, " $1 "),
 ];
 
 /// The body with its descriptions and dropped words folded, or `None` when

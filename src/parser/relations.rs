@@ -21,10 +21,10 @@ patterns! {
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
-    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>|this|it)\b";
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>|this|it)\b";
     /// A dependency taken back: "T-6 was depending on T-5 but we split it, so
     /// remove it", "T-6 -> T-5 dependency is wrong".
-    RETRACTED = r"\b(?:remove|drop|delete|undo|kill|cut|scrap)\s+(?:it|that|this|them|the\s+(?:dependency|link|dep|relation))\s*(?:$|[.!,;]|please|pls)|\b(?:dependency|dep|link)\s+(?:is|was)\s+(?:wrong|incorrect|a\s+mistake|not\s+needed|obsolete|outdated)\b|\b(?:was|were)\s+(?:depending|dependent|blocked|waiting)\b.{0,80}?\b(?:not\s+any\s*more|no\s+longer|any\s*more)\b";
+    RETRACTED = r"\b(?:remove|drop|delete|undo|kill|cut|scrap)\s+(?:(?:it|that|this|them)\s*(?:$|[.!,;]|please|pls)|(?:the|that|this)\s+(?:dependency|link|dep|relation)\b)|\b(?:dependency|dep|link)\s+(?:is|was)\s+(?:wrong|incorrect|a\s+mistake|not\s+needed|obsolete|outdated)\b|\b(?:was|were)\s+(?:depending|dependent|blocked|waiting)\b.{0,80}?\b(?:not\s+any\s*more|no\s+longer|any\s*more)\b";
     /// "T-6 -> T-5": a dependency drawn as an arrow.
     ARROW = r"(<KEYS>)\s*(?:->|→|=>)\s*(<KEYS>)";
     /// No more a blocker, the thread's task or one named: "T-6216 is no longer a
@@ -33,6 +33,10 @@ patterns! {
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
     UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from))\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// "T-53 is decoupled from T-54 now".
+    DECOUPLED = r"\b(?:decoupled|detached|unlinked|unhooked|independent)\s+(?:from|of)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    /// "unblock port 8443", "unblock the user": the word in another sense.
+    UNBLOCK_OTHER = r"\bunblock\s+(?:the\s+|our\s+|their\s+)?(?:ports?|ips?|traffic|access|egress|ingress|users?|accounts?|domains?|emails?|urls?|sites?|senders?|numbers?|countries|requests?|firewall)\b";
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
@@ -95,7 +99,7 @@ patterns! {
     WAITING = r"(?s)\b(?:waiting|waits)\s+(?:on|for)\s+.+$";
     /// Routine waits inside the team's own process, not external blockers:
     /// "waiting for CI", "waiting on the build".
-    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:(?:the|a|an|my|our|one|two|\d+|final|last|another|more)\s+)*(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge|(?:code\s+|pr\s+)?reviews?|approvals?|qa|lgtm|release\s+train|next\s+release|release|deploy\s+window|green\s+build|review\s+from\s+@\w+)\b";
+    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:(?:the|a|an|my|our|one|two|\d+|final|last|another|more)\s+)*(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge|(?:code\s+|pr\s+)?reviews?|approvals?|qa|lgtm|release\s+train|next\s+release|release|deploy\s+window|green\s+build|review\s+from\s+@\w+|changelog|release\s+notes|docs)\b";
     /// A later clause saying the task is blocked: "not finished, blocked on the test
     /// data".
     BLOCK_CLAUSE = r"(?s)[,;.]\s*(?:but\s+|and\s+|still\s+|currently\s+|now\s+)*(?:blocked|stuck)\s+(?:on|by|because(?:\s+of)?|due\s+to)\b\s*(.+)$";
@@ -108,6 +112,7 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
     let (tasks, blockers) = if let Some(found) = UNDEPEND_PHRASE
         .captures(masked)
         .or_else(|| UNDEPEND_WITHOUT.captures(masked))
+        .or_else(|| DECOUPLED.captures(masked))
     {
         let (phrase, keys) = (found.get(0)?, found.get(1)?);
         (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
@@ -132,6 +137,10 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         }
     } else {
         let command = UNDEPEND_COMMAND.find(masked)?;
+        // "remove the dependency on lodash" in a thread is talk about code.
+        if !ctx.explicit() && text.keys().is_empty() {
+            return None;
+        }
         pair(ctx, command.start()..masked.len())
     };
     if one_sided(ctx, &tasks, &blockers) {
@@ -340,6 +349,9 @@ fn relation(
 pub(super) fn unblock(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
     let found = UNBLOCK.find(masked)?;
+    if UNBLOCK_OTHER.is_match(masked) {
+        return None;
+    }
     let before = tail(masked.get(..found.start()).unwrap_or_default(), 32);
     let negated = found.as_str().to_lowercase().starts_with("un") && NEGATED.is_match(before);
     (!negated).then(|| {

@@ -26,6 +26,9 @@ fn every_pattern() -> Vec<&'static pattern::Pattern> {
 #[test]
 fn every_pattern_compiles() {
     for pattern in every_pattern() {
+        if let Err(err) = regex_lite::Regex::new(&format!("(?i){}", pattern.expanded())) {
+            panic!("{:?} does not compile: {err}", pattern.source());
+        }
         pattern.compiled();
     }
 }
