@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
@@ -23,12 +23,12 @@ patterns! {
     /// Where the title ends: a clause that goes on about the task ("it has to
     /// wait for T-22", "owner: @evan", "@ellie's on it", "no rush, but ...",
     /// "thx!").
-    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
+    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|to\s+be\s+\w+(?:\s+up)?\s+by\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
     /// Words that make a trailing clause's keys the task's blockers.
     DEPENDENCY_CUE = r"\b(?:until|till|after|once|wait|waits|waiting|depends?|depending|dependent|blocked|needs?|requires?|first|before|behind|prereq\w*|gated)\b";
     /// The owner said in a trailing clause: "that's one for @poppy", "@ellie's
     /// on it", "@bartek please own this".
-    TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
+    TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bto\s+be\s+(?:handled|owned|done|led|picked\s+up)\s+by\s+|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:is|will\s+be)\s+(?:the\s+)?owner\b|(<HANDLE>)\s+to\s+(?:own|handle|take|lead)\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.

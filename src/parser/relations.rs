@@ -15,7 +15,7 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+to\s+)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+to\s+)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
@@ -48,7 +48,7 @@ patterns! {
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind))\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
@@ -74,14 +74,14 @@ patterns! {
     WITHOUT_NOT = r"\bwithout\s+(<KEYS>)\s*,?\s+(?:the\s+)?(<KEYS>)\s+(?:is\s+not|isn't|is\s+impossible|not|can't|cannot|won't)\b";
     /// Any verb held back by tasks: "we can't send the press kit until T-33 is
     /// retouched", "not possible to start this before T-48 is out".
-    HELD_BACK = r"(?:can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without)\s+(.+)$";
+    HELD_BACK = r"(?:can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to|(?:shall|will)\s+not\s+be\s+able\s+to|won't\s+be\s+able\s+to|unable\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without|prior\s+to)\s+(.+)$";
     /// The thread's task as the blocker: "T-9 has to wait for this one".
     WAITS_FOR_THIS = r"(<KEYS>)\s+(?:\w+\s+){0,2}?(?:waits?|waiting|depends?|is\s+blocked|is\s+dependent|is\s+gated)\s+(?:on|for|by)\s+(?:this|it)(?:\s+one|\s+task)?\b";
     /// The thread's task finishing as what a task waits for: "until we finish
     /// this", "until this lands".
     UNTIL_THIS = r"^(?:we\s+|i\s+|you\s+)?(?:finish|ship|land|merge|complete|close|do|wrap\s+up)\s+(?:this|it)(?:\s+one)?\b|^(?:this|it)(?:\s+one)?\s+(?:is\s+\w+|gets\s+\w+|lands|ships|merges)\b";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:may|can)\s+now\s+(?:proceed|continue|go\s+ahead|resume)\b|\b(?:clear|good|free|ok|okay)\s+to\s+(?:proceed|continue|go\s+ahead|resume)\b|\bremove\s+the\s+(?:blocked|on[\s\-]hold|hold)\s+(?:status|flag|state|label)\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted|released)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
@@ -92,14 +92,14 @@ patterns! {
     /// continue, the staging DB is down".
     CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to)\s+(?:proceed|continue|progress|move\s+(?:on|forward)|go\s+on|go\s+ahead)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
     /// "T-40 is blocked on legal review", "we're stuck because ...".
-    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|on\s+hold|held\s+up)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
+    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|stalled|on\s+hold|held\s+up)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
     /// "put T-40 on hold until Q3".
     ON_HOLD = r"(?s)\b(?:put|keep|leave)\s+(<KEYS>|it|this|that)\s+on\s+(?:hold|ice|pause)\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
     /// "waiting on legal", "still waiting for the vendor's keys".
-    WAITING = r"(?s)\b(?:waiting|waits)\s+(?:on|for)\s+.+$";
+    WAITING = r"(?s)\b(?:(?:waiting|waits)\s+(?:on|for)|awaiting)\s+.+$";
     /// Routine waits inside the team's own process, not external blockers:
     /// "waiting for CI", "waiting on the build".
-    ROUTINE_WAIT = r"^(?:waiting|waits)\s+(?:on|for)\s+(?:(?:the|a|an|my|our|one|two|\d+|final|last|another|more)\s+)*(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge|(?:code\s+|pr\s+)?reviews?|approvals?|qa|lgtm|release\s+train|next\s+release|release|deploy\s+window|green\s+build|review\s+from\s+@\w+|changelog|release\s+notes|docs)\b";
+    ROUTINE_WAIT = r"^(?:(?:waiting|waits)\s+(?:on|for)|awaiting)\s+(?:(?:the|a|an|my|our|one|two|\d+|final|last|another|more)\s+)*(?:ci|build|builds|tests?|pipeline|checks|deploy|rollout|merge|(?:code\s+|pr\s+)?reviews?|approvals?|qa|lgtm|release\s+train|next\s+release|release|deploy\s+window|green\s+build|review\s+from\s+@\w+|changelog|release\s+notes|docs)\b";
     /// A later clause saying the task is blocked: "not finished, blocked on the test
     /// data".
     BLOCK_CLAUSE = r"(?s)[,;.]\s*(?:but\s+|and\s+|still\s+|currently\s+|now\s+)*(?:blocked|stuck)\s+(?:on|by|because(?:\s+of)?|due\s+to)\b\s*(.+)$";
@@ -127,6 +127,12 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
             text.keys_in(found.get(2)?.range()),
             text.keys_in(found.get(1)?.range()),
         )
+    } else if let Some(command) = UNDEPEND_COMMAND.find(masked) {
+        // "remove the dependency on lodash" in a thread is talk about code.
+        if !ctx.explicit() && text.keys().is_empty() {
+            return None;
+        }
+        pair(ctx, command.start()..masked.len())
     } else if RETRACTED.is_match(masked) {
         match ARROW.captures(masked) {
             Some(found) => (
@@ -136,12 +142,7 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
             None => dependency(ctx)?,
         }
     } else {
-        let command = UNDEPEND_COMMAND.find(masked)?;
-        // "remove the dependency on lodash" in a thread is talk about code.
-        if !ctx.explicit() && text.keys().is_empty() {
-            return None;
-        }
-        pair(ctx, command.start()..masked.len())
+        return None;
     };
     if one_sided(ctx, &tasks, &blockers) {
         return None;

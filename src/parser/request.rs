@@ -12,6 +12,11 @@ use super::text::Text;
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
     GREETING = r"^(?:hi|hey|hello|yo|ok|okay|so|um+|uh+|hmm+|oh)\b[\s,.!:;\-]*";
+    /// Formal openings that announce what follows: "kindly note that", "please be
+    /// advised that", "just so the record is accurate:".
+    FORMAL_LEAD = r"^(?:(?:please|kindly|pls)\s+(?:note|be\s+advised|be\s+informed|be\s+aware)\s+(?:that\s+)?|(?:just\s+)?(?:so|for)\s+the\s+record(?:\s+is\s+(?:accurate|straight|clear))?\s*[:,\-–—]?\s*|for\s+your\s+information\s*[:,]?\s*)";
+    /// "I would like to request a new task": asking for one.
+    REQUEST_FOR = r"^(?:i\s+would|i'd|we\s+would|we'd)\s+like\s+to\s+(?:request|ask\s+for|raise|log|open|add)\s+";
     /// "please" in front of a request: it makes the request a command, not a question.
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
@@ -30,7 +35,7 @@ patterns! {
     CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
     /// A sentence that goes on about the task just asked for: "it depends on T-4",
     /// "it's waiting on T-3013", "it can only start after T-2".
-    GOES_ON = r"^(?:(?:and|but|also|oh|so)\s+)*(?:(?:it|this|which)(?:'s|\s+is|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b|owner\b|owned\s+by\b|(?:assign|give|hand)\s+(?:it|this)\b|for\s+<WHO>|that's\s+(?:one\s+)?for\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|owns|should))\b|depends?\s+on\b|depending\s+on\b|blocked\s+(?:by|on)\b|(?:after|once|needs|requires)\s+<KEY>)";
+    GOES_ON = r"^(?:(?:and|but|also|oh|so)\s+)*(?:(?:it|this|which)(?:'s|\s+is|\s+cannot|\s+can't|\s+won't|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b|owner\b|owned\s+by\b|(?:assign|give|hand)\s+(?:it|this)\b|for\s+<WHO>|that's\s+(?:one\s+)?for\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|owns|should|is|to))\b|depends?\s+on\b|depending\s+on\b|blocked\s+(?:by|on)\b|(?:after|once|needs|requires)\s+<KEY>)";
     /// Asking for help to do something is asking for it: "help me add task: ...".
     HELP_ME = r"^(?:(?:please\s+|pls\s+)?help\s+me(?:\s+to)?|i\s+(?:want|need|would\s+like)\s+to|i'd\s+like\s+to)\s+";
     /// A courtesy question after a command: "assign T-5 to @x, ok @x?", "close
@@ -59,6 +64,9 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         if !undecorated.is_empty() {
             rest = undecorated;
         }
+        if let Some(found) = FORMAL_LEAD.find(rest) {
+            rest = rest.get(found.end()..).unwrap_or_default();
+        }
         if let Some(found) = PLEASE.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
             polite = true;
@@ -74,6 +82,12 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         if rest == before {
             break;
         }
+    }
+    let asked;
+    if explicit && let Some(found) = REQUEST_FOR.find(rest) {
+        asked = format!("add {}", rest.get(found.end()..).unwrap_or_default());
+        rest = &asked;
+        polite = true;
     }
     let request = polite_request(rest, explicit);
     if request.is_some() {
