@@ -56,7 +56,10 @@ impl SettingChange {
     pub fn from_words(words: &[&str]) -> SettingChange {
         match words {
             [] | ["show"] => SettingChange::Show,
-            ["tz" | "timezone", zone] => match zone.parse::<Tz>() {
+            ["tz" | "timezone", zone] => match zone
+                .parse::<Tz>()
+                .or_else(|_| zone_of_abbreviation(zone).ok_or(()))
+            {
                 Ok(tz) => SettingChange::Timezone(tz),
                 Err(_) => SettingChange::Unreadable(format!(
                     "`{zone}` is not a timezone I know; write it like `Europe/Berlin` or `UTC`."
@@ -99,6 +102,25 @@ impl SettingChange {
             _ => SettingChange::Unreadable(SETTINGS_HELP.to_owned()),
         }
     }
+}
+
+/// The zone people mean by a common abbreviation ("PST", "CEST"): the one
+/// whose clocks follow it, daylight saving included.
+fn zone_of_abbreviation(abbreviation: &str) -> Option<Tz> {
+    let zone = match abbreviation.to_ascii_uppercase().as_str() {
+        "PST" | "PDT" | "PT" => Tz::America__Los_Angeles,
+        "MST" | "MDT" | "MT" => Tz::America__Denver,
+        "CST" | "CDT" | "CT" => Tz::America__Chicago,
+        "EST" | "EDT" | "ET" => Tz::America__New_York,
+        "BST" => Tz::Europe__London,
+        "CET" | "CEST" => Tz::Europe__Berlin,
+        "EET" | "EEST" => Tz::Europe__Athens,
+        "IST" => Tz::Asia__Kolkata,
+        "JST" => Tz::Asia__Tokyo,
+        "AEST" | "AEDT" => Tz::Australia__Sydney,
+        _ => return None,
+    };
+    Some(zone)
 }
 
 /// `18:00-09:00`: quiet hours run over midnight, unlike working hours.

@@ -14,7 +14,7 @@ patterns! {
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
-    THREAD_NEW = r"[:\-–—]\s*$";
+    THREAD_NEW = r"^new\s+(?:task|todo|to-do|ticket|item|card)\s*(?:for\s+<WHO>\s*)?[:\-–—]";
     /// A dependency said before the request: "once T-38 is approved, add a task
     /// ...".
     LEAD = r"^(?:(?:once|after|when|as\s+soon\s+as)\s+(<KEYS>)\s+(?:[\w'\-]+\s+){0,4}?[\w'\-]+\s*,\s*|\(\s*(?:blocked\s+by|after|depends\s+on|needs|waiting\s+on)\s+(<KEYS>)\s*\)\s*[:,]?\s*|for\s+(<WHO>)\s*[:,\-–—]\s*)";
@@ -34,7 +34,7 @@ patterns! {
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
     NOT_A_TASK = r"^(?:<KEY>|list[\s?!.]*$|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
-    OWNER = r"(?:[,.]\s*)?(?:\band\s+)?(?:\b(?:it|this)(?:'s|\s+is|\s+goes)\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|(?:assign|give|hand)\s+(?:it\s+|this\s+)?(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
+    OWNER = r"(?:[,.]\s*)?(?:\band\s+)?(?:\b(?:it|this)(?:'s|\s+is|\s+goes)\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|assign\s+(?:it\s+|this\s+)?(?:to\s+)?|(?:give|hand)\s+(?:it\s+|this\s+)?(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
     /// The owner named after the title: ", @rafael owns it", "and @bo will take it".
     OWNER_AFTER = r"(?:,\s*|\s+and\s+)(<WHO>)\s+(?:owns|will\s+own|takes|will\s+take|is\s+(?:the\s+)?owner\s+of|is\s+on)\s+(?:it|this)\b";
     /// The author taking it: ", I'll own it", "and I'll take it".
@@ -58,7 +58,8 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     // In a thread, "new task runner config is in" is talk: only "new task:" or
     // a verb asks.
     let thread_noun = TASK_NOUN.is_match(verb.as_str())
-        && (!verb.as_str().to_lowercase().starts_with("new") || THREAD_NEW.is_match(verb.as_str()));
+        && (!verb.as_str().to_lowercase().starts_with("new")
+            || THREAD_NEW.is_match(masked.get(from..).unwrap_or_default()));
     if NOT_A_TASK.is_match(object) || (!ctx.explicit() && !thread_noun) {
         return None;
     }

@@ -34,6 +34,9 @@ patterns! {
     HANDOVER = r"\bhand-?over\b";
     /// "please to create": the "to" dropped.
     PLEASE_TO = r"\b(please|kindly|pls)\s+to\s+";
+    /// Chat shorthand: "b4", "w/o".
+    BEFORE_SHORT = r"\bb4\b";
+    WITHOUT_SHORT = r"\bw/o\b|\bw/out\b";
     /// "the T-5412 give to @x": an article before a key.
     ARTICLE_KEY = r"\b(?:the|a)\s+(<KEY>)";
     /// "T-25 -> depends on -> T-26": arrows around the verb.
@@ -52,6 +55,8 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&NOT_ANYMORE, "no longer $1"),
     (&HANDOVER, "hand over"),
     (&PLEASE_TO, "$1 "),
+    (&BEFORE_SHORT, "before"),
+    (&WITHOUT_SHORT, "without"),
     (&ARTICLE_KEY, "$1"),
     (&ARROWED_VERB, " $1 "),
 ];

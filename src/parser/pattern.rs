@@ -22,8 +22,7 @@ use super::gate::Gate;
 pub(super) const KEY: &str = r"\bt-\d{1,15}\b";
 
 /// A list of task keys joined by commas, `and`, `&`, `or` or spaces.
-pub(super) const KEYS: &str =
-    r"\bt-\d{1,15}\b(?:(?:\s*,\s*(?:and\s+)?|\s*&\s*|\s+and\s+|\s+or\s+|\s+)t-\d{1,15}\b)*";
+pub(super) const KEYS: &str = r"\bt-\d{1,15}\b(?:(?:\s*,\s*(?:and\s+)?|\s*&\s*|\s*\+\s*|\s+and\s+|\s+or\s+|\s+)t-\d{1,15}\b)*";
 
 /// A person's handle: `@alice`, or a Matrix user id `@alice:example.org` (with an
 /// optional port). A colon followed by a space (`@alice: please`) is punctuation.
@@ -38,6 +37,10 @@ pub(super) const WHO: &str = r"(?:<HANDLE>|\bme\b|\bmyself\b)";
 /// "were" are words.
 const APOSTROPHE_OPTIONAL: &[&str] = &[
     "what's",
+    "i'm",
+    "i've",
+    "you're",
+    "they're",
     "that's",
     "it's",
     "who's",

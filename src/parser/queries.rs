@@ -21,11 +21,11 @@ patterns! {
     /// The digest's time or days said in words: "move the digest to 10am", "post
     /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
     /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
-    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(?:back\s+)?(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
+    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:room\s+|team\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(?:back\s+)?(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
     /// Turning the digest off in words: "stop the daily digest".
     SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
-    SETTINGS_TZ = r"^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
+    SETTINGS_TZ = r"^(?:(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b(?:\s+(?:now|time|these\s+days))?[\s.!]*$|my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
     /// "I start at 6 and finish at 14": working hours as a day's two ends.
     SETTINGS_SHIFT = r"^i\s+(?:usually\s+|normally\s+|now\s+)?(?:start|begin)\s+(?:work\s+|working\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)[\s,]+(?:and\s+)?(?:finish|end|stop|leave|log\s+off|wrap\s+up)\s+(?:work\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)";
     /// "show me the settings for this room": the settings, unchanged.
@@ -41,9 +41,9 @@ patterns! {
     /// A bare "mine" (a claim when replying in a thread).
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
-    BLOCKED_LIST = r"^(?:the\s+|a\s+)?list\s+of\s+(?:(?:all|the)\s+)*(?:blockers|blocked|stuck)\b|^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\b(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:items|tasks|work|tickets)\s+(?:that\s+are\s+|which\s+are\s+|currently\s+)*(?:blocked|stuck|on\s+hold|held\s+up)\b|\b(?:which|what)\s+(?:tasks?|items|work|tickets)\s+(?:are|is)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|held\s+up|on\s+hold)\b|\b(?:anything|what's|what\s+is|what\s+are|who's)\s+(?:currently\s+)?(?:held\s+up|holding\s+(?:us|things|anything|the\s+team)\s+up)\b|\b(?:show|list|share|give|send|post)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:list\s+of\s+)?(?:blockers|blocked\s+(?:items|tasks|work|things|stuff|ones)|stuck\s+(?:items|tasks|work|ones))\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
+    BLOCKED_LIST = r"^(?:the\s+|a\s+)?list\s+of\s+(?:(?:all|the)\s+)*(?:blockers|blocked|stuck)\b|^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:blocked|stuck|waiting)\b|\bany\s+blockers\b|\bwho(?:'s|\s+is)\s+waiting\s+(?:on|for)\s+what\b|\bwhat(?:'s|\s+is)\s+waiting\s+on\s+what\b|\b(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:items|tasks|work|tickets)\s+(?:that\s+are\s+|which\s+are\s+|currently\s+)*(?:blocked|stuck|on\s+hold|held\s+up)\b|\b(?:which|what)\s+(?:tasks?|items|work|tickets)\s+(?:are|is)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|held\s+up|on\s+hold)\b|\b(?:anything|what's|what\s+is|what\s+are|who's)\s+(?:currently\s+)?(?:held\s+up|holding\s+(?:us|things|anything|the\s+team)\s+up)\b|\b(?:show|list|share|give|send|post)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:list\s+of\s+)?(?:blockers|blocked\s+(?:items|tasks|work|things|stuff|ones)|stuck\s+(?:items|tasks|work|ones))\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
     /// Asking for the digest.
-    DIGEST = r"^(?:(?:the\s+|today's\s+|todays\s+|daily\s+|weekly\s+|blocker\s+|blockers\s+)*(?:digest|summary|recap|rundown|rollup)|summarize|standup|roundup)\b|\b(?:get|generate|regenerate|re-?run|drop|produce|make|create|build|have|gimme)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|todays|daily|blocker|blockers|morning)\s+)*(?:digest|rundown|summary|recap|roundup|rollup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share|circulate|distribute)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|today|todays|this|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|rollup|overview|report)\b";
+    DIGEST = r"^(?:(?:the\s+|today's\s+|todays\s+|daily\s+|weekly\s+|blocker\s+|blockers\s+)*(?:digest|summary|recap|rundown|rollup)|summarize|standup|roundup)\b|\b(?:get|generate|regenerate|re-?run|drop|produce|make|create|build|have|gimme)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|todays|daily|blocker|blockers|morning)\s+)*(?:digest|rundown|summary|recap|roundup|rollup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share|circulate|distribute)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|today|todays|this|standup|stand-up|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|rollup|overview|report)\b";
     /// Asking for the dependency graph.
     GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram|picture|view|overview)|(?:draw|show)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?(?:map|picture|diagram|chart|tree)\s+of\b|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|what\s+<KEYS>\s+(?:is\s+)?(?:blocking|blocks|unblocks|holds\s+up|is\s+holding\s+up)|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
@@ -62,7 +62,9 @@ patterns! {
     STATUS_OTHER = r"\b(?:done\s+criteria|criteria\s+(?:for|of)\s+done|definition\s+of\s+done|start\s+date|due\s+date)\b";
     /// Asking people, not Baton, to do something: "can someone merge this?", "…
     /// but can someone double-check on staging?".
-    PEOPLE_REQUEST = r"(?:^|\b(?:but|so|and)\s+)(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|double-check|double\s+check|verify|confirm|take|help|test|run|restart|rebase|fix)\b";
+    /// Asking people's opinion, not the task's state: "wdyt, flag or ship?".
+    OPINION = r"\b(?:wdyt|thoughts\s*\?|what\s+do\s+(?:you|u|we|y'all|people|folks)\s+think|any\s+opinions?|or\s+(?:just|should\s+we))\b";
+    PEOPLE_REQUEST = r"(?:^|[,;.]\s*|\b(?:but|so|and)\s+)(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|you|u|y'all|you\s+guys|<HANDLE>)\s+(?:please\s+|pls\s+)?(?:merge|review|deploy|ship|approve|look|check|double-check|double\s+check|verify|confirm|take|help|test|run|restart|rebase|fix)\b";
 }
 
 /// Thanks and acknowledgements addressed to Baton need no answer.
@@ -122,7 +124,8 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
         args.extend(words(&said));
         args
     } else if let Some(found) = SETTINGS_TZ.captures(ctx.masked()) {
-        vec!["tz".to_owned(), span(&found, 1).to_owned()]
+        let zone = [span(&found, 1), span(&found, 2)].concat();
+        vec!["tz".to_owned(), zone]
     } else if let Some(found) = SETTINGS_HOURS.captures(ctx.masked()) {
         // "my working hours are 8-4 Mon-Thu" names the setting even when its
         // value is not one Baton reads: the reply says how to write it.
@@ -295,6 +298,7 @@ pub(super) fn question(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
     let asks_status = STATUS_WORDS.is_match(masked)
         && !PEOPLE_REQUEST.is_match(masked)
+        && !OPINION.is_match(masked)
         && !STATUS_OTHER.is_match(masked);
     Some(if asks_status {
         Intent::Show {

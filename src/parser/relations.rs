@@ -32,7 +32,7 @@ patterns! {
     NO_LONGER_BLOCKER = r"\b(?:is|are|'s)\s+(?:no\s+longer|not)\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s+(?:here|for\s+(?:this|it|us)|any\s*more))*\s*(?:$|[.!,;])";
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
-    UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from))\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from))\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// "T-53 is decoupled from T-54 now".
     DECOUPLED = r"\b(?:decoupled|detached|unlinked|unhooked|independent)\s+(?:from|of)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "unblock port 8443", "unblock the user": the word in another sense.
@@ -40,7 +40,15 @@ patterns! {
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
-    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
+    /// The verb between the keys: "T-56 undepend T-55".
+    UNDEPEND_INFIX = r"^(<KEYS>)\s+(?:undepend|unlink|detach|decouple)\s+(?:from\s+)?(<KEYS>)";
+    /// A bare command: "depends T-3 T-2", "dep T-3, T-2".
+    DEPEND_BARE = r"^(?:depends?|dep|deps)\s+(<KEY>)\s*,?\s+(<KEYS>)[\s.!]*$";
+    /// A pronoun for a key named earlier: "we can ship this without it".
+    EARLIER = r"^(?:it|that|that\s+one|them)\b";
+    /// A condition, not news: "until the freeze is over".
+    CONDITION = r"\b(?:until|till|once|when|after|unless|if)\b[^,.;!?]*$";
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
@@ -48,7 +56,7 @@ patterns! {
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
@@ -81,7 +89,7 @@ patterns! {
     /// this", "until this lands".
     UNTIL_THIS = r"^(?:we\s+|i\s+|you\s+)?(?:finish|ship|land|merge|complete|close|do|wrap\s+up)\s+(?:this|it)(?:\s+one)?\b|^(?:this|it)(?:\s+one)?\s+(?:is\s+\w+|gets\s+\w+|lands|ships|merges)\b";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:may|can)\s+now\s+(?:proceed|continue|go\s+ahead|resume)\b|\b(?:clear|good|free|ok|okay)\s+to\s+(?:proceed|continue|go\s+ahead|resume)\b|\bremove\s+the\s+(?:blocked|on[\s\-]hold|hold)\s+(?:status|flag|state|label)\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted|released)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|(?:^|[,;.]\s*)(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:may|can)\s+now\s+(?:proceed|continue|go\s+ahead|resume)\b|\b(?:clear|good|free|ok|okay)\s+to\s+(?:proceed|continue|go\s+ahead|resume)\b|\bremove\s+the\s+(?:blocked|on[\s\-]hold|hold)\s+(?:status|flag|state|label)\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted|released)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
@@ -115,7 +123,18 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         .or_else(|| DECOUPLED.captures(masked))
     {
         let (phrase, keys) = (found.get(0)?, found.get(1)?);
-        (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
+        if EARLIER.is_match(keys.as_str()) {
+            // "nvm about T-70, we can ship this without it": the key named
+            // before is the blocker, the thread's task the subject.
+            (Vec::new(), text.keys_in(0..phrase.start()))
+        } else {
+            (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
+        }
+    } else if let Some(found) = UNDEPEND_INFIX.captures(masked) {
+        (
+            text.keys_in(found.get(1)?.range()),
+            text.keys_in(found.get(2)?.range()),
+        )
     } else if let Some(found) = UNDEPEND_INVERSE.captures(masked) {
         let (phrase, keys) = (found.get(0)?, found.get(1)?);
         (text.keys_in(keys.range()), text.keys_in(0..phrase.start()))
@@ -188,7 +207,10 @@ fn one_sided(ctx: &Ctx<'_>, tasks: &[TaskKey], blockers: &[TaskKey]) -> bool {
 fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
     let masked = ctx.masked();
     let text = ctx.text;
-    if let Some(found) = DEPEND_COMMAND.captures(masked) {
+    if let Some(found) = DEPEND_COMMAND
+        .captures(masked)
+        .or_else(|| DEPEND_BARE.captures(masked))
+    {
         return Some((
             text.keys_in(found.get(1)?.range()),
             text.keys_in(found.get(2)?.range()),
@@ -288,6 +310,10 @@ fn held_back(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
         return Some((tasks, blockers));
     }
     let thread = ctx.thread?;
+    if !tasks.is_empty() && EARLIER.is_match(rest.as_str()) {
+        // "rebased on T-29, so this can't merge until that one does".
+        return Some((Vec::new(), tasks));
+    }
     (!tasks.is_empty() && UNTIL_THIS.is_match(rest.as_str()) && whole.start() < rest.start())
         .then(|| (tasks, vec![thread]))
 }
@@ -350,7 +376,7 @@ fn relation(
 pub(super) fn unblock(ctx: &Ctx<'_>) -> Option<Intent> {
     let masked = ctx.masked();
     let found = UNBLOCK.find(masked)?;
-    if UNBLOCK_OTHER.is_match(masked) {
+    if UNBLOCK_OTHER.is_match(masked) || CONDITION.is_match(tail(&masked[..found.start()], 48)) {
         return None;
     }
     let before = tail(masked.get(..found.start()).unwrap_or_default(), 32);
