@@ -307,7 +307,7 @@ mod corpus {
     #[test]
     fn the_development_and_held_out_sets_score_without_a_false_done() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
-        for (name, floor) in [("dev", 0.97), ("heldout", 0.92)] {
+        for (name, floor) in [("dev", 0.975), ("heldout", 0.935)] {
             let score = score_file(&format!("{root}/{name}.jsonl"));
             println!("{}", score.report(name));
             assert!(score.lines >= 400, "{name} has only {} lines", score.lines);
