@@ -14,7 +14,7 @@ patterns! {
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
-    THREAD_NEW = r"^new\s+(?:task|todo|to-do|ticket|item|card)\s*(?:for\s+<WHO>\s*)?[:\-–—]";
+    THREAD_NEW = r"^new\s+(?:task|todo|to-do|ticket|item|card)\s*(?:(?:please|pls)\s*)?(?:for\s+<WHO>\s*)?[:\-–—]";
     /// A dependency said before the request: "once T-38 is approved, add a task
     /// ...".
     LEAD = r"^(?:(?:once|after|when|as\s+soon\s+as)\s+(<KEYS>)\s+(?:[\w'\-]+\s+){0,4}?[\w'\-]+\s*,\s*|\(\s*(?:blocked\s+by|after|depends\s+on|needs|waiting\s+on)\s+(<KEYS>)\s*\)\s*[:,]?\s*|for\s+(<WHO>)\s*[:,\-–—]\s*)";
@@ -32,7 +32,7 @@ patterns! {
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.
-    NOT_A_TASK = r"^(?:<KEY>|list[\s?!.]*$|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
+    NOT_A_TASK = r"^(?:<KEY>|list[\s?!.]*$|(?:a\s+|an\s+|the\s+)?(?:(?:note|comment|dependency|dep|deps)(?:\s|:|,|$)|(?:blocker|link)\b\s*(?:(?:to|on|for|from)\s+)?(?:<KEY>|:|it\b|this\b)))";
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
     OWNER = r"(?:[,.]\s*)?(?:\band\s+)?(?:\b(?:it|this)(?:'s|\s+is|\s+goes)\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|assign\s+(?:it\s+|this\s+)?(?:to\s+)?|(?:give|hand)\s+(?:it\s+|this\s+)?(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
     /// The owner named after the title: ", @rafael owns it", "and @bo will take it".
@@ -115,7 +115,7 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
             cuts.push(found.range());
         }
     }
-    cuts.extend(super::text::url_spans(masked));
+    cuts.extend(super::text::url_spans(ctx.text.original()));
     let title = match QUOTED.captures(masked.get(rest.clone()).unwrap_or_default()) {
         Some(quoted) => quoted.get(1).map_or(String::new(), |m| {
             tidy(ctx.text.slice(rest.start + m.start()..rest.start + m.end()))

@@ -19,6 +19,8 @@ patterns! {
     /// A fix that starts with a preposition ("on T-5", "to @bo") continues the
     /// sentence it corrects.
     PREPOSITION = r"^(?:on|to|for|from|with|at|in|by|after|before)\b";
+    /// "T-48 depends on T-49, sorry, other way round": the relation said, reversed.
+    OTHER_WAY = r"[\s,;:.—–\-]+(?:(?:sorry|oops|whoops|no|wait|actually|my\s+bad)\s*,?\s*)*(?:it's\s+|the\s+)?other\s+way\s+a?round[\s!.]*$";
     /// A short question about a task followed by more words: "T-11 finished? can you
     /// check".
     SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
@@ -62,6 +64,24 @@ const RULES: &[Rule] = &[
 /// Understands an addressed message, as its author corrected it when it holds a
 /// correction ("done T-120, oops wrong one, T-121").
 pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
+    if let Some(found) = OTHER_WAY.find(&addressed.body) {
+        let said = addressed.body.get(..found.start()).unwrap_or_default();
+        match understand(said, addressed.mode, msg) {
+            Intent::Depend { tasks, blockers } => {
+                return Intent::Depend {
+                    tasks: blockers,
+                    blockers: tasks,
+                };
+            }
+            Intent::Undepend { tasks, blockers } => {
+                return Intent::Undepend {
+                    tasks: blockers,
+                    blockers: tasks,
+                };
+            }
+            _ => {}
+        }
+    }
     if let Some(corrected) = correction::correction(&addressed.body) {
         // "…, no wait, on T-5" is not a request of its own: the fix goes in place.
         let restated = Some(corrected.restated).filter(|said| !PREPOSITION.is_match(said));

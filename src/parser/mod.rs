@@ -31,6 +31,8 @@ mod correction;
 mod create;
 mod fold;
 mod gate;
+#[rustfmt::skip]
+mod gate_table;
 mod grammar;
 mod link;
 mod queries;

@@ -85,7 +85,9 @@ impl Pattern {
 
     /// Whether the pattern may match `text`, judged without compiling it.
     fn admits(&self, text: &str) -> bool {
-        self.gate.get_or_init(|| Gate::of(self.source)).admits(text)
+        self.gate
+            .get_or_init(|| Gate::of_builtin(self.source))
+            .admits(text)
     }
 
     fn regex(&self) -> &Regex {
@@ -101,7 +103,7 @@ impl Pattern {
     /// The gate, for tests.
     #[cfg(test)]
     pub(super) fn gate(&self) -> &Gate {
-        self.gate.get_or_init(|| Gate::of(self.source))
+        self.gate.get_or_init(|| Gate::of_builtin(self.source))
     }
 
     /// The source with its placeholders expanded, for tests.

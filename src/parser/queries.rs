@@ -21,8 +21,10 @@ patterns! {
     /// The digest's time or days said in words: "move the digest to 10am", "post
     /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
     /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
-    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:room\s+|team\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+)?digest\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+)?digest\s+(?:back\s+)?(off|on)\b|digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
+    SETTINGS_DIGEST = r"(?s)^(?:(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:room\s+|team\s+)?(?:daily\s+|morning\s+)?digest\s+((?:to|at|for|on|every)\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\s+(?:back\s+)?(off|on)\b|(?:room\s+|daily\s+)?digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
     /// Turning the digest off in words: "stop the daily digest".
+    /// "turn summaries off": whether the room's talk may be summarised.
+    SETTINGS_SUMMARIES = r"^(?:(?:turn|switch|set)\s+(?:the\s+)?summar(?:ies|ising|izing)\s+(off|on)\b|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?summar(?:ies|ising|izing)\b|(?:no|disable|stop)\s+(?:more\s+)?summar(?:ies|ising|izing)(?:\s+(?:here|in\s+this\s+(?:room|channel)|for\s+this\s+(?:room|channel)))?[\s.!]*$)";
     SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
     SETTINGS_TZ = r"^(?:(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b(?:\s+(?:now|time|these\s+days))?[\s.!]*$|my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
@@ -116,6 +118,10 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
         let mut args = vec![setting_name(span(&found, 1))];
         args.extend(words(span(&found, 2)));
         args
+    } else if let Some(found) = SETTINGS_SUMMARIES.captures(ctx.masked()) {
+        let on = [span(&found, 1), span(&found, 2)].concat();
+        let value = if on.is_empty() { "off" } else { on.as_str() };
+        vec!["summaries".to_owned(), value.to_lowercase()]
     } else if SETTINGS_DIGEST_OFF.is_match(ctx.masked()) {
         vec!["digest".to_owned(), "off".to_owned()]
     } else if let Some(found) = SETTINGS_DIGEST.captures(ctx.masked()) {

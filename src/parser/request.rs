@@ -16,12 +16,22 @@ patterns! {
     /// advised that", "just so the record is accurate:".
     FORMAL_LEAD = r"^(?:(?:please|kindly|pls)\s+(?:note|be\s+advised|be\s+informed|be\s+aware)\s+(?:that\s+)?|(?:just\s+)?(?:so|for)\s+the\s+record(?:\s+is\s+(?:accurate|straight|clear))?\s*[:,\-–—]?\s*|for\s+your\s+information\s*[:,]?\s*)";
     /// "I would like to request a new task": asking for one.
+    REQUEST_THAT = r"^(?:i\s+would|i'd|we\s+would|we'd)\s+like\s+to\s+(?:request|ask)\s+that\s+";
     REQUEST_FOR = r"^(?:i\s+would|i'd|we\s+would|we'd)\s+like\s+to\s+(?:request|ask\s+for|raise|log|open|add)\s+";
     /// "please" in front of a request: it makes the request a command, not a question.
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
     CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
+    /// A request to block with no reason of its own: "mark it as blocked?", "put
+    /// T-5 on hold so it shows in the digest?".
+    BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
+    /// A sentence that is only thanks: not a reason.
+    COURTESY_ONLY = r"^(?:thanks?|thank\s+you|thx|ty|ta|cheers|much\s+appreciated)\b[\s!.🙏🙂]*$";
+    /// "to her", "to him": a person named elsewhere in the message.
+    PERSON_PRONOUN = r"\bto\s+(?:him|her|them)\b";
+    /// A person's handle.
+    HANDLE = r"<HANDLE>";
     /// The "-ing" of a request after "would you mind": "closing" asks to close.
     GERUND = r"^(\w+?)(?:ing)\b";
     /// A request to record what was just said: "could you record that?".
@@ -29,7 +39,7 @@ patterns! {
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
     CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
@@ -64,7 +74,7 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         if !undecorated.is_empty() {
             rest = undecorated;
         }
-        if let Some(found) = FORMAL_LEAD.find(rest) {
+        if let Some(found) = FORMAL_LEAD.find(rest).or_else(|| REQUEST_THAT.find(rest)) {
             rest = rest.get(found.end()..).unwrap_or_default();
         }
         if let Some(found) = PLEASE.find(rest) {
@@ -154,20 +164,70 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
                 request.get(end..).unwrap_or_default(),
             ));
         }
-        let mentioned = Text::new(sentence).keys();
+        let before = text.get(..found.start()).unwrap_or_default();
+        let after = request.get(end..).unwrap_or_default();
+        let sentence = with_person_named(sentence, text);
+        let mentioned = Text::new(&sentence).keys();
         let elsewhere: Vec<String> = Text::new(text)
             .keys()
             .into_iter()
             .filter(|key| !mentioned.contains(key))
             .map(|key| key.to_string())
             .collect();
-        if !mentioned.is_empty() || elsewhere.is_empty() {
-            return Some(sentence.to_owned());
-        }
-        let keys = elsewhere.join(" and ");
-        return Some(PRONOUN.replace(sentence, keys.as_str()).into_owned());
+        let request = if !mentioned.is_empty() || elsewhere.is_empty() {
+            sentence
+        } else {
+            let keys = elsewhere.join(" and ");
+            PRONOUN.replace(&sentence, keys.as_str()).into_owned()
+        };
+        return Some(with_block_reason(request, before, after));
     }
     None
+}
+
+/// "could you move T-13 to her?" after naming one person: the person.
+fn with_person_named(sentence: &str, text: &str) -> String {
+    if !PERSON_PRONOUN.is_match(sentence) {
+        return sentence.to_owned();
+    }
+    let mut people: Vec<&str> = HANDLE
+        .find_iter(text)
+        .map(|m| m.as_str())
+        .filter(|who| !who.to_lowercase().starts_with(super::BOT_HANDLE))
+        .collect();
+    people.dedup();
+    match people.as_slice() {
+        [person] => PERSON_PRONOUN
+            .replace(sentence, format!("to {person}").as_str())
+            .into_owned(),
+        _ => sentence.to_owned(),
+    }
+}
+
+/// "can you mark T-18 as blocked? we're waiting for legal": a block request
+/// with no reason of its own takes the next sentence, or else what was said
+/// before the request, as its reason.
+fn with_block_reason(request: String, before: &str, after: &str) -> String {
+    if !BARE_BLOCK_REQUEST.is_match(&request) {
+        return request;
+    }
+    let next =
+        after.trim_start_matches(|c: char| matches!(c, '?' | '!' | '.') || c.is_whitespace());
+    let next = next.get(..sentence_end(next)).unwrap_or_default().trim();
+    let reason = if !next.is_empty() && !COURTESY_ONLY.is_match(next) {
+        next
+    } else {
+        before.trim()
+    };
+    if reason.is_empty() {
+        return request;
+    }
+    let command = BARE_BLOCK_REQUEST
+        .find(&request)
+        .map_or(request.as_str(), |m| m.as_str());
+    let command =
+        command.trim_end_matches(|c: char| matches!(c, '?' | '!' | '.') || c.is_whitespace());
+    format!("{command}: {reason}")
 }
 
 /// A creation request with the next sentence when it goes on about the task

@@ -43,6 +43,25 @@ fn every_pattern_has_a_gate_its_reader_follows() {
     }
 }
 
+/// The generated table of gates (`gate_table.rs`) is what the reader makes of
+/// today's patterns; `BATON_BLESS=1` writes it anew.
+#[test]
+fn the_gate_table_is_up_to_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/parser/gate_table.rs");
+    let generated = gate::table_source(every_pattern().iter().map(|p| p.source()));
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current == generated {
+        return;
+    }
+    if std::env::var_os("BATON_BLESS").is_some() {
+        std::fs::write(path, generated).expect("write gate_table.rs");
+        return;
+    }
+    panic!(
+        "src/parser/gate_table.rs is stale: run `BATON_BLESS=1 cargo test --lib the_gate_table_is_up_to_date`"
+    );
+}
+
 /// No gate turns away a text its pattern matches, over every labelled message
 /// (as written, in capitals and in lower case) and each of its lines.
 #[test]
