@@ -39,6 +39,25 @@ patterns! {
     WITHOUT_SHORT = r"\bw/o\b|\bw/out\b";
     /// "the T-5412 give to @x": an article before a key.
     ARTICLE_KEY = r"\b(?:the|a)\s+(<KEY>)";
+    /// "hinges on the new shader work, T-424": a description, then its key after a
+    /// comma, at the end of a clause.
+    APPOSITION = r"\b(on|upon|behind|after|for|by|of|to|from)\s+(?:the\s+|our\s+|a\s+|an\s+)?(?:[\w\-']+\s+){0,4}?[\w\-']+\s*,\s*(<KEY>)(\s*(?:$|[.!?;)]))";
+    /// "sits behind design review T-713": a few words naming the task before
+    /// its key.
+    NAMED_BEFORE = r"\b(behind|on|upon|after|by|for)\s+(?:the\s+|our\s+)?(?:[a-z][a-z'\-]*\s+){1,3}(<KEY>)";
+    /// "startin", "waitin": the "g" dropped.
+    G_DROPPED = r"\b(start|pick|wait|work|look|block|depend|hold|test|finish|ship|land|mov|tak|mak)in\b";
+    /// Chat spellings: "urs", "ur", "gimme", "ill take", "wat", "til", "fwd".
+    YOURS = r"\b(?:urs|yrs)\b";
+    YOUR = r"\bur\b";
+    GIMME = r"\bgimme\b";
+    ILL = r"\bill\s+(take|grab|own|handle|pick|do|start)\b";
+    WHAT = r"\b(?:wat|wut|wht)\b";
+    UNTIL = r"\btil\b";
+    FORWARD = r"\bfwd\b";
+    PROGRESS = r"\bprog(?:ess|res|ress)\b";
+    /// "rn", "atm": right now, which adds nothing to a request.
+    RIGHT_NOW = r"[\s,]*\b(?:rn|atm)\b";
     /// "T-25 -> depends on -> T-26": arrows around the verb.
     ARROWED_VERB = r"\s*(?:->|→|=>)\s*(depends\s+on|blocks|after|needs)\s*(?:->|→|=>)\s*";
 }
@@ -59,6 +78,18 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&WITHOUT_SHORT, "without"),
     (&ARTICLE_KEY, "$1"),
     (&ARROWED_VERB, " $1 "),
+    (&APPOSITION, "$1 $2$3"),
+    (&NAMED_BEFORE, "$1 $2"),
+    (&G_DROPPED, "${1}ing"),
+    (&YOURS, "yours"),
+    (&YOUR, "your"),
+    (&GIMME, "give me"),
+    (&ILL, "i'll $1"),
+    (&WHAT, "what"),
+    (&UNTIL, "until"),
+    (&FORWARD, "forward"),
+    (&PROGRESS, "progress"),
+    (&RIGHT_NOW, ""),
 ];
 
 /// The body with its descriptions and dropped words folded, or `None` when
@@ -69,6 +100,9 @@ pub(super) fn fold(body: &str) -> Option<String> {
         if let Cow::Owned(changed) = pattern.replace_all(&folded, with) {
             folded = Cow::Owned(changed);
         }
+    }
+    if let Some(corrected) = super::suggest::with_inner_typos_corrected(&folded) {
+        folded = Cow::Owned(corrected);
     }
     match folded {
         Cow::Owned(changed) => Some(changed),
@@ -106,6 +140,27 @@ mod tests {
         assert_eq!(
             fold("T-8 not more blocked").as_deref(),
             Some("T-8 no longer blocked")
+        );
+    }
+
+    #[test]
+    fn chat_spellings_and_described_keys_are_folded() {
+        assert_eq!(
+            fold("T-423 hinges on the new shader compiler work, T-424").as_deref(),
+            Some("T-423 hinges on T-424")
+        );
+        assert_eq!(
+            fold("T-712 sits behind design review T-713").as_deref(),
+            Some("T-712 sits behind T-713")
+        );
+        assert_eq!(fold("startin now").as_deref(), Some("starting now"));
+        assert_eq!(
+            fold("@yara its urs now").as_deref(),
+            Some("@yara its yours now")
+        );
+        assert_eq!(
+            fold("blokced by t-527 rn").as_deref(),
+            Some("blocked by t-527")
         );
     }
 

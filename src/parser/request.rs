@@ -12,6 +12,13 @@ use super::text::Text;
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
     GREETING = r"^(?:hi|hey|hello|yo|ok|okay|so|um+|uh+|hmm+|oh)\b[\s,.!:;\-]*";
+    /// Asides that ask for a moment of the reader's time: "when you get a sec",
+    /// "if you have a minute", "quick one:". They wrap the request, not change it.
+    FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?)\b[\s,.!:;\-–—]*";
+    /// "can @nico own T-584?": asking that someone take a task is assigning it.
+    CAN_PERSON = r"^(?:can|could)\s+(<HANDLE>)\s+(?:please\s+|pls\s+)?(?:own|take|take\s+over|have|grab|handle|pick\s+up)\s+(<KEYS>)";
+    /// "could you tell me what's left on T-601?": a question asked politely.
+    TELL_ME = r"^(?:tell|show|remind)\s+me\s+(?:what|who|where|when|how|which|if|whether)\b";
     /// Formal openings that announce what follows: "kindly note that", "please be
     /// advised that", "just so the record is accurate:".
     FORMAL_LEAD = r"^(?:(?:please|kindly|pls)\s+(?:note|be\s+advised|be\s+informed|be\s+aware)\s+(?:that\s+)?|(?:just\s+)?(?:so|for)\s+the\s+record(?:\s+is\s+(?:accurate|straight|clear))?\s*[:,\-–—]?\s*|for\s+your\s+information\s*[:,]?\s*)";
@@ -39,7 +46,7 @@ patterns! {
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell)\b";
+    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell|flag|open\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket))\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
     CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
@@ -74,7 +81,11 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         if !undecorated.is_empty() {
             rest = undecorated;
         }
-        if let Some(found) = FORMAL_LEAD.find(rest).or_else(|| REQUEST_THAT.find(rest)) {
+        if let Some(found) = FORMAL_LEAD
+            .find(rest)
+            .or_else(|| REQUEST_THAT.find(rest))
+            .or_else(|| FILLER.find(rest))
+        {
             rest = rest.get(found.end()..).unwrap_or_default();
         }
         if let Some(found) = PLEASE.find(rest) {
@@ -97,6 +108,16 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
     if explicit && let Some(found) = REQUEST_FOR.find(rest) {
         asked = format!("add {}", rest.get(found.end()..).unwrap_or_default());
         rest = &asked;
+        polite = true;
+    }
+    let asked_of;
+    if explicit && let Some(found) = CAN_PERSON.captures(rest) {
+        let (who, keys) = (
+            found.get(1).map_or("", |m| m.as_str()),
+            found.get(2).map_or("", |m| m.as_str()),
+        );
+        asked_of = format!("assign {keys} to {who}");
+        rest = &asked_of;
         polite = true;
     }
     let request = polite_request(rest, explicit);
@@ -149,7 +170,7 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
         let request = text.get(found.end()..).unwrap_or_default();
         let request = base_form(request);
         let request = request.as_str();
-        if !REQUEST_VERB.is_match(request) {
+        if !REQUEST_VERB.is_match(request) || TELL_ME.is_match(request) {
             continue;
         }
         if REFERS_BACK.is_match(request) {

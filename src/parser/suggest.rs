@@ -240,6 +240,7 @@ const CORRECTABLE: &[&str] = &[
     "snooze",
     "reopen",
     "reopened",
+    "reopening",
     "settings",
     "link",
 ];
@@ -311,6 +312,82 @@ pub(super) fn with_typos_corrected(text: &str) -> Option<String> {
     let fixed = corrected(&core)?;
     *verb = verb.replacen(&core, fixed, 1);
     Some(words.join(" "))
+}
+
+/// English words one edit from a long verb form, which a typo check inside a
+/// sentence must leave alone ("she stared", "unlocked the door").
+const NEAR_VERB_WORDS: &[&str] = &[
+    "stared",
+    "starter",
+    "staring",
+    "stating",
+    "starling",
+    "blocker",
+    "blockers",
+    "clocked",
+    "flocked",
+    "clocking",
+    "flocking",
+    "defends",
+    "defending",
+    "unlocked",
+    "unlocking",
+    "sittings",
+    "statue",
+    "starred",
+    "starring",
+];
+
+/// Shortest verb form corrected inside a sentence: shorter words sit one edit
+/// from too many others ("snow" / `show`, "nite" / `note`).
+const MIN_INNER_TYPO_CHARS: usize = 6;
+
+/// `text` with every mistyped long verb form corrected, wherever it stands
+/// ("whats blokced", "T-652 no longer depnds on T-653", "reopning, bug still
+/// there"), or `None`. Only one edit away, only a unique correction, only words
+/// that are no English word near the verb, and never towards `done`/`cancel`.
+pub(super) fn with_inner_typos_corrected(text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|word| {
+            let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+            match inner_correction(core) {
+                Some(fixed) => {
+                    changed = true;
+                    word.replacen(core, fixed, 1)
+                }
+                None => word.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// The long verb form `word` is a unique one-edit typo of.
+fn inner_correction(word: &str) -> Option<&'static str> {
+    let lower = word.to_lowercase();
+    let length = lower.chars().count();
+    if !(MIN_INNER_TYPO_CHARS..MAX_WORD_CHARS).contains(&length)
+        || !lower.chars().all(|c| c.is_ascii_alphabetic())
+        || NEAR_VERB_WORDS.contains(&lower.as_str())
+        || COMMON_WORDS.contains(&lower.as_str())
+        || CORRECTABLE.contains(&lower.as_str())
+        || ASK_FIRST.contains(&lower.as_str())
+        || canonical(&lower).is_some()
+    {
+        return None;
+    }
+    let close = |target: &&str| strsim::damerau_levenshtein(&lower, target) == 1;
+    if ASK_FIRST.iter().any(close) {
+        return None;
+    }
+    let mut found = CORRECTABLE
+        .iter()
+        .filter(|target| target.len() >= MIN_INNER_TYPO_CHARS && **target != "status")
+        .filter(|target| close(target));
+    let target = found.next()?;
+    found.next().is_none().then_some(*target)
 }
 
 /// A misspelling of `done` or `cancel` among the first words of `text` ("T-70
@@ -387,6 +464,26 @@ mod tests {
             with_typos_corrected("T-2 depnds on T-1").as_deref(),
             Some("T-2 depends on T-1")
         );
+    }
+
+    #[test]
+    fn long_verb_typos_are_corrected_anywhere_but_english_words_are_not() {
+        assert_eq!(
+            with_inner_typos_corrected("T-652 no longer depnds on T-653").as_deref(),
+            Some("T-652 no longer depends on T-653")
+        );
+        assert_eq!(
+            with_inner_typos_corrected("whats blokced").as_deref(),
+            Some("whats blocked")
+        );
+        for text in [
+            "she stared at it",
+            "unlocked the door",
+            "finsihed T-4",
+            "on staging",
+        ] {
+            assert_eq!(with_inner_typos_corrected(text), None, "{text}");
+        }
     }
 
     #[test]
