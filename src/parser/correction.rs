@@ -21,6 +21,9 @@ patterns! {
     NOT_BUT = r"^not\s+(?:<KEY>|<HANDLE>)\s*[,;:—–\-]?\s*(?:but|rather|i\s+meant|i\s+mean|it's|it\s+is)\s+";
     /// A fix that adds rather than replaces: "done T-4, sorry, T-5 too".
     ADDITION = r"\b(?:too|also|as\s+well)\b";
+    /// The request said again before the fix: "give it to", "make it", "assign
+    /// that to".
+    RESTATED_LEAD = r"^\s*(?:\w+\s+)?(?:it|that|this|them)\s+(?:over\s+|instead\s+)?(?:to|for|on)?\s*$";
     /// What a fix names: a task key or a person.
     ITEM = r"<KEY>|<HANDLE>";
 }
@@ -64,7 +67,10 @@ pub(super) fn correction(body: &str) -> Option<Correction> {
 fn substitute(before: &str, after: &str) -> Option<String> {
     let fix = ITEM.find(after)?;
     let lead = after.get(..fix.start()).unwrap_or_default();
-    if lead.split_whitespace().count() > 2 {
+    // "T-121", "to @yuki", or the request said again around a pronoun ("give
+    // it to @ulla", "make it @bo").
+    let words = lead.split_whitespace().count();
+    if words > 2 && !(words <= 4 && RESTATED_LEAD.is_match(lead)) {
         return None;
     }
     let is_person = fix.as_str().starts_with('@');
@@ -102,6 +108,10 @@ mod tests {
         assert_eq!(
             substituted("assign T-5 to @bea — no wait, @bo").as_deref(),
             Some("assign T-5 to @bo")
+        );
+        assert_eq!(
+            substituted("give T-752 to @pavol, ignore that, give it to @ulla").as_deref(),
+            Some("give T-752 to @ulla")
         );
         assert_eq!(
             substituted("add Renew the cert for @bea, no wait, for @bo").as_deref(),

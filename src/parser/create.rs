@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
@@ -23,9 +23,18 @@ patterns! {
     /// Where the title ends: a clause that goes on about the task ("it has to
     /// wait for T-22", "owner: @evan", "@ellie's on it", "no rush, but ...",
     /// "thx!").
-    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|to\s+be\s+\w+(?:\s+up)?\s+by\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
+    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|to\s+be\s+\w+(?:\s+up)?\s+by\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|gated\b|hinges?\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
     /// Words that make a trailing clause's keys the task's blockers.
-    DEPENDENCY_CUE = r"\b(?:until|till|after|once|wait|waits|waiting|depends?|depending|dependent|blocked|needs?|requires?|first|before|behind|prereq\w*|gated)\b";
+    DEPENDENCY_CUE = r"\b(?:until|till|after|once|wait|waits|waiting|depends?|depending|dependent|blocked|needs?|requires?|first|before|behind|prereq\w*|gated|hinges?|hinging)\b";
+    /// In a thread, the thread's task as the new task's blocker: "after this",
+    /// "once it's merged".
+    AFTER_THIS = r"(?:[,;.]\s*)?\b(?:after|once|following|behind|when)\s+(?:this|it)(?:\s+one|\s+task)?(?:(?:'s|\s+is)?\s+(?:done|merged|finished|shipped|landed|live|in|out)|\s+(?:lands|ships|merges|finishes))?(?:\s*$|\s*[,.;!])";
+    /// The owner named with "as": "with @ritu as owner".
+    OWNER_AS = r"\s*\bwith\s+(<WHO>)\s+as\s+(?:the\s+)?(?:owner|lead|assignee)\b";
+    /// Courtesy after a title: "... thx", "... please".
+    TITLE_COURTESY = r"[\s,]+(?:thx|thanks|thank\s+you|ty|pls|plz|please|cheers|merci|ta)[\s!.]*$";
+    /// An announcement before a title: "a follow-up:", "reminder:".
+    TITLE_LABEL = r"^(?:a\s+|an\s+)?(?:follow[\s\-]?up|reminder|todo|task|ticket)\s*:\s*";
     /// The owner said in a trailing clause: "that's one for @poppy", "@ellie's
     /// on it", "@bartek please own this".
     TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bto\s+be\s+(?:handled|owned|done|led|picked\s+up)\s+by\s+|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:is|will\s+be)\s+(?:the\s+)?owner\b|(<HANDLE>)\s+to\s+(?:own|handle|take|lead)\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
@@ -40,7 +49,7 @@ patterns! {
     /// The author taking it: ", I'll own it", "and I'll take it".
     SELF_OWNER = r"(?:,\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)\b";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
-    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind)\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
+    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind|gated\s+(?:on|by|behind)|hinges?\s+(?:on|upon)|hinging\s+(?:on|upon))\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
 
 /// `add ...`, `new task: ...`, `create a task to ...`.
@@ -67,7 +76,8 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     let mut owner = None;
     let owners = OWNER
         .captures_iter(masked)
-        .chain(OWNER_AFTER.captures_iter(masked));
+        .chain(OWNER_AFTER.captures_iter(masked))
+        .chain(OWNER_AS.captures_iter(masked));
     for found in owners.filter(|c| starts_in(c, &rest)) {
         let person = found
             .get(1)
@@ -109,6 +119,12 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
             cuts.push(whole.range());
         }
     }
+    if let Some(thread) = ctx.thread
+        && let Some(found) = AFTER_THIS.find(masked.get(rest.clone()).unwrap_or_default())
+    {
+        blockers.push(thread);
+        cuts.push(rest.start + found.start()..rest.start + found.end());
+    }
     for found in SELF_OWNER.find_iter(masked) {
         if rest.contains(&found.start()) {
             owner.get_or_insert_with(|| ctx.author.to_owned());
@@ -143,6 +159,18 @@ fn clean_title(cut: &str) -> String {
     let mut title = tidy(bare);
     for empty in ["( )", "()", "[ ]", "[]"] {
         title = tidy(&title.replace(empty, " "));
+    }
+    for pattern in [&TITLE_COURTESY, &TITLE_LABEL] {
+        if let Some(found) = pattern.find(&title) {
+            let kept = if found.start() == 0 {
+                title.get(found.end()..)
+            } else {
+                title.get(..found.start())
+            };
+            if let Some(kept) = kept.filter(|kept| !kept.trim().is_empty()) {
+                title = tidy(kept);
+            }
+        }
     }
     match title
         .strip_prefix("to ")

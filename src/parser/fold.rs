@@ -56,6 +56,8 @@ patterns! {
     UNTIL = r"\btil\b";
     FORWARD = r"\bfwd\b";
     PROGRESS = r"\bprog(?:ess|res|ress)\b";
+    /// "crate a task": the verb, misspelt as another word.
+    CRATE = r"^crate\s+(a|an|one|new)\s+";
     /// "rn", "atm": right now, which adds nothing to a request.
     RIGHT_NOW = r"[\s,]*\b(?:rn|atm)\b";
     /// "T-25 -> depends on -> T-26": arrows around the verb.
@@ -90,6 +92,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&FORWARD, "forward"),
     (&PROGRESS, "progress"),
     (&RIGHT_NOW, ""),
+    (&CRATE, "create $1 "),
 ];
 
 /// The body with its descriptions and dropped words folded, or `None` when

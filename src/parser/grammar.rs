@@ -93,6 +93,16 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
             if asks_for_something(&intent) || (whole && matches!(intent, Intent::Show { .. })) {
                 return intent;
             }
+            // "asign T-594 to @aiko — nvm, to @deji": the slip and a typo.
+            if addressed.mode != Mode::Thread
+                && let Some(fixed) = suggest::with_typos_corrected(&body)
+                    .map(|typed| understand(&typed, addressed.mode, msg))
+                    .filter(|fixed| {
+                        asks_for_something(fixed) && !matches!(fixed, Intent::Done { .. })
+                    })
+            {
+                return fixed;
+            }
         }
     }
     let intent = understand(&addressed.body, addressed.mode, msg);
