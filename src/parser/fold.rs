@@ -15,7 +15,7 @@ use super::pattern::Pattern;
 
 patterns! {
     /// "the press kit (T-1732)": a description, then the key in brackets.
-    DESCRIBED_BEFORE = r"\b(?:the|our|this|that|a|an|its|their|my|your)\s+(?:[\w\-']+\s+){0,5}?\(\s*(<KEY>)\s*\)";
+    BRACKETED_KEY = r"\s*\(\s*(<KEY>)\s*\)";
     /// "T-1702 (the launch email)": the key, then its description in brackets.
     DESCRIBED_AFTER = r"(<KEY>)\s*\([^()<>]{1,60}\)";
     /// "the landing page in T-1703", "the legal review from T-5".
@@ -66,7 +66,6 @@ patterns! {
 
 /// The folds in the order they apply, each with its replacement.
 const FOLDS: &[(&Pattern, &str)] = &[
-    (&DESCRIBED_BEFORE, "$1"),
     (&DESCRIBED_AFTER, "$1"),
     (&DESCRIBED_IN, "$1"),
     (&BARE_WAIT, "$1 on $2"),
@@ -98,7 +97,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
 /// The body with its descriptions and dropped words folded, or `None` when
 /// nothing in it folds.
 pub(super) fn fold(body: &str) -> Option<String> {
-    let mut folded = Cow::Borrowed(body);
+    let mut folded = described_before(body);
     for (pattern, with) in FOLDS {
         if let Cow::Owned(changed) = pattern.replace_all(&folded, with) {
             folded = Cow::Owned(changed);
@@ -113,6 +112,49 @@ pub(super) fn fold(body: &str) -> Option<String> {
     }
 }
 
+/// Words that open a description of a task: "the", "our", "a" ...
+const ARTICLES: &[&str] = &[
+    "the", "our", "this", "that", "a", "an", "its", "their", "my", "your",
+];
+
+/// Most words a description before a bracketed key may have.
+const MAX_DESCRIPTION_WORDS: usize = 6;
+
+/// "the press kit (T-32)" → "T-32": each bracketed key takes the place of the
+/// description that opens at the nearest article before it ("a prerequisite
+/// for the rollout (T-19)" keeps "a prerequisite for").
+fn described_before(body: &str) -> Cow<'_, str> {
+    let mut out = String::with_capacity(body.len());
+    let mut at = 0;
+    for found in BRACKETED_KEY.captures_iter(body) {
+        let (Some(whole), Some(key)) = (found.get(0), found.get(1)) else {
+            continue;
+        };
+        let before = body.get(at..whole.start()).unwrap_or_default();
+        let words: Vec<(usize, &str)> = before
+            .split_whitespace()
+            .map(|word| (word.as_ptr() as usize - before.as_ptr() as usize, word))
+            .collect();
+        let opening = words
+            .iter()
+            .rev()
+            .take(MAX_DESCRIPTION_WORDS)
+            .skip(1)
+            .find(|(_, word)| ARTICLES.contains(&word.to_lowercase().as_str()));
+        let Some(&(start, _)) = opening else {
+            continue;
+        };
+        out.push_str(before.get(..start).unwrap_or_default());
+        out.push_str(key.as_str());
+        at = whole.end();
+    }
+    if at == 0 {
+        return Cow::Borrowed(body);
+    }
+    out.push_str(body.get(at..).unwrap_or_default());
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +165,10 @@ mod tests {
             fold("we can't send the press kit (T-32) until the photos (T-33) are retouched")
                 .as_deref(),
             Some("we can't send T-32 until T-33 are retouched")
+        );
+        assert_eq!(
+            fold("T-18 is a prerequisite for the chatbot rollout (T-19)").as_deref(),
+            Some("T-18 is a prerequisite for T-19")
         );
         assert_eq!(
             fold("T-2 (the launch email) needs the landing page in T-3 to be live").as_deref(),

@@ -15,8 +15,11 @@ patterns! {
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
     FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?)\b[\s,.!:;\-–—]*";
-    /// "can @nico own T-584?": asking that someone take a task is assigning it.
-    CAN_PERSON = r"^(?:can|could)\s+(<HANDLE>)\s+(?:please\s+|pls\s+)?(?:own|take|take\s+over|have|grab|handle|pick\s+up)\s+(<KEYS>)";
+    /// "recording that T-5 has to wait on T-6": what is to be recorded.
+    RECORD_THAT = r"^(?:record|register|log|capture|note\s+down)\s+that\s+";
+    /// "can @nico own T-584?", "can I have T-1507?": asking that someone take a
+    /// task is assigning it.
+    CAN_PERSON = r"^(?:can|could|may)\s+(<HANDLE>|i)\s+(?:please\s+|pls\s+)?(?:own|take|take\s+over|have|grab|handle|pick\s+up)\s+(<KEYS>)";
     /// "could you tell me what's left on T-601?": a question asked politely.
     TELL_ME = r"^(?:tell|show|remind)\s+me\s+(?:what|who|where|when|how|which|if|whether)\b";
     /// Formal openings that announce what follows: "kindly note that", "please be
@@ -29,7 +32,7 @@ patterns! {
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+)";
+    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
     /// A request to block with no reason of its own: "mark it as blocked?", "put
     /// T-5 on hold so it shows in the digest?".
     BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
@@ -42,11 +45,11 @@ patterns! {
     /// The "-ing" of a request after "would you mind": "closing" asks to close.
     GERUND = r"^(\w+?)(?:ing)\b";
     /// A request to record what was just said: "could you record that?".
-    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)(?:\s+(?:it|that|this|the\s+task))?(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|(?:link|connect|wire\s+up|hook\s+up)\s+(?:them|those|these|the\s+two)(?:\s+up)?\b|wire\s+(?:that|this|it|them)\s+up\b|do\s+(?:that|this)\b)";
+    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\s*(?:$|[?.!,;]|please\b|pls\b|for\s+(?:me|us)\b|down\b)|(?:take|pull|rip|get)\s+(?:that|this|the)\s+(?:link|dependency|dep|blocker)\s+(?:out|off|away)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)(?:\s+(?:it|that|this|the\s+task))?(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|(?:link|connect|wire\s+up|hook\s+up)\s+(?:them|those|these|the\s+two)(?:\s+up)?\b|wire\s+(?:that|this|it|them)\s+up\b|do\s+(?:that|this)\b)";
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell|flag|open\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket))\b";
+    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell|flag|wire|hook|connect|tie|open\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket))\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
     CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
@@ -116,6 +119,11 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             found.get(1).map_or("", |m| m.as_str()),
             found.get(2).map_or("", |m| m.as_str()),
         );
+        let who = if who.eq_ignore_ascii_case("i") {
+            "me"
+        } else {
+            who
+        };
         asked_of = format!("assign {keys} to {who}");
         rest = &asked_of;
         polite = true;
@@ -177,6 +185,11 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             let said = text.get(..found.start()).unwrap_or_default().trim();
             return (!said.is_empty()).then(|| said.to_owned());
         }
+        let request = RECORD_THAT
+            .find(request)
+            .and_then(|found| request.get(found.end()..))
+            .filter(|said| Text::new(said).starts_with_key())
+            .unwrap_or(request);
         let end = sentence_end(request);
         let sentence = request.get(..end).unwrap_or_default().trim();
         if CREATION.is_match(sentence) {

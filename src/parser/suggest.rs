@@ -368,7 +368,7 @@ pub(super) fn with_inner_typos_corrected(text: &str) -> Option<String> {
 fn inner_correction(word: &str) -> Option<&'static str> {
     let lower = word.to_lowercase();
     let length = lower.chars().count();
-    if !(MIN_INNER_TYPO_CHARS..MAX_WORD_CHARS).contains(&length)
+    if !(MIN_INNER_TYPO_CHARS - 1..MAX_WORD_CHARS).contains(&length)
         || !lower.chars().all(|c| c.is_ascii_alphabetic())
         || NEAR_VERB_WORDS.contains(&lower.as_str())
         || COMMON_WORDS.contains(&lower.as_str())
