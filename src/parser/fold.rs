@@ -20,6 +20,8 @@ patterns! {
     DESCRIBED_AFTER = r"(<KEY>)\s*\([^()<>]{1,60}\)";
     /// "the landing page in T-1703", "the legal review from T-5".
     DESCRIBED_IN = r"\b(?:the|our|a|an)\s+(?:[\w\-']+\s+){0,4}?(?:in|from|under|tracked\s+in)\s+(<KEY>)";
+    /// "(T-552) needs (T-550)": a key in brackets with no description.
+    LONE_BRACKETED_KEY = r"[\(\[]\s*(<KEY>)\s*[\)\]]";
     /// "waiting T-5": the preposition dropped before a key.
     BARE_WAIT = r"\b(wait|waits|waiting|waited)\s+(<KEY>)";
     /// "depending upon", "depends from".
@@ -67,6 +69,7 @@ patterns! {
 /// The folds in the order they apply, each with its replacement.
 const FOLDS: &[(&Pattern, &str)] = &[
     (&DESCRIBED_AFTER, "$1"),
+    (&LONE_BRACKETED_KEY, "$1"),
     (&DESCRIBED_IN, "$1"),
     (&BARE_WAIT, "$1 on $2"),
     (&UPON, "$1 on"),

@@ -27,7 +27,7 @@ patterns! {
     SETTINGS_SUMMARIES = r"^(?:(?:turn|switch|set)\s+(?:the\s+)?summar(?:ies|ising|izing)\s+(off|on)\b|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?summar(?:ies|ising|izing)\b|(?:no|disable|stop)\s+(?:more\s+)?summar(?:ies|ising|izing)(?:\s+(?:here|in\s+this\s+(?:room|channel)|for\s+this\s+(?:room|channel)))?[\s.!]*$)";
     SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
-    SETTINGS_TZ = r"^(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b(?:\s+(?:now|time|these\s+days))?[\s.!]*$|^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
+    SETTINGS_TZ = r"^(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b|^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
     /// "I start at 6 and finish at 14": working hours as a day's two ends.
     SETTINGS_SHIFT = r"^i\s+(?:usually\s+|normally\s+|now\s+)?(?:start|begin)\s+(?:work\s+|working\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)[\s,]+(?:and\s+)?(?:finish|end|stop|leave|log\s+off|wrap\s+up)\s+(?:work\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)";
     /// "show me the settings for this room": the settings, unchanged.
@@ -37,6 +37,8 @@ patterns! {
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
     HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:[\s.!,;]*$|[\s,;]+(?:from\s+now\s+on|now|only|only\s+now|going\s+forward|these\s+days|starting\s+\w+)\b)";
     /// Asking for one's own tasks.
+    /// Asking to see the digest as it stands.
+    DIGEST_PREVIEW = r"\bwhat\s+(?:does|would)\s+(?:the|today's|our)\s+(?:blocker\s+)?digest\s+look\s+like\b|^dump\s+(?:the\s+|today's\s+)?(?:blocker\s+)?digest\b";
     MINE = r"^(?:my\s+)?(?:todo|to-do)\s+list[\s?!.]*$|^(?:mine|my\s+(?:tasks?|work|stuff|queue|todos?|to-dos?|list|items|plate|assignments))\b|\bwhat(?:'s|\s+is)\s+(?:holding|blocking|keeping)\s+me\s+(?:up|back)\b|\bwhat's\s+(?:on\s+my\s+(?:plate|list|desk|board|radar|queue|docket)|mine|assigned\s+to\s+me|on\s+me|next\s+for\s+me|left\s+for\s+me|there\s+for\s+me)\b|\bwhat\s+is\s+(?:on\s+my\s+(?:plate|list|desk)|mine|assigned\s+to\s+me|next\s+for\s+me)\b|\bwhat\s+(?:should|can|could|do|shall|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?(?:work\s+on|do|pick\s+up|take|tackle|start)\b|\bwhat\s+am\s+i\s+(?:working\s+on|doing|on|assigned)\b|\b(?:show|list|give|tell)\s+me\s+my\b|\b(?:list|show)\s+my\b|\banything\s+(?:for\s+me|on\s+my\s+plate)\b|\banything\s+(?:i\s+(?:should|can|could|need\s+to)|for\s+me\s+to)\s+(?:pick\s+up|take|do|work\s+on|grab)\b|\bwhat\s+do\s+i\s+(?:have|own)\b|\bmy\s+(?:tasks|plate|queue|todos?)\b|\bwhat\s+(?:am\s+i|i\s+am|i'm)\s+(?:waiting|blocked|working|stuck)\s+(?:on|for)\b|\b(?:anything|something|what|which)\s+of\s+mine\b|\b(?:anything|what's|what\s+is|tasks?)\s+(?:waiting|blocked)\s+(?:on|for)\s+me\b|\b(?:which|what)\s+(?:tasks?|ones|items|work)\s+(?:are|is)\s+mine\b|\bmy\s+(?:open|current|active|pending|remaining)\s+(?:tasks?|work|items|stuff|todos?)\b|\b(?:everything|anything|all|tasks?|stuff|work|items|things|ones)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|is\s+|are\s+)?(?:currently\s+)?(?:assigned\s+to|owned\s+by|on)\s+me\b|\bwhich\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:tasks|items|ones|tickets)\s+(?:are|is)\s+mine\b|\bwhat\s+(?:have|has)\s+i\s+got\b|\b(?:i|me)\s+(?:currently\s+)?own\b|\bam\s+i\s+(?:the\s+)?owner\s+of\b|\bon\s+my\s+name\b|\bmy\s+(?:backlog|workload|assignments|open\s+items|work\s+items)\b|\bwhat\s+am\s+i\s+(?:stuck|held\s+up)\s+on\b|\b(?:do|have)\s+i\s+(?:have|got)\s+(?:anything|something|any\s+tasks?|tasks?|stuff|work)\b|\bwhat(?:'?s|\s+is)\s+(?:left\s+)?(?:on|in)\s+my\s+(?:plate|list|queue|desk)\b";
     /// Claiming a task as one's own: "T-16 is mine", "mine: T-16".
     IS_MINE = r"(?:<KEYS>|\bthis|\bit|\bthat)\s*(?:is|'s)\s+mine\b|^<KEYS>\s*(?:is|'s)\s+on\s+me[\s!.]*$|^mine\s*[:,\-–—]\s*<KEYS>";
@@ -47,7 +49,7 @@ patterns! {
     /// Asking for the digest.
     DIGEST = r"^(?:(?:the\s+|today's\s+|todays\s+|daily\s+|weekly\s+|blocker\s+|blockers\s+)*(?:digest|summary|recap|rundown|rollup)|summarize|standup|roundup)\b|\b(?:get|generate|regenerate|re-?run|drop|produce|make|create|build|have|gimme)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|todays|daily|blocker|blockers|morning)\s+)*(?:digest|rundown|summary|recap|roundup|rollup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share|circulate|distribute)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|today|todays|this|standup|stand-up|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|rollup|overview|report)\b";
     /// Asking for the dependency graph.
-    GRAPH = r"\b(?:graph|dag|dependency\s+(?:tree|map|chart|diagram|picture|view|overview)|(?:draw|show)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?(?:map|picture|diagram|chart|tree)\s+of\b|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|what\s+<KEYS>\s+(?:is\s+)?(?:blocking|blocks|unblocks|holds\s+up|is\s+holding\s+up)|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
+    GRAPH = r"\b(?:graph|dag|picture\s+of\s+(?:the\s+)?(?:dependency|dependencies|deps)|dependency\s+chains?|dependency\s+(?:tree|map|chart|diagram|picture|view|overview)|(?:draw|show)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?(?:map|picture|diagram|chart|tree)\s+of\b|dep(?:endency|endencies|s)?\s+tree|dependencies\s+(?:of|for|around)|deps\s+(?:of|for|around)|what\s+depends\s+on|what\s+<KEYS>\s+(?:is\s+)?(?:blocking|blocks|unblocks|holds\s+up|is\s+holding\s+up)|visuali[sz]e|chain\s+(?:around|of|for|behind)|what(?:'?s|\s+is)\s+(?:downstream|upstream)\s+(?:of|from))\b|^(?:deps|dependencies|tree|draw)\b";
     /// A thread reply that only asks for the graph around the task.
     THREAD_GRAPH = r"^(?:(?:show|draw)\s+(?:me\s+)?(?:the\s+)?)?(?:graph|deps|dependencies|dependency\s+graph)(?:\s+(?:for|of)\s+(?:this|it)(?:\s+one)?)?[\s!.?]*$|^(?:draw|show)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?(?:map|picture|diagram|chart|tree|graph)\s+of\s+what\b";
     /// Asking to see a task.
@@ -273,7 +275,9 @@ pub(super) fn blocked_list(ctx: &Ctx<'_>) -> Option<Intent> {
 
 /// `digest`, "post the digest".
 pub(super) fn digest(ctx: &Ctx<'_>) -> Option<Intent> {
-    let asked = ctx.explicit() && ctx.text.keys().is_empty() && DIGEST.is_match(ctx.masked());
+    let asked = ctx.explicit()
+        && ctx.text.keys().is_empty()
+        && (DIGEST.is_match(ctx.masked()) || DIGEST_PREVIEW.is_match(ctx.masked()));
     asked.then_some(Intent::Digest)
 }
 

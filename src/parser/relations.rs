@@ -18,7 +18,7 @@ patterns! {
     UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
-    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
+    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
     UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)(?:\s+out|\s+away)?\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>|this|it)\b";
@@ -69,6 +69,9 @@ patterns! {
     ONLY_ONCE = r"\b(?:can|could|will|should|may)\s+only\s+(?:\w+\s+){0,4}?(?:once|after|when)\s+(<KEYS>)|\bonly\s+(?:once|after|when)\s+(<KEYS>)";
     /// "nothing on T-4 can happen before T-3 ships": a negation by its subject.
     NOTHING_BEFORE = r"\b(?:nothing|no\s+work)\s+(?:on|for|in)\s+(<KEYS>)\s+(?:\w+\s+){0,3}?(?:before|until|till)\s+(<KEYS>)";
+    /// A task not to be started before another: "don't start T-655 before T-654
+    /// is done".
+    DONT_BEFORE = r"\b(?:don't|do\s+not|dont|never|no\s+one\s+should)\s+(?:start|begin|touch|merge|ship|deploy|release|do|work\s+on|pick\s+up|kick\s+off)\s+(?:on\s+)?(<KEYS>)\s+(?:\w+\s+){0,2}?(?:before|until|till|prior\s+to)\s+(<KEYS>)";
     /// An order: "first T-308, then T-309".
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// An order, the other way: "T-5018 first, then T-5019".
@@ -253,6 +256,7 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
     }
     if let Some(found) = NOTHING_BEFORE
         .captures(masked)
+        .or_else(|| DONT_BEFORE.captures(masked))
         .or_else(|| BEFORE_LEAD.captures(masked))
     {
         return Some((

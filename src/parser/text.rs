@@ -39,6 +39,25 @@ pub(super) fn links(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where fenced code blocks (```...```) are: pasted output, whose words
+/// ("waiting for state to become 'done'") are not the writer's.
+fn code_block_spans(text: &str) -> Vec<Range<usize>> {
+    const FENCE: &str = "```";
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text.get(from..).and_then(|rest| rest.find(FENCE)) {
+        let start = from + open;
+        let body = start + FENCE.len();
+        let Some(close) = text.get(body..).and_then(|rest| rest.find(FENCE)) else {
+            break;
+        };
+        let end = body + close + FENCE.len();
+        spans.push(start..end);
+        from = end;
+    }
+    spans
+}
+
 pub(super) fn url_spans(text: &str) -> Vec<Range<usize>> {
     if !text.contains("://") {
         // Most messages have no link: no need to compile the pattern for them.
@@ -83,6 +102,9 @@ impl Text {
             at = span.end;
         }
         masked.push_str(body.get(at..).unwrap_or_default());
+        for span in code_block_spans(body) {
+            masked.replace_range(span.clone(), &"_".repeat(span.len()));
+        }
         let keys = KEY_TOKEN
             .find_iter(&masked)
             .filter_map(|found| Some((found.start(), found.as_str().parse().ok()?)))
