@@ -11,7 +11,14 @@ use super::text::Text;
 
 patterns! {
     /// Greetings and fillers in front of a request: "hey", "ok so", "um".
-    GREETING = r"^(?:hi|hey|hello|yo|ok|okay|so|um+|uh+|hmm+|oh)\b[\s,.!:;\-]*";
+    GREETING = r"^(?:(?:hi|hey|hiya|hello|yo|ok|okay|so|um+|uh+|hmm+|oh|namaste|dear|right|alright|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon)(?:\s+(?:all|team|everyone|folks|baton|there|y'all))?(?:\s+from\s+[\w\-']+)?|hope\s+(?:you\s+are|you're|all\s+is|everyone\s+is)\s+(?:doing\s+)?well)\b[\s,.!:;\-]*";
+    /// A sign-off after the request: "Cheers, Oliver", "Thanks & regards,
+    /// Vikram", "Fiona x", "Kindly do the needful."
+    SIGN_OFF = r"(?:[\s,.!;:—–\-]+(?:(?:many\s+|big\s+)?thanks(?:\s+(?:so\s+much|a\s+lot|again|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|all))?|cheers|(?:best|kind|warm|many)\s+regards|regards|best\s*,|ta|thx|ty|much\s+appreciated|thanks\s*(?:&|and)\s*regards|kindly\s+(?:do\s+the\s+needful|revert(?:\s+if\s+any\s+doubts?)?))\b(?:(?:\s*[,.!]+\s*|\s+)[\w\-']+(?:\s+x+)?)?|[\s,.!]+[\w\-']+\s+x+)[\s!.🙏🙂]*$";
+    /// "please delete it" after naming a dependency: the dependency, not a task.
+    REMOVE_IT = r"^(?:delete|remove|drop|undo|kill|cut|scrap)\s+(?:it|that|this|them)\b";
+    /// Words that name a dependency.
+    LINK_WORD = r"\b(?:link|dependency|dependencies|dep|deps|relation)\b";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
     FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?)\b[\s,.!:;\-–—]*";
@@ -32,7 +39,7 @@ patterns! {
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
+    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?(?:be\s+a\s+(?:star|love|dear|gem|darling|champ|legend|doll)\s+and\s+)?|(?:please|kindly|pls)\s+|(?:do\s+you\s+)?mind\s+|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
     /// A request to block with no reason of its own: "mark it as blocked?", "put
     /// T-5 on hold so it shows in the digest?".
     BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
@@ -90,6 +97,12 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             .or_else(|| FILLER.find(rest))
         {
             rest = rest.get(found.end()..).unwrap_or_default();
+        }
+        if explicit && let Some(found) = SIGN_OFF.find(rest) {
+            let kept = rest.get(..found.start()).unwrap_or_default();
+            if !kept.trim().is_empty() {
+                rest = kept;
+            }
         }
         if let Some(found) = PLEASE.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
@@ -208,7 +221,16 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             .filter(|key| !mentioned.contains(key))
             .map(|key| key.to_string())
             .collect();
-        let request = if !mentioned.is_empty() || elsewhere.is_empty() {
+        // "T-4 and T-5 are obsolete, please cancel": the request names no task
+        // and points at none, so the whole message says which.
+        let keyless = mentioned.is_empty() && !elsewhere.is_empty() && !PRONOUN.is_match(&sentence);
+        let removes_link = REMOVE_IT.is_match(&sentence) && LINK_WORD.is_match(before);
+        if keyless || removes_link {
+            continue;
+        }
+        // "T-652 needs the schema, so please make it depend on T-651": the
+        // pronoun is the task named before.
+        let request = if elsewhere.is_empty() {
             sentence
         } else {
             let keys = elsewhere.join(" and ");
