@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)(?:\s+this)?\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
@@ -23,7 +23,7 @@ patterns! {
     /// Where the title ends: a clause that goes on about the task ("it has to
     /// wait for T-22", "owner: @evan", "@ellie's on it", "no rush, but ...",
     /// "thx!").
-    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|to\s+be\s+\w+(?:\s+up)?\s+by\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|gated\b|hinges?\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
+    TRAILER = r"^(?:(?:and|but|also|plus|oh|so)\s+)*(?:no\s+rush\b|no\s+owner\b|nobody(?:'s|\s+is)\s+on\s+it\b|unassigned\b|make\s+(?:it|this)\b|can't\s+(?:happen|start|begin)\b|cannot\s+(?:happen|start|begin)\b|(?:i'll|i\s+will|i\s+can)\s+(?:own|take|do|handle|grab)\b|(?:it's|it\s+is)\s+mine\b|put\s+me\s+down\b|(?:it|this|which|that)(?:'s|\s+is|\s+has|\s+must|\s+should|\s+can|\s+needs|\s+depends|\s+waits|\s+goes|\s+only|\s+cannot|\s+can't|\s+won't)\b|owner\b|owned\s+by\b|assign(?:ed)?\b|to\s+be\s+\w+(?:\s+up)?\s+by\b|(?:give|hand)\s+(?:it|this)\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|to|owns|is|should))\b|that's\s+(?:one\s+)?for\b|depends?\b|depending\b|blocked\b|gated\b|hinges?\b|(?:after|once|needs|requires)\s+<KEY>|waiting\b|thx\b|thanks\b|thank\s+you\b|ty\b|cheers\b)";
     /// Words that make a trailing clause's keys the task's blockers.
     DEPENDENCY_CUE = r"\b(?:until|till|after|once|wait|waits|waiting|depends?|depending|dependent|blocked|needs?|requires?|first|before|behind|prereq\w*|gated|hinges?|hinging)\b";
     /// In a thread, the thread's task as the new task's blocker: "after this",
@@ -34,7 +34,9 @@ patterns! {
     /// Courtesy after a title: "... thx", "... please".
     TITLE_COURTESY = r"[\s,]+(?:thx|thanks|thank\s+you|ty|pls|plz|please|cheers|merci|ta)[\s!.]*$";
     /// An announcement before a title: "a follow-up:", "reminder:".
-    TITLE_LABEL = r"^(?:a\s+|an\s+)?(?:follow[\s\-]?up|reminder|todo|task|ticket)\s*:\s*";
+    TITLE_LABEL = r"^(?:a\s+|an\s+)?(?:(?:another|separate|extra|new)\s+)?(?:follow[\s\-]?up|reminder|todo|task|ticket|one|piece|item|thing)(?:\s+while\s+we're\s+at\s+it)?\s*:\s*";
+    /// "... to the list": where the task goes, not what it is.
+    TO_THE_LIST = r"\s+(?:to|on(?:to)?)\s+(?:the|our|my)\s+(?:list|board|backlog|todo\s+list|to-do\s+list)\b";
     /// The owner said in a trailing clause: "that's one for @poppy", "@ellie's
     /// on it", "@bartek please own this".
     TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bto\s+be\s+(?:handled|owned|done|led|picked\s+up)\s+by\s+|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:is|will\s+be)\s+(?:the\s+)?owner\b|(<HANDLE>)\s+to\s+(?:own|handle|take|lead)\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
@@ -45,9 +47,9 @@ patterns! {
     /// The owner: "for @alice", "for me", ", owner @erin", "assigned to @bob".
     OWNER = r"(?:[,.]\s*)?(?:\band\s+)?(?:\b(?:it|this)(?:'s|\s+is|\s+goes)\s+)?\b(?:for|owner(?:\s+is)?|owned\s+by|assigned\s+to|assign\s+to|assignee(?:\s+is)?|assign\s+(?:it\s+|this\s+)?(?:to\s+)?|(?:give|hand)\s+(?:it\s+|this\s+)?(?:over\s+)?to|put)\s*:?\s*(<WHO>)(?:\s+on\s+(?:it|this))?";
     /// The owner named after the title: ", @rafael owns it", "and @bo will take it".
-    OWNER_AFTER = r"(?:,\s*|\s+and\s+)(<WHO>)\s+(?:owns|will\s+own|takes|will\s+take|is\s+(?:the\s+)?owner\s+of|is\s+on)\s+(?:it|this)\b";
+    OWNER_AFTER = r"(?:[,.;:—–]\s*|\s+-\s+|\s+and\s+)(<WHO>)\s+(?:owns|will\s+own|can\s+own|to\s+own|takes|will\s+take|can\s+take|will\s+handle|can\s+handle|will\s+do|is\s+(?:the\s+)?owner\s+of|is\s+on)(?:\s+(?:it|this))?\b";
     /// The author taking it: ", I'll own it", "and I'll take it".
-    SELF_OWNER = r"(?:,\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)\b";
+    SELF_OWNER = r"(?:[,.;]\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)(?:\s+myself)?\b|(?:[,.;:—–]\s*|\s+and\s+)(?:(?:it's|it\s+is|this\s+is)\s+mine\b|put\s+me\s+down\s+for\s+(?:it|this)\b)";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
     AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind|gated\s+(?:on|by|behind)|hinges?\s+(?:on|upon)|hinging\s+(?:on|upon))\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
@@ -124,6 +126,11 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
     {
         blockers.push(thread);
         cuts.push(rest.start + found.start()..rest.start + found.end());
+    }
+    for found in TO_THE_LIST.find_iter(masked) {
+        if rest.contains(&found.start()) {
+            cuts.push(found.range());
+        }
     }
     for found in SELF_OWNER.find_iter(masked) {
         if rest.contains(&found.start()) {

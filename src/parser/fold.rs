@@ -25,7 +25,9 @@ patterns! {
     /// "waiting T-5": the preposition dropped before a key.
     BARE_WAIT = r"\b(wait|waits|waiting|waited)\s+(<KEY>)";
     /// "depending upon", "depends from".
-    UPON = r"\b(depend(?:s|ing|ent)?)\s+upon\b";
+    UPON = r"\b(depend(?:s|ing|ent)?|rel(?:y|ies|ying)|hinges?|rests?)\s+upon\b";
+    /// "relies on the new antibody batch, which is T-117": the key named after.
+    WHICH_IS = r"\b(on|upon|behind|after|for|by|of|to|from)\s+(?:the\s+|our\s+|a\s+|an\s+)?(?:[\w\-']+\s+){0,4}?[\w\-']+\s*,\s*(?:which\s+is|i\.e\.|aka|that's|namely)\s+(<KEY>)";
     /// "does not need wait for": the "to" dropped.
     NEED_WAIT = r"\b(needs?|need)\s+wait\b";
     /// "not more blocked", "no more blocker": "no longer".
@@ -83,6 +85,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&ARTICLE_KEY, "$1"),
     (&ARROWED_VERB, " $1 "),
     (&APPOSITION, "$1 $2$3"),
+    (&WHICH_IS, "$1 $2"),
     (&NAMED_BEFORE, "$1 $2"),
     (&G_DROPPED, "${1}ing"),
     (&YOURS, "yours"),

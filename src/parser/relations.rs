@@ -15,13 +15,15 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
+    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
-    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
+    UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|hold(?:s|ing)?\s+(?:this|it|that|<KEYS>)\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
-    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)(?:\s+out|\s+away)?\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(<KEYS>|this|it)\b";
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)(?:\s+out|\s+away)?\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(?:what\s+)?(<KEYS>|this|it)\b";
+    /// "cut T-823 loose from T-822": the first task freed from the second.
+    CUT_LOOSE = r"\b(?:cut|set|let|break)\s+(<KEYS>)\s+(?:loose|free|away)\s+from\s+(<KEYS>)";
     /// A dependency taken back: "T-6 was depending on T-5 but we split it, so
     /// remove it", "T-6 -> T-5 dependency is wrong".
     RETRACTED = r"\b(?:remov(?:e|ing)|drop(?:ping)?|delet(?:e|ing)|undo(?:ing)?|kill(?:ing)?|cut(?:ting)?|scrap(?:ping)?)\s+(?:(?:it|that|this|them)\s*(?:$|[.!,;]|please|pls)|(?:the|that|this)\s+(?:dependency|link|dep|relation)\b)|\b(?:dependency|dep|link)\s+(?:is|was)\s+(?:wrong|incorrect|a\s+mistake|not\s+needed|obsolete|outdated)\b|\b(?:was|were)\s+(?:depending|dependent|blocked|waiting)\b.{0,80}?\b(?:not\s+any\s*more|no\s+longer|any\s*more)\b";
@@ -32,7 +34,7 @@ patterns! {
     NO_LONGER_BLOCKER = r"\b(?:is|are|'s)\s+(?:no\s+longer|not)\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s+(?:here|for\s+(?:this|it|us)|any\s*more))*\s*(?:$|[.!,;])";
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
-    UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from))\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
+    UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from)|regardless\s+of|irrespective\s+of)\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// "T-53 is decoupled from T-54 now".
     DECOUPLED = r"\b(?:(?:decoupled|detached|unlinked|unhooked|independent)\s+(?:from|of)|(?:unlink|decouple|detach|unhook|separate)\s+(?:this|it|that)(?:\s+one)?\s+from)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "unblock port 8443", "unblock the user": the word in another sense.
@@ -40,7 +42,7 @@ patterns! {
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
-    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|unhitch|untangle|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|scrap|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
     /// The verb between the keys: "T-56 undepend T-55".
     UNDEPEND_INFIX = r"^(<KEYS>)\s+(?:undepend|unlink|detach|decouple)\s+(?:from\s+)?(<KEYS>)";
     /// A bare command: "depends T-3 T-2", "dep T-3, T-2".
@@ -52,16 +54,16 @@ patterns! {
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
-    DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?|to\s+(?:wait\s+(?:for|on)|depend\s+on|come\s+after|go\s+after|follow))\s+(<KEYS>)";
+    DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|put|move|place|queue|schedule|slot|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?|behind|to\s+(?:wait\s+(?:for|on)|depend\s+on|come\s+after|go\s+after|follow))\s+(<KEYS>)";
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
-    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
+    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
     FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge|complete|deploy)\s+(<KEYS>)\s+(?:first|before\s+(?:this|that|it|<KEYS>))\b";
     /// The dependent task is only possible once another is done: "we can only
@@ -71,7 +73,7 @@ patterns! {
     NOTHING_BEFORE = r"\b(?:nothing|no\s+work)\s+(?:on|for|in)\s+(<KEYS>)\s+(?:\w+\s+){0,3}?(?:before|until|till)\s+(<KEYS>)";
     /// A task not to be started before another: "don't start T-655 before T-654
     /// is done".
-    DONT_BEFORE = r"\b(?:don't|do\s+not|dont|never|no\s+one\s+should)\s+(?:start|begin|touch|merge|ship|deploy|release|do|work\s+on|pick\s+up|kick\s+off)\s+(?:on\s+)?(<KEYS>)\s+(?:\w+\s+){0,2}?(?:before|until|till|prior\s+to)\s+(<KEYS>)";
+    DONT_BEFORE = r"\b(?:don't|do\s+not|dont|never|no\s+one\s+should)\s+(?:let\s+(?:anyone|anybody|people|them)\s+)?(?:start|begin|touch|merge|ship|deploy|release|do|work\s+on|pick\s+up|kick\s+off)\s+(?:on\s+)?(<KEYS>)\s+(?:\w+\s+){0,2}?(?:before|until|till|prior\s+to)\s+(?:[\w']+\s+){0,3}?(<KEYS>)";
     /// An order: "first T-308, then T-309".
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// An order, the other way: "T-5018 first, then T-5019".
@@ -98,12 +100,12 @@ patterns! {
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
     BLOCK_COMMAND = r"(?s)^(?:blocked|block|stuck|on\s+hold|hold|put\s+on\s+hold|park|parking|parked|pause|paused|pausing|freeze|frozen|mothball(?:ed|ing)?|shelved|on\s+ice)\b[\s,]*(<KEYS>|it|this)?[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|as|since|until|till|pending)\b[\s:]*)?(.*)$";
     /// "mark T-373 as blocked: no budget until January".
-    MARK_BLOCKED = r"(?s)^(?:mark|set|flag)\s+(<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until)\b[\s:]*)?(.*)$";
+    MARK_BLOCKED = r"(?s)^(?:mark|set|flag)\s+(<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold|held\s+up|paused|parked|on\s+ice)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until)\b[\s:]*)?(.*)$";
     /// "T-374 cannot proceed because we don't have prod credentials", "can't
     /// continue, the staging DB is down".
-    CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to)\s+(?:proceed|continue|progress|move\s+(?:on|forward)|go\s+on|go\s+ahead)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
+    CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to)\s+(?:proceed|continue|progress|move\s+(?:on|forward)|move|go\s+on|go\s+ahead|go\s+(?:any\s+)?further|get\s+(?:any\s+)?further)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
     /// "T-40 is blocked on legal review", "we're stuck because ...".
-    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|stalled|on\s+hold|held\s+up)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
+    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|stalled|on\s+hold|held\s+up|on\s+ice|on\s+pause|paused|parked|frozen)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
     /// "put T-40 on hold until Q3".
     ON_HOLD = r"(?s)\b(?:put|keep|leave)\s+(<KEYS>|it|this|that)\s+on\s+(?:hold|ice|pause)\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
     /// "waiting on legal", "still waiting for the vendor's keys".
@@ -133,7 +135,10 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         } else {
             (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
         }
-    } else if let Some(found) = UNDEPEND_INFIX.captures(masked) {
+    } else if let Some(found) = UNDEPEND_INFIX
+        .captures(masked)
+        .or_else(|| CUT_LOOSE.captures(masked))
+    {
         (
             text.keys_in(found.get(1)?.range()),
             text.keys_in(found.get(2)?.range()),
