@@ -16,6 +16,7 @@ mod schedule;
 mod setting;
 mod summary;
 mod task;
+mod zone;
 
 pub use defaults::Defaults;
 pub use digest::{
@@ -42,3 +43,4 @@ pub use schedule::{
 pub use setting::{DigestChange, SETTINGS_HELP, SettingChange};
 pub use summary::{SummaryBlocker, SummaryNote, SummarySource, SummaryThreshold};
 pub use task::{PersonId, Readiness, Status, Task, UnknownStatus};
+pub use zone::zone_of_place;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZo
 use chrono_tz::Tz;
 
 /// A set of weekdays, e.g. `mon-fri` or `mon,wed,fri`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Weekdays(u8);
 
 impl Weekdays {
@@ -24,6 +24,15 @@ impl Weekdays {
     /// The days in either set.
     pub fn union(self, other: Weekdays) -> Weekdays {
         Weekdays(self.0 | other.0)
+    }
+
+    /// These days but `other`'s.
+    pub fn without(self, other: Weekdays) -> Weekdays {
+        Weekdays(self.0 & !other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
     }
 
     fn with(self, day: Weekday) -> Weekdays {

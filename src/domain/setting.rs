@@ -8,7 +8,7 @@
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 
-use super::{DigestSchedule, DoneOn, Weekdays, parse_hours, parse_time_of_day};
+use super::{DigestSchedule, DoneOn, Weekdays, parse_hours, parse_time_of_day, zone_of_place};
 
 /// A change of a person's or a room's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub enum SettingChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DigestChange {
     Off,
+    /// No digest on these days ("no digest on Fridays"); off when none is left.
+    Skip(Weekdays),
     /// What is given changes; the rest stays as the room has it.
     Set {
         time: Option<NaiveTime>,
@@ -48,7 +50,13 @@ pub enum DigestChange {
 pub const SETTINGS_HELP: &str = "I know `settings tz <Area/City>`, `settings hours 09:00-17:00`, `settings digest 09:30 [Area/City] [mon-fri]` (or `digest off`, `digest days mon-fri`) `settings done-on merge|green` and `settings summaries on|off`.";
 
 /// Words between the values that say nothing themselves: `digest days to mon-fri`.
-const FILLER: [&str; 9] = ["to", "at", "on", "time", "days", "day", "is", "every", "="];
+const FILLER: &[&str] = &[
+    "to", "at", "on", "time", "days", "day", "is", "every", "=", "for", "this", "room", "channel",
+    "here", "please", "pls", "only", "and", "the", "in", "its", "our", "sharp", "from", "now",
+];
+
+/// Words that take days away: "no digest on Fridays", "skip Mondays".
+const SKIPPING: &[&str] = &["no", "not", "skip", "except", "without", "never"];
 
 impl SettingChange {
     /// Reads a setting's name and words, as the parser found them
@@ -59,6 +67,7 @@ impl SettingChange {
             ["tz" | "timezone", zone] => match zone
                 .parse::<Tz>()
                 .or_else(|_| zone_of_abbreviation(zone).ok_or(()))
+                .or_else(|_| zone_of_place(&zone.replace(['_', '-'], " ")).ok_or(()))
             {
                 Ok(tz) => SettingChange::Timezone(tz),
                 Err(_) => SettingChange::Unreadable(format!(
@@ -134,12 +143,31 @@ fn quiet_span(text: &str) -> Option<(NaiveTime, NaiveTime)> {
 
 /// `off`, or any of a time, a timezone and weekdays, in any order.
 fn digest_change(words: &[&str]) -> SettingChange {
-    let joined = with_day_ranges_joined(words);
+    let bare: Vec<String> = words.iter().map(|word| bare_word(word)).collect();
+    let bare: Vec<&str> = bare.iter().map(String::as_str).collect();
+    let joined = with_day_ranges_joined(&bare);
     let words: Vec<&str> = joined
         .iter()
         .map(String::as_str)
-        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
+        .filter(|w| !w.is_empty() && !FILLER.contains(&w.to_lowercase().as_str()))
         .collect();
+    if let [skip, days @ ..] = words.as_slice()
+        && SKIPPING.contains(&skip.to_lowercase().as_str())
+    {
+        let days: Option<Vec<Weekdays>> = days
+            .iter()
+            .filter(|w| !w.to_lowercase().starts_with("digest"))
+            .map(|w| w.to_lowercase().parse::<Weekdays>().ok())
+            .collect();
+        return match days.filter(|days| !days.is_empty()) {
+            Some(days) => SettingChange::Digest(DigestChange::Skip(
+                days.into_iter().fold(Weekdays::default(), Weekdays::union),
+            )),
+            None => SettingChange::Unreadable(
+                "Which days should have no digest? Write e.g. `no digest on fri`.".to_owned(),
+            ),
+        };
+    }
     if let [off] = words.as_slice()
         && off.eq_ignore_ascii_case("off")
     {
@@ -166,6 +194,17 @@ fn digest_change(words: &[&str]) -> SettingChange {
         }
     }
     SettingChange::Digest(DigestChange::Set { time, tz, days })
+}
+
+/// A word without the punctuation around it, and a weekday said in the
+/// plural ("Mondays,") in the singular.
+fn bare_word(word: &str) -> String {
+    let word = word.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?'));
+    let lower = word.to_lowercase();
+    match lower.strip_suffix('s') {
+        Some(day) if day.parse::<chrono::Weekday>().is_ok() => day.to_owned(),
+        _ => word.to_owned(),
+    }
 }
 
 /// `words` with a range said in words joined the way weekdays are written:
@@ -207,6 +246,10 @@ impl DigestChange {
     pub fn apply(self, current: DigestSchedule) -> Option<DigestSchedule> {
         match self {
             DigestChange::Off => None,
+            DigestChange::Skip(skipped) => {
+                let days = current.days.without(skipped);
+                (!days.is_empty()).then_some(DigestSchedule { days, ..current })
+            }
             DigestChange::Set { time, tz, days } => Some(DigestSchedule {
                 time: time.unwrap_or(current.time),
                 tz: tz.unwrap_or(current.tz),

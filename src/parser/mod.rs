@@ -39,6 +39,7 @@ mod queries;
 mod relations;
 mod request;
 mod shortcut;
+mod spoken;
 mod suggest;
 mod text;
 mod verbs;

@@ -4,7 +4,7 @@
 
 use super::Intent;
 use super::context::{Ctx, unknown};
-use super::suggest;
+use super::{spoken, suggest};
 use crate::domain::SettingChange;
 
 patterns! {
@@ -21,21 +21,27 @@ patterns! {
     /// The digest's time or days said in words: "move the digest to 10am", "post
     /// the digest at 9:30 on weekdays", "turn off the digest", "digest days
     /// mon-thu", "no digest on fridays". ("post the digest" alone is `digest`.)
-    SETTINGS_DIGEST = r"(?s)^(?:(?:only\s+)?(?:move|change|set|reschedule|shift|post|send|put|schedule)\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:room\s+|team\s+)?(?:daily\s+|morning\s+)?digest\s+(?:only\s+)?((?:to|at|for|on|every|mon|tue|wed|thu|fri|sat|sun|week)\w*\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\s+(?:back\s+)?(off|on)\b|(?:room\s+|daily\s+)?digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digest\s+on\b.*)$)";
+    SETTINGS_DIGEST = r"(?s)^(?:(?:only\s+)?(?:move|change|set|reschedule|shift|post|send|put|schedule|push|bring)(?:\s+(?:back|forward|up|earlier|later))?\s+(?:the\s+|our\s+|this\s+room's\s+|the\s+room's\s+)?(?:room\s+|team\s+)?(?:daily\s+|morning\s+)?digest\s+(?:only\s+)?((?:to|at|for|on|every|mon|tue|wed|thu|fri|sat|sun|week)\w*\b.*)$|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\b|(?:turn|switch)\s+(?:the\s+)?(?:daily\s+digest|digest|(?:daily|morning)\s+(?:summary|recap))\s+(?:back\s+)?(off|on)\b|(?:room\s+|daily\s+)?digest\s+((?:days|time|at|on|off)\b.*|\d.*)$|^(?:can|could)\s+(?:the|our)\s+(?:daily\s+)?digest\s+(?:come\s+out|be\s+posted|go\s+out|arrive|be\s+sent|come)\s+((?:at|on)\b.*?)(?:\s+instead)?[\s?!.]*$|digest\s+only\s+((?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun|week)\w*\b[^,]*?)(?:\s*\b(?:please|pls)\b.*|\s*,.*)?$|((?:no|skip\s+the|skip)\s+digests?\s+on\b[^,.;!?]*))";
     /// Turning the digest off in words: "stop the daily digest".
     /// "turn summaries off": whether the room's talk may be summarised.
     SETTINGS_SUMMARIES = r"^(?:(?:turn|switch|set)\s+(?:the\s+)?summar(?:ies|ising|izing)\s+(off|on)\b|(?:turn|switch)\s+(off|on)\s+(?:the\s+)?summar(?:ies|ising|izing)\b|(?:no|disable|stop)\s+(?:more\s+)?summar(?:ies|ising|izing)(?:\s+(?:here|in\s+this\s+(?:room|channel)|for\s+this\s+(?:room|channel)))?[\s.!]*$)";
-    SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
+    SETTINGS_DIGEST_OFF = r"^(?:stop|pause|disable|mute|cancel)(?:\s+(?:posting|sending))?\s+(?:the\s+|our\s+|this\s+room's\s+)?(?:daily\s+|morning\s+)?digest\b";
     /// `my timezone is Europe/Berlin`, `I'm in America/New_York`.
-    SETTINGS_TZ = r"^(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b|^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|i(?:'ve|\s+have)?\s+moved\s+to\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)";
+    SETTINGS_TZ = r"^(?:i'm|i\s+am)\s+on\s+(pst|pdt|est|edt|cst|cdt|mst|mdt|bst|cet|cest|eet|eest|ist|jst|aest|aedt|utc|gmt)\b|^(?:my\s+(?:tz|time\s*zone|timezone)\s+is\s+(?:now\s+)?|(?:i'm|i\s+am)\s+(?:now\s+|currently\s+|based\s+|now\s+based\s+)?in\s+|(?:i'm|i\s+am)\s+(?:now\s+)?(?:working|living|staying|based)\s+(?:from|in)\s+|i(?:'ve|\s+have)?\s+(?:just\s+)?moved\s+to\s+|(?:switch|put|set|move|change)\s+me\s+(?:over\s+)?(?:to|on(?:to)?)\s+|use\s+|(?:tz|timezone|time\s*zone)\s*[:=]?\s*)(\w+/[\w/+\-]+|utc|gmt)(?:\s+(?:time|for\s+me))?\b";
+    /// The room's timezone said as where the room lives: "this room runs on
+    /// America/New_York".
+    ROOM_ZONE = r"^(?:this|the|our)\s+(?:room|channel|newsroom|team|office|group)\s+(?:runs?|works?|is|operates|lives)\s+(?:on|in)\s+(\w+/[\w/+\-]+|utc|gmt)\b|\bset\s+(?:the|this)\s+(?:room|channel)(?:'s\s+(?:tz|time\s*zone|timezone))?\s+to\s+(\w+/[\w/+\-]+|utc|gmt)\b";
+    /// The room wanting its digest at a time: "this room should get its digest
+    /// on weekdays, at 9:45".
+    ROOM_DIGEST = r"(?s)^(?:this\s+room|the\s+room|this\s+channel|we|the\s+team|our\s+team)\s+(?:should\s+|would\s+like\s+to\s+|wants?\s+to\s+|'d\s+like\s+to\s+)?(?:get|gets|have|receive)\s+(?:(?:its|the|our|their|a)\s+)?(?:daily\s+|morning\s+)?digests?\s+(.*)$";
     /// "I start at 6 and finish at 14": working hours as a day's two ends.
     SETTINGS_SHIFT = r"^i\s+(?:usually\s+|normally\s+|now\s+)?(?:start|begin)\s+(?:work\s+|working\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)[\s,]+(?:and\s+)?(?:finish|end|stop|leave|log\s+off|wrap\s+up)\s+(?:work\s+)?at\s+(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)";
     /// "show me the settings for this room": the settings, unchanged.
     SETTINGS_SHOW = r"^(?:show|list|what\s+are|tell\s+me|give\s+me)\s+(?:me\s+)?(?:the\s+|this\s+room's\s+|our\s+|my\s+|current\s+)*(?:settings|config|configuration|preferences)\b";
     /// `my working hours are 09:00-18:00`.
-    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours(?:\s+are|\s+is)?(?:\s+now)?|(?:working|work|office)\s+hours(?:\s*[:=]|\s+are|\s+is)?|my\s+(?:working|work)\s+day\s+is|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
+    SETTINGS_HOURS = r"(?s)^(?:my\s+(?:working\s+|work\s+|office\s+)?hours(?:\s+are|\s+is)?(?:\s+now)?|(?:working|work|office)\s+hours(?:\s*[:=]|\s+are|\s+is)?|my\s+(?:working\s+|work\s+)?day\s+is|i\s+(?:usually\s+)?work|i'm\s+(?:usually\s+)?working|i\s+am\s+working)\s+(?:from\s+)?(.+)$";
     /// A range of hours: "9-17", "8am to 5pm", "08:30 – 17:00".
-    HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:[\s.!,;]*$|[\s,;]+(?:from\s+now\s+on|now|only|only\s+now|going\s+forward|these\s+days|starting\s+\w+)\b)";
+    HOURS_RANGE = r"^(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|—|to|until|till|til)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:[\s.!,;]*$|\s*[,.;]\s+.*$|[\s,;]+(?:from\s+now\s+on|now|only|only\s+now|going\s+forward|these\s+days|starting\s+\w+)\b)";
     /// Asking for one's own tasks.
     /// Asking to see the digest as it stands.
     DIGEST_PREVIEW = r"\b(?:post|send|share|run|give|show|drop|dump)\s+(?:me\s+|us\s+)?(?:the\s+|today's\s+|our\s+|this\s+room's\s+)?(?:(?:daily|morning|blocker|blockers|team)\s+)*(?:round-?up|briefing|report)(?:\s+(?:again|now|here|for\s+(?:the\s+)?(?:team|room|this\s+room)))*\b|^(?:the\s+)?(?:daily|morning)\s+(?:round-?up|briefing|report|digest)(?:\s+(?:please|pls|now))?[\s!.]*$|\bfull\s+digest\b|\b(?:daily|morning)\s+(?:round-?up|briefing)\s+now\b|\bwhat\s+(?:does|would)\s+(?:the|today's|our)\s+(?:blocker\s+)?digest\s+look\s+like\b|^dump\s+(?:the\s+|today's\s+)?(?:blocker\s+)?digest\b";
@@ -108,43 +114,76 @@ pub(super) fn settings(ctx: &Ctx<'_>) -> Option<Intent> {
     if !ctx.explicit() {
         return None;
     }
-    let text = ctx.text;
+    let as_written = settings_in(ctx.masked(), ctx.text.original());
+    let unreadable = |intent: &Option<Intent>| {
+        matches!(
+            intent,
+            None | Some(Intent::Settings {
+                change: SettingChange::Unreadable(_)
+            })
+        )
+    };
+    if !unreadable(&as_written) {
+        return as_written;
+    }
+    // "at a quarter to ten, UK time": the times and places said in words.
+    let spoken = spoken::normalised(ctx.text.original())
+        .and_then(|spoken| settings_in(&spoken, &spoken))
+        .filter(|intent| !unreadable(&Some(intent.clone())));
+    spoken.or(as_written)
+}
+
+/// The settings change `masked` asks for; values are sliced from `original`,
+/// which has the same byte offsets.
+fn settings_in(masked: &str, original: &str) -> Option<Intent> {
     let span = |found: &regex_lite::Captures<'_>, group| {
         found
             .get(group)
-            .map_or("", |m: regex_lite::Match<'_>| text.slice(m.range()))
+            .and_then(|m: regex_lite::Match<'_>| original.get(m.range()))
+            .unwrap_or_default()
     };
-    let args = if let Some(found) = SETTINGS.captures(ctx.masked()) {
+    let args = if let Some(found) = SETTINGS.captures(masked) {
         setting_args(span(&found, 1))
-    } else if let Some(found) = SETTINGS_SET.captures(ctx.masked()) {
+    } else if let Some(found) = SETTINGS_SET.captures(masked) {
         let mut args = vec![setting_name(span(&found, 1))];
         args.extend(words(span(&found, 2)));
         args
-    } else if let Some(found) = SETTINGS_SUMMARIES.captures(ctx.masked()) {
+    } else if let Some(found) = SETTINGS_SUMMARIES.captures(masked) {
         let on = [span(&found, 1), span(&found, 2)].concat();
         let value = if on.is_empty() { "off" } else { on.as_str() };
         vec!["summaries".to_owned(), value.to_lowercase()]
-    } else if SETTINGS_DIGEST_OFF.is_match(ctx.masked()) {
+    } else if SETTINGS_DIGEST_OFF.is_match(masked) {
         vec!["digest".to_owned(), "off".to_owned()]
-    } else if let Some(found) = SETTINGS_DIGEST.captures(ctx.masked()) {
-        let said = (1..=5).map(|group| span(&found, group)).collect::<String>();
+    } else if let Some(found) = SETTINGS_DIGEST.captures(masked) {
+        let said = (1..found.len())
+            .map(|group| span(&found, group))
+            .collect::<String>();
         let mut args = vec!["digest".to_owned()];
         args.extend(words(&said));
         args
-    } else if let Some(found) = SETTINGS_TZ.captures(ctx.masked()) {
+    } else if let Some(found) = ROOM_ZONE.captures(masked) {
+        vec![
+            "digest".to_owned(),
+            [span(&found, 1), span(&found, 2)].concat(),
+        ]
+    } else if let Some(found) = ROOM_DIGEST.captures(masked) {
+        let mut args = vec!["digest".to_owned()];
+        args.extend(words(span(&found, 1)));
+        args
+    } else if let Some(found) = SETTINGS_TZ.captures(masked) {
         let zone = [span(&found, 1), span(&found, 2)].concat();
         vec!["tz".to_owned(), zone]
-    } else if let Some(found) = SETTINGS_HOURS.captures(ctx.masked()) {
+    } else if let Some(found) = SETTINGS_HOURS.captures(masked) {
         // "my working hours are 8-4 Mon-Thu" names the setting even when its
         // value is not one Baton reads: the reply says how to write it.
         let said = span(&found, 1);
         let names_hours = found.get(0).is_some_and(|m| m.as_str().contains("hours"));
         let range = hours_range(said).or_else(|| names_hours.then(|| said.to_owned()))?;
         vec!["hours".to_owned(), range]
-    } else if let Some(found) = SETTINGS_SHIFT.captures(ctx.masked()) {
+    } else if let Some(found) = SETTINGS_SHIFT.captures(masked) {
         let range = hours_range(&format!("{}-{}", span(&found, 1), span(&found, 2)))?;
         vec!["hours".to_owned(), range]
-    } else if SETTINGS_SHOW.is_match(ctx.masked()) {
+    } else if SETTINGS_SHOW.is_match(masked) {
         Vec::new()
     } else {
         return None;

@@ -16,6 +16,7 @@ fn every_pattern() -> Vec<&'static pattern::Pattern> {
         queries::patterns(),
         relations::patterns(),
         request::patterns(),
+        spoken::patterns(),
         text::patterns(),
         verbs::patterns(),
     ]
