@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)(?:\s+this)?\s*:)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)(?:\s+this)?\s*:|set\s+up\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|ticket)\b)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.
@@ -39,7 +39,7 @@ patterns! {
     TO_THE_LIST = r"\s+(?:to|on(?:to)?)\s+(?:the|our|my)\s+(?:list|board|backlog|todo\s+list|to-do\s+list)\b";
     /// The owner said in a trailing clause: "that's one for @poppy", "@ellie's
     /// on it", "@bartek please own this".
-    TRAILER_OWNER = r"(?:\bowner(?:\s+is)?\s*:?\s*|\bto\s+be\s+(?:handled|owned|done|led|picked\s+up)\s+by\s+|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:is|will\s+be)\s+(?:the\s+)?owner\b|(<HANDLE>)\s+to\s+(?:own|handle|take|lead)\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
+    TRAILER_OWNER = r"(?:\bowner(?:\s+(?:is|will\s+be|should\s+be))?\s*:?\s*|\bto\s+be\s+(?:handled|owned|done|led|picked\s+up)\s+by\s+|\bowned\s+by\s+|\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+|\b(?:give|hand)\s+(?:it|this)\s+(?:over\s+)?to\s+|\bthat's\s+(?:one\s+)?for\s+|\bfor\s+)(<WHO>)|(<HANDLE>)(?:'s|\s+is)\s+on\s+(?:it|this)\b|(<HANDLE>)\s+(?:is|will\s+be)\s+(?:the\s+)?owner\b|(<HANDLE>)\s+to\s+(?:own|handle|take|lead)\s+(?:it|this)\b|(<HANDLE>)\s+(?:please\s+|pls\s+|can\s+you\s+)?(?:own|take|handle)\s+(?:it|this)\b";
     /// What "add" adds when it is not a task: "add a note", "add dependency ...".
     /// "blocker" and "link" only when they are about a task ("add a blocker to
     /// T-4: ..."): "add Blocker for @alice" is a task called Blocker.

@@ -43,8 +43,9 @@ const RULES: &[Rule] = &[
     queries::mine,
     // "post the blockers report" is the digest; "post the blockers", the list.
     queries::digest,
-    queries::blocked_list,
+    // "a diagram of what's waiting on what" is the graph.
     queries::graph,
+    queries::blocked_list,
     queries::question,
     verbs::reopen,
     relations::undepend,

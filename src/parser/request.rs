@@ -26,6 +26,7 @@ patterns! {
     RECORD_THAT = r"^(?:record|register|log|capture|note\s+down)\s+that\s+";
     /// "can @nico own T-584?", "can I have T-1507?": asking that someone take a
     /// task is assigning it.
+    CAN_GO = r"^(?:can|could)\s+(<KEYS>)\s+(?:go|move|pass)\s+(?:over\s+)?to\s+(<HANDLE>)";
     CAN_PERSON = r"^(?:can|could|may)\s+(<HANDLE>|i)\s+(?:please\s+|pls\s+)?(?:own|take|take\s+over|have|grab|handle|pick\s+up)\s+(<KEYS>)";
     /// "could you tell me what's left on T-601?": a question asked politely.
     TELL_ME = r"^(?:tell|show|remind)\s+me\s+(?:what|who|where|when|how|which|if|whether)\b";
@@ -42,7 +43,7 @@ patterns! {
     CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?(?:be\s+a\s+(?:star|love|dear|gem|darling|champ|legend|doll)\s+and\s+)?|(?:please|kindly|pls)\s+|(?:do\s+you\s+)?mind\s+|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
     /// A request to block with no reason of its own: "mark it as blocked?", "put
     /// T-5 on hold so it shows in the digest?".
-    BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
+    BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this)|flag\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
     /// A sentence that is only thanks: not a reason.
     COURTESY_ONLY = r"^(?:thanks?|thank\s+you|thx|ty|ta|cheers|much\s+appreciated)\b[\s!.🙏🙂]*$";
     /// "to her", "to him": a person named elsewhere in the message.
@@ -52,14 +53,16 @@ patterns! {
     /// The "-ing" of a request after "would you mind": "closing" asks to close.
     GERUND = r"^(\w+?)(?:ing)\b";
     /// A request to record what was just said: "could you record that?".
-    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\s*(?:$|[?.!,;]|please\b|pls\b|for\s+(?:me|us)\b|down\b)|(?:take|pull|rip|get)\s+(?:that|this|the)\s+(?:link|dependency|dep|blocker)\s+(?:out|off|away)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)(?:\s+(?:it|that|this|the\s+task))?(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|(?:link|connect|wire\s+up|hook\s+up)\s+(?:them|those|these|the\s+two)(?:\s+up)?\b|wire\s+(?:that|this|it|them)\s+up\b|do\s+(?:that|this)\b)";
+    REFERS_BACK = r"^(?:(?:record|note|log|save|track|capture|remember)\s+(?:that|this|it)\s*(?:$|[?.!,;]|please\b|pls\b|for\s+(?:me|us)\b|down\b)|(?:take|pull|rip|get)\s+(?:that|this|the)\s+(?:link|dependency|dep|blocker)\s+(?:out|off|away)\b|(?:add|record|set\s+up|make|create|log|note|save|track|capture)\s+(?:that|this|those|these|the)\s+(?:dependency|dependencies|dep|deps|link|links|blocker|blockers|relation)\b|(?:update|change)(?:\s+(?:it|that|this|the\s+task))?(?:\s+(?:accordingly|for\s+me|please|pls))?\s*(?:[?.!]|$)|(?:link|connect|wire\s+up|hook\s+up)\s+(?:them|those|these|the\s+two)(?:\s+up)?\b|wire\s+(?:that|this|it|them)\s+up\b|set\s+(?:that|this|it|them)\s+up\b|do\s+(?:that|this)\b)";
     /// A pronoun a request uses for a task named elsewhere in the message.
     PRONOUN = r"\b(?:both\s+of\s+them|them\s+both|it|this(?:\s+one)?|that(?:\s+one)?|them|those|these)\b";
     /// Verbs that make "can you ...?" a polite command rather than a question.
-    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell|flag|wire|hook|connect|tie|open\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket))\b";
+    REQUEST_VERB = r"^(?:bring|reinstate|(?:get|have)\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket)|add|new|create|mark|close|finish|complete|tick|check\s+off|cross\s+off|start|delete|clear|scratch|undo|unhook|assign|reassign|give|hand|note|show|list|cancel|drop|reopen|re-open|unblock|block|undepend|remove|graph|draw|send|post|set|make|take|help|change|update|put|record|log|park|pause|freeze|track|move|turn|link|snooze|tell|flag|wire|hook|connect|tie|bin|raise|set\s+up|put\s+down|open\s+(?:a|an|one)\s+(?:new\s+)?(?:follow[\s\-]?up\s+)?(?:task|todo|to-do|ticket))\b";
     /// A request for a new task: its pronouns are the task itself ("give it to @x"),
     /// and the sentence after it may say more about it.
-    CREATION = r"^(?:add|create|new|make|open|file|log|track|get|have)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
+    CREATION = r"^(?:add|create|new)\b|^(?:make|open|file|log|track|get|have|raise|set\s+up)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:follow[\s\-]?up\s+|quick\s+|small\s+|sub-?)?(?:task|todo|to-do|ticket|item|card)\b";
+    /// "add dependency", "add a note": adding something other than a task.
+    ADDS_NO_TASK = r"^add\s+(?:a\s+|an\s+|the\s+|that\s+|this\s+)?(?:dependency|dependencies|dep|deps|link|blocker|note|comment|relation)\b";
     /// A sentence that goes on about the task just asked for: "it depends on T-4",
     /// "it's waiting on T-3013", "it can only start after T-2".
     GOES_ON = r"^(?:(?:and|but|also|oh|so)\s+)*(?:(?:it|this|which)(?:'s|\s+is|\s+cannot|\s+can't|\s+won't|\s+can|\s+should|\s+needs|\s+depends|\s+has|\s+must|\s+only|\s+waits|\s+goes|\s+starts)\b|owner\b|owned\s+by\b|(?:assign|give|hand)\s+(?:it|this)\b|for\s+<WHO>|that's\s+(?:one\s+)?for\b|<HANDLE>(?:'s|\s+(?:please|pls|can|will|owns|should|is|to))\b|depends?\s+on\b|depending\s+on\b|blocked\s+(?:by|on)\b|(?:after|once|needs|requires)\s+<KEY>)";
@@ -76,6 +79,10 @@ patterns! {
 /// polite command ("please ...", "can you close T-4?").
 pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
     let unquoted = without_quotes(body);
+    let unquoted = match single_bullet(&unquoted) {
+        Some(item) if explicit => item.to_owned(),
+        _ => unquoted,
+    };
     let mut rest = unquoted.trim();
     let mut polite = false;
     loop {
@@ -127,7 +134,15 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         polite = true;
     }
     let asked_of;
-    if explicit && let Some(found) = CAN_PERSON.captures(rest) {
+    if explicit && let Some(found) = CAN_GO.captures(rest) {
+        let (keys, who) = (
+            found.get(1).map_or("", |m| m.as_str()),
+            found.get(2).map_or("", |m| m.as_str()),
+        );
+        asked_of = format!("assign {keys} to {who}");
+        rest = &asked_of;
+        polite = true;
+    } else if explicit && let Some(found) = CAN_PERSON.captures(rest) {
         let (who, keys) = (
             found.get(1).map_or("", |m| m.as_str()),
             found.get(2).map_or("", |m| m.as_str()),
@@ -160,6 +175,19 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         }
     }
     (rest.trim().to_owned(), polite)
+}
+
+/// The one item of a bulleted list ("admin bit:\n- digest at 9:10\nThanks"): the
+/// request, without the lines that introduce and sign it.
+fn single_bullet(body: &str) -> Option<&str> {
+    let mut bullets = body.lines().filter_map(|line| {
+        let line = line.trim_start();
+        ["- ", "• ", "* ", "– "]
+            .iter()
+            .find_map(|mark| line.strip_prefix(mark))
+    });
+    let only = bullets.next()?;
+    bullets.next().is_none().then_some(only)
 }
 
 /// `body` without the lines that quote an earlier message ("> is this done?"),
@@ -205,7 +233,7 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             .unwrap_or(request);
         let end = sentence_end(request);
         let sentence = request.get(..end).unwrap_or_default().trim();
-        if CREATION.is_match(sentence) {
+        if CREATION.is_match(sentence) && !ADDS_NO_TASK.is_match(sentence) {
             return Some(with_what_goes_on(
                 sentence,
                 request.get(end..).unwrap_or_default(),
@@ -283,6 +311,13 @@ fn with_block_reason(request: String, before: &str, after: &str) -> String {
         .map_or(request.as_str(), |m| m.as_str());
     let command =
         command.trim_end_matches(|c: char| matches!(c, '?' | '!' | '.') || c.is_whitespace());
+    // "flag it": flagged as blocked.
+    let command = match command.get(..5) {
+        Some(verb) if verb.eq_ignore_ascii_case("flag ") && !command.contains("block") => {
+            format!("block {}", command.get(5..).unwrap_or_default())
+        }
+        _ => command.to_owned(),
+    };
     format!("{command}: {reason}")
 }
 
