@@ -26,8 +26,7 @@ patterns! {
     BARE_WAIT = r"\b(wait|waits|waiting|waited)\s+(<KEY>)";
     /// "depending upon", "depends from".
     UPON = r"\b(depend(?:s|ing|ent)?|rel(?:y|ies|ying)|hinges?|rests?)\s+upon\b";
-    /// "relies on the new antibody batch, which is T-117": the key named after.
-    WHICH_IS = r"\b(on|upon|behind|after|for|by|of|to|from)\s+(?:the\s+|our\s+|a\s+|an\s+)?(?:[\w\-']+\s+){0,4}?[\w\-']+\s*,\s*(?:which\s+is|i\.e\.|aka|that's|namely)\s+(<KEY>)";
+
     /// "does not need wait for": the "to" dropped.
     NEED_WAIT = r"\b(needs?|need)\s+wait\b";
     /// "not more blocked", "no more blocker": "no longer".
@@ -43,9 +42,9 @@ patterns! {
     WITHOUT_SHORT = r"\bw/o\b|\bw/out\b";
     /// "the T-5412 give to @x": an article before a key.
     ARTICLE_KEY = r"\b(?:the|a)\s+(<KEY>)";
-    /// "hinges on the new shader work, T-424": a description, then its key after a
-    /// comma, at the end of a clause.
-    APPOSITION = r"\b(on|upon|behind|after|for|by|of|to|from)\s+(?:the\s+|our\s+|a\s+|an\s+)?(?:[\w\-']+\s+){0,4}?[\w\-']+\s*,\s*(<KEY>)(\s*(?:$|[.!?;)]))";
+    /// "hinges on the new shader work, T-424", "relies on the batch, which is
+    /// T-117": a description, then its key after a comma, ending a clause.
+    KEY_AFTER_COMMA = r"\s*,\s*(?:(?:which\s+is|i\.e\.|aka|that's|namely)\s+)?(<KEY>)\s*(?:$|[.!?;)])";
     /// "sits behind design review T-713": a few words naming the task before
     /// its key.
     NAMED_BEFORE = r"\b(behind|on|upon|after|by|for)\s+(?:the\s+|our\s+)?(?:[a-z][a-z'\-]*\s+){1,3}(<KEY>)";
@@ -84,8 +83,6 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&WITHOUT_SHORT, "without"),
     (&ARTICLE_KEY, "$1"),
     (&ARROWED_VERB, " $1 "),
-    (&APPOSITION, "$1 $2$3"),
-    (&WHICH_IS, "$1 $2"),
     (&NAMED_BEFORE, "$1 $2"),
     (&G_DROPPED, "${1}ing"),
     (&YOURS, "yours"),
@@ -104,6 +101,9 @@ const FOLDS: &[(&Pattern, &str)] = &[
 /// nothing in it folds.
 pub(super) fn fold(body: &str) -> Option<String> {
     let mut folded = described_before(body);
+    if let Some(changed) = described_before_comma(&folded) {
+        folded = Cow::Owned(changed);
+    }
     for (pattern, with) in FOLDS {
         if let Cow::Owned(changed) = pattern.replace_all(&folded, with) {
             folded = Cow::Owned(changed);
@@ -116,6 +116,37 @@ pub(super) fn fold(body: &str) -> Option<String> {
         Cow::Owned(changed) => Some(changed),
         Cow::Borrowed(_) => None,
     }
+}
+
+/// Words after which a description of a task may stand: "waits for the
+/// finance summary, T-868".
+const PREPOSITIONS: &[&str] = &[
+    "on", "upon", "behind", "after", "for", "by", "of", "to", "from",
+];
+
+/// "has to wait for the finance summary, T-868" → "has to wait for T-868": a key
+/// after a comma takes the place of the description that follows the nearest
+/// preposition before it.
+fn described_before_comma(text: &str) -> Option<String> {
+    let found = KEY_AFTER_COMMA.captures(text)?;
+    let (whole, key) = (found.get(0)?, found.get(1)?);
+    let before = text.get(..whole.start())?;
+    let words: Vec<(usize, &str)> = before
+        .split_whitespace()
+        .map(|word| (word.as_ptr() as usize - before.as_ptr() as usize, word))
+        .collect();
+    let (at, preposition) = words
+        .iter()
+        .rev()
+        .take(MAX_DESCRIPTION_WORDS)
+        .skip(1)
+        .find(|(_, word)| PREPOSITIONS.contains(&word.to_lowercase().as_str()))?;
+    Some(format!(
+        "{} {}{}",
+        before.get(..at + preposition.len())?,
+        key.as_str(),
+        text.get(key.end()..)?
+    ))
 }
 
 /// Words that open a description of a task: "the", "our", "a" ...
@@ -207,6 +238,10 @@ mod tests {
         assert_eq!(
             fold("T-712 sits behind design review T-713").as_deref(),
             Some("T-712 sits behind T-713")
+        );
+        assert_eq!(
+            fold("the board pack has to wait for the finance summary, T-868").as_deref(),
+            Some("the board pack has to wait for T-868")
         );
         assert_eq!(fold("startin now").as_deref(), Some("starting now"));
         assert_eq!(

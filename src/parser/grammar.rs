@@ -107,7 +107,7 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
         }
     }
     let intent = understand(&addressed.body, addressed.mode, msg);
-    if !asks_for_something(&intent)
+    if (!asks_for_something(&intent) || blocked_on_a_task(&intent))
         && let Some(folded) = fold::fold(&addressed.body)
     {
         // Only a request counts, and never a `done` the words as written did
@@ -136,6 +136,12 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
             )
         })
         .unwrap_or(intent)
+}
+
+/// An external blocker whose reason names a task ("waiting on the photo desk's
+/// picks in T-441"): a dependency said around a description.
+fn blocked_on_a_task(intent: &Intent) -> bool {
+    matches!(intent, Intent::Block { reason, .. } if !Text::new(reason).keys().is_empty())
 }
 
 /// Whether a reading of a corrected message is a request, not talk or a bare

@@ -17,6 +17,9 @@ patterns! {
     SIGN_OFF = r"(?:[\s,.!;:—–\-]+(?:(?:many\s+|big\s+)?thanks(?:\s+(?:so\s+much|a\s+lot|again|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|all))?|cheers|(?:best|kind|warm|many)\s+regards|regards|best\s*,|ta|thx|ty|much\s+appreciated|thanks\s*(?:&|and)\s*regards|kindly\s+(?:do\s+the\s+needful|revert(?:\s+if\s+any\s+doubts?)?))\b(?:(?:\s*[,.!]+\s*|\s+)[\w\-']+(?:\s+x+)?)?|[\s,.!]+[\w\-']+\s+x+)[\s!.🙏🙂]*$";
     /// "please delete it" after naming a dependency: the dependency, not a task.
     REMOVE_IT = r"^(?:delete|remove|drop|undo|kill|cut|scrap)\s+(?:it|that|this|them)\b";
+    /// "could you post it here now?" after naming the digest: the digest.
+    POST_IT = r"^(?:post|send|share|run|drop|give\s+(?:us|me))\s+(?:it|that|one)\b";
+    DIGEST_WORD = r"\b(?:digest|round-?up|summary|recap|briefing|rundown)\b";
     /// Words that name a dependency.
     LINK_WORD = r"\b(?:link|dependency|dependencies|dep|deps|relation)\b";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
@@ -251,6 +254,9 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             .collect();
         // "T-4 and T-5 are obsolete, please cancel": the request names no task
         // and points at none, so the whole message says which.
+        if POST_IT.is_match(&sentence) && DIGEST_WORD.is_match(before) {
+            return Some("post the digest".to_owned());
+        }
         let keyless = mentioned.is_empty() && !elsewhere.is_empty() && !PRONOUN.is_match(&sentence);
         let removes_link = REMOVE_IT.is_match(&sentence) && LINK_WORD.is_match(before);
         if keyless || removes_link {
