@@ -166,7 +166,13 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
                 text.keys_in(found.get(1)?.range()),
                 text.keys_in(found.get(2)?.range()),
             ),
-            None => dependency(ctx)?,
+            // "t-665 isn't needed here, dropping the dep" in T-664's thread: the
+            // thread's task no longer waits on the keys named.
+            None => dependency(ctx).or_else(|| {
+                let keys = text.keys();
+                let thread = ctx.thread?;
+                (!keys.is_empty() && !keys.contains(&thread)).then(|| (vec![thread], keys))
+            })?,
         }
     } else {
         return None;

@@ -22,6 +22,8 @@ patterns! {
     DIGEST_WORD = r"\b(?:digest|round-?up|summary|recap|briefing|rundown)\b";
     /// Words that name a dependency.
     LINK_WORD = r"\b(?:link|dependency|dependencies|dep|deps|relation)\b";
+    /// A pasted timestamp before the message: "[14:02 UTC]", "09:15".
+    TIMESTAMP = r"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
     FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?)\b[\s,.!:;\-–—]*";
@@ -105,6 +107,7 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             .find(rest)
             .or_else(|| REQUEST_THAT.find(rest))
             .or_else(|| FILLER.find(rest))
+            .or_else(|| TIMESTAMP.find(rest))
         {
             rest = rest.get(found.end()..).unwrap_or_default();
         }
