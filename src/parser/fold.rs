@@ -30,7 +30,18 @@ patterns! {
     /// "does not need wait for": the "to" dropped.
     NEED_WAIT = r"\b(needs?|need)\s+wait\b";
     /// "not more blocked", "no more blocker": "no longer".
-    NO_MORE = r"\b(?:not|no)\s+more\s+(blocked|a\s+blocker|blocker|blocking|needed|depend\w*|waiting|stuck)\b";
+    NO_MORE = r"\b(?:not|no)\s+more\s+(blocked|a\s+blocker|blocker|blocking|needed|necessary|a\s+prereq\w*|a\s+dependency|depend\w*|waiting|wait|stuck)\b";
+    /// "must not wait anymore on T-211", "we don't need anymore T-330": the
+    /// "anymore" moved to where the rules read it.
+    ANYMORE_INSIDE = r"\b(wait(?:ing|s)?|depend(?:s|ing)?|need(?:s)?)\s+any\s*more\s+";
+    /// "stops to depend on": no longer.
+    STOPS_TO = r"\bstops?\s+to\s+(depend|wait|need)\b";
+    /// "dependent from", "waiting to", "in waiting of": the preposition swapped.
+    SWAPPED_PREPOSITION = r"\b(dependent|waiting|waits)\s+(?:from|to|of)\s+(<KEY>)|\bin\s+waiting\s+(?:of|for|on)\s+(<KEY>)";
+    /// "bloqued", "bloqué": blocked, as French and Spanish spell it.
+    BLOQUED = r"\bbloqu(?:ed|é|e|eado)\b";
+    /// "remove please the dependency": "please" inside the request.
+    INNER_PLEASE = r"\b(remove|delete|drop|add|create|cancel|close|assign|give|reopen|open|erase)\s+(?:please|pls|kindly|bitte|por\s+favor)\s+";
     /// "not depends anymore on": "no longer depends on".
     NOT_ANYMORE = r"\bnot\s+(depends?|needs?|requires?|blocked\s+by|waiting\s+(?:on|for))\s+any\s*more\b";
     /// "handover", "hand-over": the verb.
@@ -72,7 +83,13 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&DESCRIBED_AFTER, "$1"),
     (&LONE_BRACKETED_KEY, "$1"),
     (&DESCRIBED_IN, "$1"),
+    (&ARTICLE_KEY, "$1"),
     (&BARE_WAIT, "$1 on $2"),
+    (&SWAPPED_PREPOSITION, "waiting on $2$3"),
+    (&BLOQUED, "blocked"),
+    (&INNER_PLEASE, "$1 "),
+    (&ANYMORE_INSIDE, "$1 "),
+    (&STOPS_TO, "no longer $1s"),
     (&UPON, "$1 on"),
     (&NEED_WAIT, "$1 to wait"),
     (&NO_MORE, "no longer $1"),
@@ -81,7 +98,6 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&PLEASE_TO, "$1 "),
     (&BEFORE_SHORT, "before"),
     (&WITHOUT_SHORT, "without"),
-    (&ARTICLE_KEY, "$1"),
     (&ARROWED_VERB, " $1 "),
     (&NAMED_BEFORE, "$1 $2"),
     (&G_DROPPED, "${1}ing"),

@@ -107,13 +107,21 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
         }
     }
     let intent = understand(&addressed.body, addressed.mode, msg);
-    if (!asks_for_something(&intent) || blocked_on_a_task(&intent))
-        && let Some(folded) = fold::fold(&addressed.body)
-    {
+    if let Some(folded) = fold::fold(&addressed.body) {
         // Only a request counts, and never a `done` the words as written did
         // not say.
         let again = understand(&folded, addressed.mode, msg);
-        if asks_for_something(&again) && !matches!(again, Intent::Done { .. }) {
+        let taken_back = matches!(
+            (&intent, &again),
+            (
+                Intent::Depend { .. } | Intent::Unblock { .. } | Intent::Block { .. },
+                Intent::Undepend { .. }
+            )
+        );
+        let weak = !asks_for_something(&intent) || blocked_on_a_task(&intent);
+        if ((weak && asks_for_something(&again)) || taken_back)
+            && !matches!(again, Intent::Done { .. })
+        {
             return again;
         }
     }

@@ -7,7 +7,7 @@ use crate::domain::Forge;
 
 patterns! {
     /// "link github octocat", "link my gitlab account to @jdoe", "unlink gh".
-    LINK = r"^(un)?(?:link|connect)\s+(?:my\s+)?(github|gitlab|gh|gl)\b(?:\s+(?:account|user|username|login|handle)\b)?(?:\s*,?\s*(?:it's|it\s+is|the\s+(?:username|login|handle)\s+is|(?:my\s+)?(?:username|login|handle)(?:\s+is)?|to|as|is|=|:))?\s*@?([a-z0-9][a-z0-9_.\-]*)?\s*[.!]?$";
+    LINK = r"^(un)?(?:link|connect)\s+(?:my\s+)?(github|gitlab|gh|gl)\b(?:\s+(?:account|user|username|login|handle)\b)?(?:\s*,?\s*(?:it's|it\s+is|the\s+(?:username|login|handle|user)\s+is|(?:my\s+)?(?:username|login|handle)(?:\s+is)?|to|as|is|=|:))?\s*@?([a-z0-9][a-z0-9_.\-]*)?\s*[.!]?$";
 }
 
 /// Links or unlinks a forge account; said explicitly to the bot, never in passing.

@@ -36,7 +36,7 @@ patterns! {
     /// dependency: `can\s` does not match "can't").
     UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from)|regardless\s+of|irrespective\s+of)\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// "T-53 is decoupled from T-54 now".
-    DECOUPLED = r"\b(?:(?:decoupled|detached|unlinked|unhooked|independent)\s+(?:from|of)|(?:unlink|decouple|detach|unhook|separate)\s+(?:this|it|that)(?:\s+one)?\s+from)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
+    DECOUPLED = r"\b(?:(?:decoupled|detached|unlinked|unhooked|independent|free)\s+(?:from|of)|(?:unlink|decouple|detach|unhook|separate)\s+(?:this|it|that)(?:\s+one)?\s+from)\s+(?:the\s+)?(?:task\s+)?(<KEYS>)";
     /// "unblock port 8443", "unblock the user": the word in another sense.
     UNBLOCK_OTHER = r"\bunblock\s+(?:the\s+|our\s+|their\s+)?(?:ports?|ips?|traffic|access|egress|ingress|users?|accounts?|domains?|emails?|urls?|sites?|senders?|numbers?|countries|requests?|firewall)\b";
     /// "blocked IPs", "blocked users": the word in another sense.
@@ -54,7 +54,7 @@ patterns! {
     /// Separates the dependent task from its blockers in a command.
     PAIR_SEPARATOR = r"->|→|=>|\bon\b|\bfrom\b|\bafter\b|\band\b";
     /// "block T-14 on T-2", "make T-2 depend on T-1", "add dependency T-2 -> T-1".
-    DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|put|move|place|queue|schedule|slot|add\s+(?:a\s+)?(?:dependency|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?|behind|to\s+(?:wait\s+(?:for|on)|depend\s+on|come\s+after|go\s+after|follow))\s+(<KEYS>)";
+    DEPEND_COMMAND = r"^(?:block|depends?|make|set|mark|put|move|place|queue|schedule|slot|add\s+(?:a\s+)?(?:dependency|dependence|dep|blocker)(?:\s*:)?)\s*(<KEYS>)\s+(?:as\s+)?(?:on|after|->|→|=>|depends?\s+on|depend\s+on|dependent\s+on|waits?\s+(?:for|on)|blocked\s+by|needs?|behind|to\s+(?:wait\s+(?:for|on)|depend\s+on|come\s+after|go\s+after|follow))\s+(<KEYS>)";
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
@@ -63,7 +63,7 @@ patterns! {
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
-    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
+    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?necessary\s+(?:for|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
     FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge|complete|deploy)\s+(<KEYS>)\s+(?:first|before\s+(?:this|that|it|<KEYS>))\b";
     /// The dependent task is only possible once another is done: "we can only
@@ -74,6 +74,13 @@ patterns! {
     /// A task not to be started before another: "don't start T-655 before T-654
     /// is done".
     DONT_BEFORE = r"\b(?:don't|do\s+not|dont|never|no\s+one\s+should)\s+(?:let\s+(?:anyone|anybody|people|them)\s+)?(?:start|begin|touch|merge|ship|deploy|release|do|work\s+on|pick\s+up|kick\s+off)\s+(?:on\s+)?(<KEYS>)\s+(?:\w+\s+){0,2}?(?:before|until|till|prior\s+to)\s+(?:[\w']+\s+){0,3}?(<KEYS>)";
+    /// "without T-844 we cannot make T-845".
+    WITHOUT_WE_CANNOT = r"\bwithout\s+(?:the\s+)?(<KEYS>)\s*,?\s+(?:we|i|you|they)\s+(?:can't|cannot|can\s+not)\s+(?:\w+\s+){0,2}?(?:the\s+)?(<KEYS>)";
+    /// "for T-389 we need before the T-388", "for T-5090 we need first that
+    /// T-5091 is finished".
+    FOR_WE_NEED = r"^for\s+(<KEYS>)\s*,?\s+(?:we|i|you)\s+(?:need|require)\s+(?:before\s+|first\s+)?(?:that\s+)?(?:the\s+)?(<KEYS>)";
+    /// "T-233 only is possible when T-232 is merged".
+    ONLY_POSSIBLE = r"\b(?:only\s+is|is\s+only)\s+possible\s+(?:once|after|when|if)\s+(<KEYS>)";
     /// An order: "first T-308, then T-309".
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// An order, the other way: "T-5018 first, then T-5019".
@@ -87,14 +94,14 @@ patterns! {
     WITHOUT_NOT = r"\bwithout\s+(<KEYS>)\s*,?\s+(?:the\s+)?(<KEYS>)\s+(?:is\s+not|isn't|is\s+impossible|not|can't|cannot|won't)\b";
     /// Any verb held back by tasks: "we can't send the press kit until T-33 is
     /// retouched", "not possible to start this before T-48 is out".
-    HELD_BACK = r"(?:\bnothing\s+(?:happens|moves|starts|ships|goes)|can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to|(?:shall|will)\s+not\s+be\s+able\s+to|won't\s+be\s+able\s+to|unable\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without|prior\s+to)\s+(.+)$";
+    HELD_BACK = r"(?:\bnothing\s+(?:happens|moves|starts|ships|goes)|can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to|(?:shall|will)\s+not\s+be\s+able\s+to|won't\s+be\s+able\s+to|unable\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without|prior\s+to|while)\s+(.+)$";
     /// The thread's task as the blocker: "T-9 has to wait for this one".
     WAITS_FOR_THIS = r"(<KEYS>)\s+(?:\w+\s+){0,2}?(?:(?:waits?|waiting|depends?|is\s+blocked|is\s+dependent|is\s+gated|hinges?|sits)\s+(?:on|for|by|behind)\s+(?:this|it)(?:\s+one|\s+task)?\b|needs?\s+(?:this|it)(?:\s+one)?\s+(?:(?:done|finished|merged|landed|shipped)\s+)?first\b)";
     /// The thread's task finishing as what a task waits for: "until we finish
     /// this", "until this lands".
     UNTIL_THIS = r"^(?:we\s+|i\s+|you\s+)?(?:finish|ship|land|merge|complete|close|do|wrap\s+up)\s+(?:this|it)(?:\s+one)?\b|^(?:this|it)(?:\s+one)?\s+(?:is\s+\w+|gets\s+\w+|lands|ships|merges)\b";
     /// Clearing an external blocker.
-    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bun-?(?:paus|park|freez)(?:e|ed|ing)\b|\b(?:hold|block|blocker|freeze|pause)\s+(?:is\s+|now\s+)*(?:lifted|cleared|removed|over)\b|\bback\s+in\s+play\b|\b(?:we're|we\s+are|it's|it\s+is)\s+back\s+on\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|(?:^|[,;.]\s*)(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop|release)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:may|can)\s+now\s+(?:proceed|continue|go\s+ahead|resume)\b|\b(?:clear|good|free|ok|okay)\s+to\s+(?:proceed|continue|go\s+ahead|resume)\b|\bremove\s+the\s+(?:blocked|on[\s\-]hold|hold)\s+(?:status|flag|state|label)\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted|released)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
+    UNBLOCK = r"\bunblock(?:ed|ing|s)?\b|\bun-?(?:paus|park|freez)(?:e|ed|ing)\b|\b(?:hold|block|blocker|freeze|pause)\s+(?:is\s+|now\s+)*(?:lifted|cleared|removed|over)\b|\bback\s+in\s+play\b|\b(?:we|you)\s+can\s+(?:now\s+)?go\s+on\b|\b(?:we're|we\s+are|it's|it\s+is)\s+back\s+on\b|\bunstuck\b|\bgood\s+to\s+go\s+again\b|<KEYS>\s+is\s+(?:now\s+)?good\s+to\s+go\b|\b(?:can|could)\s+(?:now\s+)?(?:carry\s+on|move\s+forward|get\s+going)\b|\bback\s+in\s+business\b|\b(?:not|no\s+longer)\s+(?:any\s*more\s+)?(?:blocked|stuck)\b|\bblocker\s+can\s+go\b|\btake\s+(?:the\s+)?(?:hold|block|blocker)\s+off\b|[,;]\s*(?:resum(?:e|ed|ing)|continuing|carrying\s+on|proceeding)[\s!.]*$|\b(?:we're|we\s+are|it's|it\s+is|things\s+are|we\s+can\s+get)\s+(?:moving|going|rolling)\s+again\b|(?:^|[,;.]\s*)(?:moving|going|rolling)\s+again\b|\b(?:blocking|holding\s+up)\s+<KEYS>\b.{0,60}?\b(?:is|are|has\s+been|have\s+been|was|got)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted)\b|\b(?:no\s+longer|not)\s+(?:blocked|stuck|waiting|on\s+hold)\b|\b(?:blocked|stuck)\s+no\s+(?:more|longer)\b|\bblocker(?:'s|s)?\s+(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|was\s+|got\s+)?(?:gone|cleared|resolved|removed|lifted|fixed)\b|\b(?:clear|remove|lift|drop|release)\s+(?:the\s+)?(?:<KEY>'s\s+)?(?:external\s+|vendor\s+)?(?:block|blocker|hold)\b|\bunfreeze\b|\boff\s+hold\b|\b(?:may|can)\s+now\s+(?:proceed|continue|go\s+ahead|resume)\b|\b(?:clear|good|free|ok|okay)\s+to\s+(?:proceed|continue|go\s+ahead|resume)\b|\bremove\s+the\s+(?:blocked|on[\s\-]hold|hold)\s+(?:status|flag|state|label)\b|\b(?:blocker|block|hold|freeze)\b(?:\s+[\w\-']+){0,3}?\s+(?:is|are|has\s+been|have\s+been|was|got|can\s+be)\s+(?:now\s+)?(?:gone|cleared|resolved|removed|lifted|fixed|over|sorted|released)\b|\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:blocked|stuck|on\s+hold)\s+any\s*(?:more|longer)\b|\bcan\s+(?:move|proceed|continue|go\s+ahead|resume)\s+(?:again|now)\b|\bfree\s+to\s+(?:go|start|proceed|move)\b|\bcan\s+(?:continue|proceed|resume)\s*(?:$|[.!,;]|now\b|again\b)|^resum(?:e|ed|ing)\b|\bresum(?:e|ed|ing)\s+(?:<KEYS>|it|this|work)\b";
     /// A negation just before a word: "still not unblocked", "don't cancel".
     NEGATED = r"(?:\bnot|n't|\bnever|\bdont|\bno\s+need\s+to|\bstill)\s+(?:\w+\s+)?$";
     /// "blocked T-40 waiting on legal", "blocked: vendor hasn't sent the keys".
@@ -103,9 +110,9 @@ patterns! {
     MARK_BLOCKED = r"(?s)^(?:mark|set|flag)\s+(<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold|held\s+up|paused|parked|on\s+ice)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until)\b[\s:]*)?(.*)$";
     /// "T-374 cannot proceed because we don't have prod credentials", "can't
     /// continue, the staging DB is down".
-    CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to)\s+(?:proceed|continue|progress|move\s+(?:on|forward)|move|go\s+on|go\s+ahead|go\s+(?:any\s+)?further|get\s+(?:any\s+)?further)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
+    CANNOT_PROCEED = r"(?s)(?:(<KEYS>)\s+|^(?:we\s+|i\s+)?)(?:can't|cannot|can\s+not|unable\s+to|impossible\s+to|not\s+possible\s+to)\s+(?:proceed|continue|progress|advance|move\s+(?:on|forward)|move|go\s+on|go\s+ahead|go\s+(?:any\s+)?further|get\s+(?:any\s+)?further)\b(?:\s+(?:with\s+)?(?:it|this|that))?[\s,:;\-–—]*(?:(?:because(?:\s+of)?|since|as|due\s+to)\b\s*)?(.+)$";
     /// "T-40 is blocked on legal review", "we're stuck because ...".
-    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|stalled|on\s+hold|held\s+up|on\s+ice|on\s+pause|paused|parked|frozen)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
+    BLOCK_STATE = r"(?s)(?:(<KEYS>)\s*(?:(?:is|are|'s|got|gets|getting|has\s+been|have\s+been|was|were)\s+)?|\b(?:this|it|we|i|that)\s*(?:is|are|am|'s|'m|'re|got|gets|getting|has\s+been|have\s+been|was|were)\s+)(?:currently\s+|still\s+|now\s+|totally\s+|completely\s+)?(?:blocked|stuck|stalled|on\s+hold|held\s+up|on\s+ice|on\s+pause|paused|parked|frozen|stopped\s+for\s+now)\b[\s:,\-–—]*(?:(?:on|by|because(?:\s+of)?|due\s+to|until|as|since)\b[\s:]*)?(.*)$";
     /// "put T-40 on hold until Q3".
     ON_HOLD = r"(?s)\b(?:put|keep|leave)\s+(<KEYS>|it|this|that)\s+on\s+(?:hold|ice|pause)\b[\s,:\-–—]*(?:(?:until|because(?:\s+of)?|due\s+to|for|as|since)\b\s*)?(.*)$";
     /// "waiting on legal", "still waiting for the vendor's keys".
@@ -265,8 +272,15 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
             ctx.thread.into_iter().collect(),
         ));
     }
+    if let Some(found) = WITHOUT_WE_CANNOT.captures(masked) {
+        return Some((
+            text.keys_in(found.get(2)?.range()),
+            text.keys_in(found.get(1)?.range()),
+        ));
+    }
     if let Some(found) = NOTHING_BEFORE
         .captures(masked)
+        .or_else(|| FOR_WE_NEED.captures(masked))
         .or_else(|| DONT_BEFORE.captures(masked))
         .or_else(|| BEFORE_LEAD.captures(masked))
     {
@@ -279,6 +293,7 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
         .captures(masked)
         .or_else(|| AFTER.captures(masked))
         .or_else(|| ONLY_ONCE.captures(masked))
+        .or_else(|| ONLY_POSSIBLE.captures(masked))
     {
         // The subject is every key before the blockers (AFTER's match includes it).
         let keys = found.get(1).or_else(|| found.get(2))?;

@@ -33,7 +33,7 @@ patterns! {
     /// "noon", "midnight".
     NOON = r"\b(noon|midday|midnight)\b";
     /// Words around a time that change nothing: "sharp", "rather than nine".
-    NOISE = r"\s+sharp\b|\s*,?\s*(?:rather\s+than|instead\s+of)\s+[^,.;!?]*|\s+instead\b";
+    NOISE = r"^for\s+this\s+(?:room|channel)\s*,?\s*(?:the\s+)?|\s+sharp\b|\s*,?\s*(?:rather\s+than|instead\s+of)\s+[^,.;!?]*|\s+instead\b";
     /// The digest by its other names.
     DIGEST_NAMES = r"\b(?:(?:daily|morning|blocker|blockers|team)\s+)*(?:round-?ups?|briefing|summary)\b|\b(?:its|this\s+room's|the\s+room's|our)\s+(?:daily\s+|morning\s+)?(?:round-?up|summary|briefing|digest)\b";
     /// A place's zone with "time" after it: "UK time", "New York time".
