@@ -93,7 +93,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&NO_MORE, "no longer $1"),
     (&NOT_ANYMORE, "no longer $1"),
     (&ANYMORE_INSIDE, "$1 "),
-    (&STOPS_TO, "no longer $1s"),
+    (&STOPS_TO, "no longer ${1}s"),
     (&HANDOVER, "hand over"),
     (&PLEASE_TO, "$1 "),
     (&BEFORE_SHORT, "before"),
@@ -258,6 +258,10 @@ mod tests {
         assert_eq!(
             fold("the board pack has to wait for the finance summary, T-868").as_deref(),
             Some("the board pack has to wait for T-868")
+        );
+        assert_eq!(
+            fold("T-258 stops to depend on T-257").as_deref(),
+            Some("T-258 no longer depends on T-257")
         );
         assert_eq!(fold("startin now").as_deref(), Some("starting now"));
         assert_eq!(
