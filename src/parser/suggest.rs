@@ -227,6 +227,7 @@ const CORRECTABLE: &[&str] = &[
     "blocking",
     "unblock",
     "unblocked",
+    "waiting",
     "assign",
     "assigned",
     "reassign",
