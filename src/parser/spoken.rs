@@ -60,9 +60,47 @@ fn hour_number(word: &str) -> Option<u32> {
         .filter(|hour| *hour <= 24)
 }
 
+/// Words without which a message says no setting in words: checked before any
+/// pattern here is compiled, so that the first message a process reads (most
+/// are no setting) pays nothing for this module.
+const CUES: &[&str] = &[
+    "digest",
+    "round",
+    "summary",
+    "briefing",
+    "recap",
+    "time",
+    "zone",
+    "o'clock",
+    "morning",
+    "evening",
+    "afternoon",
+    "noon",
+    "night",
+    "past",
+    "quarter",
+    "hours",
+    "my day",
+    "moved",
+    "working from",
+    "runs on",
+    "switch me",
+    "put me",
+    "use ",
+    "i'm in",
+    "i am in",
+    "based in",
+    "living in",
+    "staying in",
+];
+
 /// `text` with its spoken times, places and digest names written the way
 /// settings read them, or `None` when nothing in it is said that way.
 pub(super) fn normalised(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    if !CUES.iter().any(|cue| lower.contains(cue)) {
+        return None;
+    }
     let mut said = Cow::Borrowed(text);
     let steps: [(&Pattern, Writer); 10] = [
         (&NOISE, |_| Some(String::new())),
