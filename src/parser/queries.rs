@@ -67,7 +67,7 @@ patterns! {
     /// Nothing but task keys: "T-15", "T-15?".
     BARE_KEYS = r"^<KEYS>[\s?!.]*$";
     /// Words that make a question in a thread a question about the task.
-    STATUS_WORDS = r"\bwhere\s+(?:are|do)\s+we\b|\b(?:cleared|submitted|sent|received|signed|approved|paid|delivered|arrived|processed|filed|booked|dispatched|invoiced)\b|\bhow\s+far\b|\bhow's\s+(?:it|this)\s+going\b|\b(?:done|finished|finish|unblocked|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going|left|remaining|outstanding|missing|rolled|rollout|out|fixed|resolved)\b";
+    STATUS_WORDS = r"\bwhere\s+(?:are|do)\s+we\b|\b(?:cleared|submitted|sent|received|signed|approved|paid|delivered|arrived|processed|filed|booked|dispatched|invoiced)\b|\bhow\s+far\b|\bhow's\s+(?:it|this)\s+going\b|\b(?:done|finished|finish|unblocked|complete|status|update|updates|progress|eta|owner|owns|who|ready|blocked|blocking|merge|merged|shipped|live|deploy|deployed|released|closed|started|landing|land|landed|ship|when|waiting|stuck|updates?|news|going|left|remaining|outstanding|missing|rolled|rollout|fixed|resolved)\b|\bout\s+(?:yet|now|already|to|in|on)\b|\b(?:is|it's|it|this|that)\s+out\b|\b(?:gone|went|go|going|get|got|rolled)\s+out\b";
     /// A status word in another sense: "what's our done criteria?".
     STATUS_OTHER = r"\b(?:done\s+criteria|criteria\s+(?:for|of)\s+done|definition\s+of\s+done|start\s+date|due\s+date)\b";
     /// Asking people, not Baton, to do something: "can someone merge this?", "…
