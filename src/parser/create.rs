@@ -10,7 +10,7 @@ use super::text::tidy;
 
 patterns! {
     /// The verb, with its optional object noun: "add", "new task:", "create a task to".
-    VERB = r"^(?:(?:a\s+)?(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one|the)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b(?:\s*,?\s*(?:please|pls|bitte|por\s+favor|svp|s'il\s+vous\s+pla[iî]t))?|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)(?:\s+this)?\s*:|(?:task|ticket|todo)\s+(?:pls|please)\s*:|set\s+up\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|ticket)\b)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
+    VERB = r"^(?:(?:a\s+)?(?:add|create|new|todo)\b(?:\s+(?:please|pls)\b)?(?:(?:\s+(?:a|an|one|the)\b)?(?:\s+new\b)?(?:\s+(?:follow[\s\-]?up|quick|small|sub-?))?\s*(?:task|todo|to-do|ticket|item|card)\b(?:\s*,?\s*(?:please|pls|bitte|por\s+favor|svp|s'il\s+vous\s+pla[iî]t))?|\s+new\b)?|(?:make|open|file|log|track|capture|get|have|raise|(?:we|i)\s+(?:need|want|would\s+like)|(?:we|i)'d\s+like)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:(?:follow[\s\-]?up|quick|small|sub-?)\s*)?(?:task|todo|to-do|ticket|item|card)\b|(?:track|capture|log)(?:\s+this)?\s*:|(?:task|ticket|todo)(?:\s+(?:pls|please))?\s*:|set\s+up\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|ticket)\b)(?:\s+(?:please|pls))?(?:\s*[:\-–—]|\s+to\b)?\s*";
     /// The noun that makes a creation explicit, required in a thread reply.
     TASK_NOUN = r"(?:\b|sub-?)(?:task|todo|to-do|ticket|item|card)\b";
     /// "new task:" with its mark, the way a thread reply asks for one.

@@ -35,7 +35,7 @@ patterns! {
     /// "anymore" moved to where the rules read it.
     ANYMORE_INSIDE = r"\b(wait(?:ing|s)?|depend(?:s|ing)?|need(?:s)?)\s+any\s*more\s+";
     /// "stops to depend on": no longer.
-    STOPS_TO = r"\bstops?\s+to\s+(depend|wait|need)\b";
+    STOPS_TO = r"\b(?:can\s+)?stops?\s+(?:to\s+)?(depend|wait|need)(?:ing|s)?\b";
     /// "dependent from", "waiting to", "in waiting of": the preposition swapped.
     SWAPPED_PREPOSITION = r"\b(dependent|waiting|waits)\s+(?:from|to|of)\s+(<KEY>)|\bin\s+waiting\s+(?:of|for|on)\s+(<KEY>)";
     /// "bloqued", "bloqué": blocked, as French and Spanish spell it.

@@ -15,13 +15,13 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go|come)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
+    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|hold(?:s|ing)?\s+(?:this|it|that|<KEYS>)\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
     /// Taking a blocker off a task: "take T-3 off T-9's blockers", "remove T-3
     /// from T-9's dependencies", "cut the T-3 dependency from T-9".
-    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|delete|clear|strike|pull)(?:\s+out|\s+away)?\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(?:what\s+)?(<KEYS>|this|it)\b";
+    UNDEPEND_REMOVE = r"\b(?:take|remove|drop|cut|yeet|untie|delete|clear|strike|pull)(?:\s+out|\s+away)?\s+(?:the\s+)?(<KEYS>)\s+(?:dependency\s+|dep\s+|blocker\s+|link\s+|loose\s+)?(?:off|from|out\s+of|as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)\s+(?:of|for|on|to))\s+(?:the\s+)?(?:(?:list|blockers|dependencies|deps|prereq\w*)\s+(?:of|for|on)\s+)?(?:what\s+)?(<KEYS>|this|it)\b";
     /// "cut T-823 loose from T-822": the first task freed from the second.
     CUT_LOOSE = r"\b(?:cut|set|let|break)\s+(<KEYS>)\s+(?:loose|free|away)\s+from\s+(<KEYS>)";
     /// A dependency taken back: "T-6 was depending on T-5 but we split it, so
@@ -42,7 +42,7 @@ patterns! {
     /// "blocked IPs", "blocked users": the word in another sense.
     BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
-    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|unhitch|untangle|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|scrap|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
+    UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|unhitch|untie|untangle|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|scrap|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
     /// The verb between the keys: "T-56 undepend T-55".
     UNDEPEND_INFIX = r"^(<KEYS>)\s+(?:undepend|unlink|detach|decouple)\s+(?:from\s+)?(<KEYS>)";
     /// A bare command: "depends T-3 T-2", "dep T-3, T-2".
@@ -83,6 +83,8 @@ patterns! {
     ONLY_POSSIBLE = r"\b(?:only\s+is|is\s+only)\s+possible\s+(?:once|after|when|if)\s+(<KEYS>)";
     /// An order: "first T-308, then T-309".
     FIRST_THEN = r"\bfirst\s+(<KEYS>)\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
+    /// An order named: "order is T-410 then T-411".
+    ORDER_IS = r"\border\s*(?:is|:)\s*(<KEYS>)\s*(?:,\s*|\s+)(?:then\s+|->\s*|→\s*|>\s*)(<KEYS>)";
     /// An order, the other way: "T-5018 first, then T-5019".
     FIRST_THEN_AFTER = r"(<KEYS>)\s+first\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// "do T-1 before T-2", "we need T-1 finished before starting T-2".
@@ -257,6 +259,7 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
     if let Some(found) = FIRST_THEN
         .captures(masked)
         .or_else(|| FIRST_THEN_AFTER.captures(masked))
+        .or_else(|| ORDER_IS.captures(masked))
     {
         return Some((
             text.keys_in(found.get(2)?.range()),
