@@ -51,7 +51,7 @@ patterns! {
     /// The author taking it: ", I'll own it", "and I'll take it".
     SELF_OWNER = r"(?:[,.;]\s*|\s+and\s+)(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to)\s+(?:own|take|do|handle|grab)\s+(?:it|this)(?:\s+myself)?\b|(?:[,.;:—–]\s*|\s+and\s+)(?:(?:it's|it\s+is|this\s+is)\s+mine\b|put\s+me\s+down\s+for\s+(?:it|this)\b)";
     /// Dependencies: "after T-3", ", after T-7 and T-8", "once T-2 is merged".
-    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind|gated\s+(?:on|by|behind)|hinges?\s+(?:on|upon)|hinging\s+(?:on|upon))\s+(?:tasks?\s+)?(<KEYS>)(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
+    AFTER = r"(?:[,;.]\s*)?(?:(?:and\s+)?\b(?:it|this|which)(?:'s|\s+is|\s+can\s+only\s+start|\s+can\s+start|\s+should\s+start|\s+starts|\s+can\s+begin|\s+only)?\s+)?\b(?:only\s+)?(?:after|once|following|when|depends?\s+(?:on|from|of|to)|depending\s+(?:on|from|of|to)|blocked\s+by|waiting\s+(?:on|for)|waits\s+(?:on|for)|needs|requires|behind|gated\s+(?:on|by|behind)|hinges?\s+(?:on|upon)|hinging\s+(?:on|upon))\s+(?:tasks?\s+)?(?:(?:the|our)\s+(?:[\w\-']+\s+){0,4}?\(\s*(<KEYS>)\s*\)|(<KEYS>))(?:\s+(?:(?:(?:is|are|has|have|gets|get)\s+(?:been\s+)?)?(?:done|merged|finished|shipped|landed|complete|completed|deployed|live|in|out|back|final|ready|approved|signed\s+off|available)|lands|ships|merges|finishes|goes\s+(?:in|out|live)))?(?:\s+first)?";
 }
 
 /// `add ...`, `new task: ...`, `create a task to ...`.
@@ -116,7 +116,9 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
         }
     }
     for found in AFTER.captures_iter(masked).filter(|c| starts_in(c, &rest)) {
-        if let (Some(keys), Some(whole)) = (found.get(1), found.get(0)) {
+        // "once the stats (T-214) are back": the key of a described task.
+        let keys = found.get(1).or_else(|| found.get(2));
+        if let (Some(keys), Some(whole)) = (keys, found.get(0)) {
             blockers.extend(ctx.text.keys_in(keys.range()));
             cuts.push(whole.range());
         }

@@ -92,6 +92,11 @@ const CUES: &[&str] = &[
     "based in",
     "living in",
     "staying in",
+    "start at",
+    "finish at",
+    "i work",
+    "till ",
+    "until ",
 ];
 
 /// `text` with its spoken times, places and digest names written the way

@@ -126,7 +126,11 @@ pub(super) fn cancel(ctx: &Ctx<'_>) -> Option<Intent> {
     let found = CANCEL_COMMAND
         .find(masked)
         .or_else(|| CANCEL_STATEMENT.find(masked))?;
-    if negated_before(ctx, found.start()) {
+    // "this isn't happening — please bin it": a new clause, not a negated verb.
+    let new_clause = found
+        .as_str()
+        .starts_with([',', ';', '.', '!', '—', '–', '-']);
+    if !new_clause && negated_before(ctx, found.start()) {
         return None;
     }
     let end = REPLACED_BY
