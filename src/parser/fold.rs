@@ -21,7 +21,7 @@ patterns! {
     /// "the landing page in T-1703", "the legal review from T-5".
     DESCRIBED_IN = r"\b(?:the|our|a|an)\s+(?:[\w\-']+\s+){0,4}?(?:in|from|under|tracked\s+in)\s+(<KEY>)";
     /// "(T-552) needs (T-550)": a key in brackets with no description.
-    LONE_BRACKETED_KEY = r"[\(\[]\s*(<KEY>)\s*[\)\]]";
+    LONE_BRACKETED_KEY = r"[\(\[`]\s*(<KEY>)\s*[\)\]`]";
     /// "waiting T-5": the preposition dropped before a key.
     BARE_WAIT = r"\b(wait|waits|waiting|waited)\s+(<KEY>)";
     /// "depending upon", "depends from".
@@ -58,7 +58,7 @@ patterns! {
     KEY_AFTER_COMMA = r"\s*,\s*(?:(?:which\s+is|i\.e\.|aka|that's|namely)\s+)?(<KEY>)\s*(?:$|[.!?;)])";
     /// "sits behind design review T-713": a few words naming the task before
     /// its key.
-    NAMED_BEFORE = r"\b(behind|on|upon|after|by|for)\s+(?:the\s+|our\s+)?(?:[a-z][a-z'\-]*\s+){1,3}(<KEY>)";
+    NAMED_BEFORE = r"\b(behind|on|upon|after|by|for|needs|requires)\s+(?:the\s+|our\s+)?(?:[a-z][a-z'\-]*\s+){1,3}(<KEY>)";
     /// "startin", "waitin": the "g" dropped.
     G_DROPPED = r"\b(start|pick|wait|work|look|block|depend|hold|test|finish|ship|land|mov|tak|mak)in\b";
     /// Chat spellings: "urs", "ur", "gimme", "ill take", "wat", "til", "fwd".

@@ -15,7 +15,7 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
+    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|follow|follows|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|hold(?:s|ing)?\s+(?:this|it|that|<KEYS>)\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
@@ -31,7 +31,7 @@ patterns! {
     ARROW = r"(<KEYS>)\s*(?:->|→|=>)\s*(<KEYS>)";
     /// No more a blocker, the thread's task or one named: "T-6216 is no longer a
     /// blocker here".
-    NO_LONGER_BLOCKER = r"\b(?:is|are|'s)\s+(?:no\s+longer|not)\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s+(?:here|for\s+(?:this|it|us)|any\s*more))*\s*(?:$|[.!,;])";
+    NO_LONGER_BLOCKER = r"(?:\b(?:is|are|'s)\s+(?:no\s+longer|not)|\b(?:is|are)n't)\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s+(?:here|for\s+(?:this|it|us)|any\s*more))*\s*(?:$|[.!,;])";
     /// Going ahead anyway: "T-9 can go ahead without T-3" ("can't ... without" is a
     /// dependency: `can\s` does not match "can't").
     UNDEPEND_WITHOUT = r"\b(?:can|could|may|(?:good|free|ok|okay|fine|safe)\s+to)\s+(?:\w+\s+){0,3}?(?:without|w/o|w/out|independent(?:ly)?\s+(?:of|from)|regardless\s+of|irrespective\s+of)\s+(?:waiting\s+(?:(?:for|on)\s+)?)?(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
@@ -58,7 +58,7 @@ patterns! {
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:should|must|will|can|has\s+to)\s+follow|(?:sequence|schedule|queue|slot)\s+(?:this|it)\s+(?:after|behind)|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
@@ -97,8 +97,14 @@ patterns! {
     /// Any verb held back by tasks: "we can't send the press kit until T-33 is
     /// retouched", "not possible to start this before T-48 is out".
     HELD_BACK = r"(?:\bnothing\s+(?:happens|moves|starts|ships|goes)|can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to|(?:shall|will)\s+not\s+be\s+able\s+to|won't\s+be\s+able\s+to|unable\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without|prior\s+to|while)\s+(.+)$";
+    /// "drop T-616's dependency on T-617".
+    POSSESSIVE_DEPENDENCY = r"\b(?:drop|remove|delete|cut|kill|clear|scrap)\s+(<KEYS>)'s\s+(?:dependency|dep|link|blocker)\s+(?:on|to|from)\s+(<KEYS>)";
+    /// "gate this on T-188", "also block T-532 on T-529" in a thread or not.
+    THIS_ON = r"^(?:gate|block|hold|park)\s+(?:this|it)(?:\s+one)?\s+(?:on|behind|until)\s+(<KEYS>)";
+    /// "new dependency for T-567: T-561".
+    NEW_DEPENDENCY = r"\b(?:new|add)\s+(?:a\s+)?(?:dependency|dep|blocker)\s+(?:for|on)\s+(<KEYS>)\s*:\s*(<KEYS>)";
     /// The thread's task as the blocker: "T-9 has to wait for this one".
-    WAITS_FOR_THIS = r"(<KEYS>)\s+(?:\w+\s+){0,2}?(?:(?:waits?|waiting|depends?|is\s+blocked|is\s+dependent|is\s+gated|hinges?|sits)\s+(?:on|for|by|behind)\s+(?:this|it)(?:\s+one|\s+task)?\b|needs?\s+(?:this|it)(?:\s+one)?\s+(?:(?:done|finished|merged|landed|shipped)\s+)?first\b)";
+    WAITS_FOR_THIS = r"(<KEYS>)\s+(?:\w+\s+){0,2}?(?:(?:waits?|waiting|depends?|is\s+blocked|is\s+dependent|is\s+gated|hinges?|sits)\s+(?:on|for|by|behind)\s+(?:this|it)(?:\s+one|\s+task)?\b|needs?\s+(?:this|it)(?:\s+one)?\s+(?:(?:done|finished|merged|landed|shipped)\s+)?first\b|(?:can|should|will|could)\s+(?:go|come|start|happen)\s+after\s+(?:this|it)(?:\s+one)?\b)";
     /// The thread's task finishing as what a task waits for: "until we finish
     /// this", "until this lands".
     UNTIL_THIS = r"^(?:we\s+|i\s+|you\s+)?(?:finish|ship|land|merge|complete|close|do|wrap\s+up)\s+(?:this|it)(?:\s+one)?\b|^(?:this|it)(?:\s+one)?\s+(?:is\s+\w+|gets\s+\w+|lands|ships|merges)\b";
@@ -147,6 +153,7 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = UNDEPEND_INFIX
         .captures(masked)
         .or_else(|| CUT_LOOSE.captures(masked))
+        .or_else(|| POSSESSIVE_DEPENDENCY.captures(masked))
     {
         (
             text.keys_in(found.get(1)?.range()),
@@ -273,6 +280,15 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
         return Some((
             text.keys_in(found.get(1)?.range()),
             ctx.thread.into_iter().collect(),
+        ));
+    }
+    if let Some(found) = THIS_ON.captures(masked) {
+        return Some((Vec::new(), text.keys_in(found.get(1)?.range())));
+    }
+    if let Some(found) = NEW_DEPENDENCY.captures(masked) {
+        return Some((
+            text.keys_in(found.get(1)?.range()),
+            text.keys_in(found.get(2)?.range()),
         ));
     }
     if let Some(found) = WITHOUT_WE_CANNOT.captures(masked) {

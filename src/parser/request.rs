@@ -22,11 +22,13 @@ patterns! {
     DIGEST_WORD = r"\b(?:digest|round-?up|summary|recap|briefing|rundown)\b";
     /// Words that name a dependency.
     LINK_WORD = r"\b(?:link|dependency|dependencies|dep|deps|relation)\b";
+    /// An emoji written as its shortcode before the request: ":rocket: new task".
+    SHORTCODE = r"^:[a-z0-9_+\-]+:\s*";
     /// A pasted timestamp before the message: "[14:02 UTC]", "09:15".
     TIMESTAMP = r"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
-    FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?)\b[\s,.!:;\-–—]*";
+    FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?|also|and\s+also|from\s+now\s+on)\b[\s,.!:;\-–—]*";
     /// "recording that T-5 has to wait on T-6": what is to be recorded.
     RECORD_THAT = r"^(?:record|register|log|capture|note\s+down)\s+that\s+";
     /// "can @nico own T-584?", "can I have T-1507?": asking that someone take a
@@ -94,6 +96,14 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         let before = rest;
         if explicit && let Some(found) = GREETING.find(rest) {
             rest = rest.get(found.end()..).unwrap_or_default();
+        }
+        // Alone (":white_check_mark:"), the shortcode is the message.
+        if let Some(found) = SHORTCODE.find(rest)
+            && let Some(after) = rest
+                .get(found.end()..)
+                .filter(|after| !after.trim().is_empty())
+        {
+            rest = after;
         }
         // A leading emoji ("📝 new task: ...", "👉 T-5 @bo") decorates the request.
         // Alone ("✅"), it is the message.
