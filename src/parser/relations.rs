@@ -15,7 +15,7 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
-    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|follow|follows|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
+    UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|be\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|follow|follows|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
     /// for this anymore".
     UNDEPEND_INVERSE = r"\b(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|does\s+not|doesnt|don't|do\s+not|dont|not|never)\s+(?:actually\s+|really\s+|any\s*more\s+|any\s+longer\s+)?(?:blocking|blocks?|gates?|gating|holds?\s+up|hold(?:s|ing)?\s+(?:this|it|that|<KEYS>)\s+up|(?:a\s+)?blocker\s+(?:for|of|on|to)|needed\s+(?:for|by)|required\s+(?:for|by)|a\s+prereq\w*\s+(?:for|of)|holding\s+up|(?:has|have|needs?)\s+to\s+(?:land|ship|go\s+(?:in|out)|happen|finish|merge|be\s+\w+)\s+(?:before|ahead\s+of))\s+(?:the\s+)?(?:task\s+)?(<KEYS>|this|it|that|us|me)";
@@ -63,7 +63,7 @@ patterns! {
     /// "after" is too often about time ("merged right after T-4 landed").
     AFTER = r"(?:^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
-    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?necessary\s+(?:for|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
+    INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on|close|ship|release|finish|merge|deploy))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?necessary\s+(?:for|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
     FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge|complete|deploy)\s+(<KEYS>)\s+(?:first|before\s+(?:this|that|it|<KEYS>))\b";
     /// The dependent task is only possible once another is done: "we can only
@@ -97,6 +97,11 @@ patterns! {
     /// Any verb held back by tasks: "we can't send the press kit until T-33 is
     /// retouched", "not possible to start this before T-48 is out".
     HELD_BACK = r"(?:\bnothing\s+(?:happens|moves|starts|ships|goes)|can't|cannot|can\s+not|cant|won't|shouldn't|mustn't|must\s+not|not\s+possible\s+to|impossible\s+to|no\s+way\s+to|(?:shall|will)\s+not\s+be\s+able\s+to|won't\s+be\s+able\s+to|unable\s+to)\s+(?:really\s+|even\s+|actually\s+)?(?:[\w'\-]+\s+){1,6}?(?:until|till|til|before|without|prior\s+to|while)\s+(.+)$";
+    /// "T-487 isn't holding this up anymore": the blocker first.
+    UNDEPEND_HOLD = r"(<KEYS>)\s+(?:no\s+longer|isn't|is\s+not|aren't|are\s+not|doesn't|don't|does\s+not|do\s+not)\s+(?:really\s+)?hold(?:s|ing)?\s+(this|it|that|<KEYS>)\s+up\b";
+    /// In a thread, a key named and then waited on by pronoun: "escalated to
+    /// T-512, waiting on that", "we're stuck until that's fixed".
+    WAITING_ON_EARLIER = r"(<KEYS>)\b.{0,60}?\b(?:waiting|wait|stuck|blocked)\s+(?:on|for|until|till)\s+(?:that|it|them)(?:\s+one)?\b";
     /// "drop T-616's dependency on T-617".
     POSSESSIVE_DEPENDENCY = r"\b(?:drop|remove|delete|cut|kill|clear|scrap)\s+(<KEYS>)'s\s+(?:dependency|dep|link|blocker)\s+(?:on|to|from)\s+(<KEYS>)";
     /// "gate this on T-188", "also block T-532 on T-529" in a thread or not.
@@ -150,6 +155,15 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
         } else {
             (text.keys_in(0..phrase.start()), text.keys_in(keys.range()))
         }
+    } else if let Some(found) = UNDEPEND_HOLD.captures(masked) {
+        let held = found.get(2)?;
+        let tasks = if EARLIER.is_match(held.as_str()) || held.as_str().eq_ignore_ascii_case("this")
+        {
+            Vec::new()
+        } else {
+            text.keys_in(held.range())
+        };
+        (tasks, text.keys_in(found.get(1)?.range()))
     } else if let Some(found) = UNDEPEND_INFIX
         .captures(masked)
         .or_else(|| CUT_LOOSE.captures(masked))
@@ -281,6 +295,11 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
             text.keys_in(found.get(1)?.range()),
             ctx.thread.into_iter().collect(),
         ));
+    }
+    if ctx.thread.is_some()
+        && let Some(found) = WAITING_ON_EARLIER.captures(masked)
+    {
+        return Some((Vec::new(), text.keys_in(found.get(1)?.range())));
     }
     if let Some(found) = THIS_ON.captures(masked) {
         return Some((Vec::new(), text.keys_in(found.get(1)?.range())));

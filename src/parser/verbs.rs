@@ -59,7 +59,7 @@ patterns! {
     /// path", "starting point".
     START_OTHER = r"\bstart(?:ing)?\s+(?:date|time|point|line|page|of|by)\b|\bstarted\s+(?:out\s+)?as\s+(?:a|an)\b|\bstart(?:ing)?\s+(?:with|from)\s+(?:the\s+|a\s+)?(?:\d|scratch|zero|basics|beginning)|\bstarts?\s+(?:on|at)\s+(?:the\s+)?\d";
     /// A reopened pull request or branch is not a reopened task.
-    REOPEN_OTHER = r"\b(?:vendor|supplier|customer|client|they|support|upstream)\s+(?:has\s+|have\s+)?re-?opened\b|\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
+    REOPEN_OTHER = r"\b(?:until|till|when|once)\b[^.;!?]*\bre-?opens?\b|\b(?:vendor|supplier|customer|client|they|support|upstream)\s+(?:has\s+|have\s+)?re-?opened\b|\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
     /// Doubt anywhere in the message undoes a start: "started? no, not yet".
     START_DOUBT = r"\?|\bnot\s+yet\b|\bhaven't\b|\bhasn't\b|\bdidn't\b|\bnope\b";
     /// What makes a start claim not (yet) true: negation, the future, conditions.
