@@ -98,7 +98,18 @@ fn without_mentions(text: &str) -> Option<String> {
     }
     body.push_str(text.get(at..).unwrap_or_default());
     let trimmed = body.trim_start_matches(|c: char| c.is_whitespace() || ",:;.-".contains(c));
-    Some(trimmed.to_owned())
+    // ":eyes: add ...": the colon opens an emoji shortcode, not punctuation.
+    let lead = body.trim_start();
+    let shortcode = lead
+        .strip_prefix(':')
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
+        });
+    Some(if shortcode { lead } else { trimmed }.to_owned())
 }
 
 #[cfg(test)]

@@ -162,9 +162,13 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Option<Intent> {
 fn clean_title(cut: &str) -> String {
     // Markdown emphasis around it, and emoji after it ("..., for @x 🙏").
     let bare = cut.trim_start_matches(|c: char| matches!(c, '*' | '_' | '`') || c.is_whitespace());
+    // ... and an arrow left from "-> depends on T-150".
     let bare = bare.trim_end_matches(|c: char| {
-        matches!(c, '*' | '_' | '`') || c.is_whitespace() || (!c.is_ascii() && !c.is_alphanumeric())
+        matches!(c, '*' | '_' | '`' | '>' | '→' | '=')
+            || c.is_whitespace()
+            || (!c.is_ascii() && !c.is_alphanumeric())
     });
+    let bare = bare.strip_suffix(" -").unwrap_or(bare);
     let mut title = tidy(bare);
     for empty in ["( )", "()", "[ ]", "[]"] {
         title = tidy(&title.replace(empty, " "));
