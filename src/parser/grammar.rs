@@ -107,7 +107,14 @@ pub(super) fn interpret(addressed: &Addressed, msg: &Message<'_>) -> Intent {
         }
     }
     let intent = understand(&addressed.body, addressed.mode, msg);
-    if let Some(folded) = fold::fold(&addressed.body) {
+    // The folded reading is only ever taken over a reading that asks nothing,
+    // or one it can take back: other messages are spared the second reading.
+    let may_take_back = matches!(
+        intent,
+        Intent::Depend { .. } | Intent::Unblock { .. } | Intent::Block { .. }
+    );
+    let unclear = !asks_for_something(&intent) || may_take_back;
+    if unclear && let Some(folded) = fold::fold(&addressed.body) {
         // Only a request counts, and never a `done` the words as written did
         // not say.
         let again = understand(&folded, addressed.mode, msg);
