@@ -4,8 +4,9 @@
 //! ("timezone", "unblock", "owner"). Compiling one costs about 0.1 ms and running
 //! one on `regex-lite`, which has no literal prefilter of its own, costs more than
 //! looking for a word. So before a pattern is compiled or run, its gate checks
-//! that the text holds at least one of the literals every match must contain: a
-//! text that cannot match costs a few vectorised scans, and the first message a
+//! that the text holds, for each of a few sets of literals, one literal of the set
+//! that every match must contain (`<KEY> is done` needs "t-" and "done"): a text
+//! that cannot match costs a few vectorised scans, and the first message a
 //! process reads compiles only the patterns it could match.
 //!
 //! The literals are read off the pattern's source by a small reader of the regex
@@ -19,22 +20,25 @@
 /// (`(?:a|b)(?:c|d)` stands for four).
 const MAX_EXACT: usize = 64;
 
-/// The most literals a gate scans for; a wider alternation admits everything.
+/// The most literals a set may hold; a wider alternation requires nothing.
 const MAX_LITERALS: usize = 512;
 
-/// Literals one of which every match of a pattern contains.
+/// The most sets a gate checks: the most selective of a pattern's requirements.
+const MAX_SETS: usize = 3;
+
+/// Sets of literals: every match of a pattern contains one literal of each set.
 #[derive(Debug)]
 pub(super) struct Gate {
     /// `None`: nothing is known, every text is admitted.
     literals: Option<Literals>,
 }
 
-/// A gate's literals: from the table generated at build time, or read off the
+/// A gate's sets: from the table generated at build time, or read off the
 /// pattern's source when the table does not know it.
 #[derive(Debug)]
 enum Literals {
-    Table(&'static [&'static str]),
-    Read(Vec<Vec<u8>>),
+    Table(&'static [&'static [&'static str]]),
+    Read(Vec<Vec<Vec<u8>>>),
 }
 
 impl Gate {
@@ -54,37 +58,48 @@ impl Gate {
     /// (`<KEYS>`), straight apostrophes, and no `(?i)` prefix. Reading the source
     /// rather than its expansion keeps a gate much cheaper than a compilation.
     pub(super) fn of(pattern: &str) -> Self {
-        let literals = Reader::new(pattern)
+        let sets = Reader::new(pattern)
             .whole()
-            .ok()
-            .and_then(|piece| piece.required)
-            .map(|set| Literals::Read(set.into_iter().map(String::into_bytes).collect()));
+            .map(|piece| most_selective(piece.required))
+            .unwrap_or_default();
+        let literals = (!sets.is_empty()).then(|| {
+            Literals::Read(
+                sets.into_iter()
+                    .map(|set| set.into_iter().map(String::into_bytes).collect())
+                    .collect(),
+            )
+        });
         Self { literals }
     }
 
-    /// Whether `text` holds one of the literals, so that the pattern may match it.
+    /// Whether `text` holds a literal of every set, so that the pattern may match it.
     pub(super) fn admits(&self, text: &str) -> bool {
         let haystack = text.as_bytes();
         match &self.literals {
             None => true,
-            Some(Literals::Table(set)) => set
+            Some(Literals::Table(sets)) => sets.iter().all(|set| {
+                set.iter()
+                    .any(|literal| contains_folded(haystack, literal.as_bytes()))
+            }),
+            Some(Literals::Read(sets)) => sets
                 .iter()
-                .any(|literal| contains_folded(haystack, literal.as_bytes())),
-            Some(Literals::Read(set)) => {
-                set.iter().any(|literal| contains_folded(haystack, literal))
-            }
+                .all(|set| set.iter().any(|literal| contains_folded(haystack, literal))),
         }
     }
 
-    /// The literals, for tests.
+    /// The sets of literals, for tests.
     #[cfg(test)]
-    pub(super) fn literals(&self) -> Option<Vec<&str>> {
+    pub(super) fn literals(&self) -> Option<Vec<Vec<&str>>> {
         match &self.literals {
             None => None,
-            Some(Literals::Table(set)) => Some(set.to_vec()),
-            Some(Literals::Read(set)) => Some(
-                set.iter()
-                    .map(|literal| std::str::from_utf8(literal).unwrap_or("?"))
+            Some(Literals::Table(sets)) => Some(sets.iter().map(|set| set.to_vec()).collect()),
+            Some(Literals::Read(sets)) => Some(
+                sets.iter()
+                    .map(|set| {
+                        set.iter()
+                            .map(|literal| std::str::from_utf8(literal).unwrap_or("?"))
+                            .collect()
+                    })
                     .collect(),
             ),
         }
@@ -104,7 +119,7 @@ pub(super) fn table_source<'a>(sources: impl IntoIterator<Item = &'a str>) -> St
          //! the crate is tested rather than by every process at its first message.\n\n\
          /// The literals of the gate of the built-in pattern `source`: `Some(None)` when it\n\
          /// admits every text, `None` when the table does not know the pattern.\n\
-         pub(super) fn literals(source: &str) -> Option<Option<&'static [&'static str]>> {\n    \
+         pub(super) fn literals(source: &str) -> Option<Option<&'static [&'static [&'static str]]>> {\n    \
          match source {\n",
     );
     for source in sources {
@@ -113,9 +128,15 @@ pub(super) fn table_source<'a>(sources: impl IntoIterator<Item = &'a str>) -> St
             .find(|hashes| !source.contains(&format!("\"{hashes}")))
             .unwrap_or_default();
         let literals = match Gate::of(source).literals() {
-            Some(set) => {
-                let quoted: Vec<String> = set.iter().map(|l| format!("{l:?}")).collect();
-                format!("Some(&[{}])", quoted.join(", "))
+            Some(sets) => {
+                let sets: Vec<String> = sets
+                    .iter()
+                    .map(|set| {
+                        let quoted: Vec<String> = set.iter().map(|l| format!("{l:?}")).collect();
+                        format!("&[{}]", quoted.join(", "))
+                    })
+                    .collect();
+                format!("Some(&[{}])", sets.join(", "))
             }
             None => "None".to_owned(),
         };
@@ -152,8 +173,8 @@ struct Piece {
     /// Every string the piece can match, when they are few: a literal, an
     /// assertion (the empty string), an alternation of literals.
     exact: Option<Vec<String>>,
-    /// Strings one of which every match of the piece contains.
-    required: Option<Vec<String>>,
+    /// Sets of strings: every match of the piece contains one string of each.
+    required: Vec<Vec<String>>,
 }
 
 impl Piece {
@@ -163,7 +184,7 @@ impl Piece {
     fn exact(strings: Vec<String>) -> Self {
         Self {
             exact: Some(strings),
-            required: None,
+            required: Vec::new(),
         }
     }
 
@@ -210,29 +231,36 @@ impl<'a> Reader<'a> {
             .iter()
             .all(|branch| branch.exact.is_some())
             .then(Vec::new);
+        // A match of the alternation is a match of one branch: it contains a
+        // string of that branch's best set, so of the union of those sets.
         let mut required = Some(Vec::new());
         for branch in branches {
             if let (Some(set), Some(strings)) = (exact.as_mut(), branch.exact) {
                 set.extend(strings);
             }
-            match (required.as_mut(), branch.required) {
+            let best = branch.required.into_iter().reduce(better);
+            match (required.as_mut(), best) {
                 (Some(set), Some(strings)) => set.extend(strings),
                 _ => required = None,
             }
         }
         Ok(Piece {
             exact: exact.map(dedup).filter(|set| set.len() <= MAX_EXACT),
-            required: required.map(dedup).filter(|set| set.len() <= MAX_LITERALS),
+            required: required
+                .map(dedup)
+                .filter(|set| set.len() <= MAX_LITERALS)
+                .into_iter()
+                .collect(),
         })
     }
 
     /// Repeated atoms one after another, up to `|`, `)` or the end.
     ///
-    /// Its requirement is the most selective of its pieces' own and of its runs
-    /// of exact pieces joined ("re" + "open|start" requires "reopen" or
-    /// "restart"). It is exact when all its pieces are and they join into few.
+    /// It requires all that its pieces require, and each of its runs of exact
+    /// pieces joined ("re" + "open|start" requires "reopen" or "restart"). It is
+    /// exact when all its pieces are and they join into few.
     fn concatenation(&mut self) -> Result<Piece, Unsupported> {
-        let mut best = None;
+        let mut required = Vec::new();
         // The strings the current run of exact pieces stands for, joined.
         let mut run: Option<Vec<String>> = Some(vec![String::new()]);
         let mut whole = true;
@@ -241,7 +269,10 @@ impl<'a> Reader<'a> {
                 break;
             }
             let piece = self.repeated()?;
-            best = better(best, piece.required);
+            // An exact piece's strings join the run, which requires more.
+            if piece.exact.is_none() {
+                required.extend(piece.required);
+            }
             match (run.as_mut(), piece.exact) {
                 // The common case, a literal character: no new strings.
                 (Some(joined), Some(exact)) if exact.len() == 1 => {
@@ -252,20 +283,21 @@ impl<'a> Reader<'a> {
                 (Some(joined), Some(exact)) => match joined_with(joined, &exact) {
                     Some(product) => *joined = product,
                     None => {
-                        best = better(best, useful(run.replace(exact)));
+                        required.extend(useful(run.replace(exact)));
                         whole = false;
                     }
                 },
                 (_, exact) => {
                     whole &= exact.is_some();
-                    best = better(best, useful(std::mem::replace(&mut run, exact)));
+                    required.extend(useful(std::mem::replace(&mut run, exact)));
                 }
             }
         }
         let exact = if whole { run.clone() } else { None };
+        required.extend(useful(run));
         Ok(Piece {
             exact,
-            required: better(best, useful(run)),
+            required: most_selective(required),
         })
     }
 
@@ -273,10 +305,11 @@ impl<'a> Reader<'a> {
     fn repeated(&mut self) -> Result<Piece, Unsupported> {
         let mut piece = self.atom()?;
         while let Some(min) = self.quantifier()? {
-            let required = better(piece.required, useful(piece.exact));
+            let mut required = piece.required;
+            required.extend(useful(piece.exact));
             piece = Piece {
                 exact: None,
-                required: if min == 0 { None } else { required },
+                required: if min == 0 { Vec::new() } else { required },
             };
         }
         Ok(piece)
@@ -337,7 +370,7 @@ impl<'a> Reader<'a> {
             ("KEYS>", &["t-"][..]),
             ("KEY>", &["t-"][..]),
             ("HANDLE>", &["@"][..]),
-            ("WHO>", &["@", "me"][..]),
+            ("WHO>", &["@", "me", "myself"][..]),
         ]
         .into_iter()
         .find(|(name, _)| ahead.starts_with(name))?;
@@ -346,7 +379,7 @@ impl<'a> Reader<'a> {
         }
         Some(Piece {
             exact: None,
-            required: Some(required.iter().map(|s| (*s).to_owned()).collect()),
+            required: vec![required.iter().map(|s| (*s).to_owned()).collect()],
         })
     }
 
@@ -460,17 +493,28 @@ fn useful(set: Option<Vec<String>>) -> Option<Vec<String>> {
     set.filter(|set| !set.is_empty() && set.iter().all(|s| !s.is_empty()))
 }
 
-/// The more selective of two requirements: the one whose shortest literal is
-/// longer, then the one with fewer literals.
-fn better(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
-    let score = |set: &Vec<String>| {
-        let shortest = set.iter().map(String::len).min().unwrap_or(0);
-        (shortest.min(8), std::cmp::Reverse(set.len()))
-    };
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
-        (a, b) => a.or(b),
+/// How selective a set is: the longer its shortest literal, then the fewer its
+/// literals, the fewer texts hold one.
+fn selectivity(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(String::len).min().unwrap_or(0);
+    (shortest.min(8), std::cmp::Reverse(set.len()))
+}
+
+/// The more selective of two sets.
+fn better(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    if selectivity(&b) > selectivity(&a) {
+        b
+    } else {
+        a
     }
+}
+
+/// The [`MAX_SETS`] most selective of a conjunction's sets, without repeats.
+fn most_selective(mut sets: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    sets.sort_by(|a, b| selectivity(b).cmp(&selectivity(a)).then_with(|| a.cmp(b)));
+    sets.dedup();
+    sets.truncate(MAX_SETS);
+    sets
 }
 
 fn dedup(mut set: Vec<String>) -> Vec<String> {
@@ -483,17 +527,27 @@ fn dedup(mut set: Vec<String>) -> Vec<String> {
 pub(super) mod tests {
     use super::*;
 
-    fn literals(pattern: &str) -> Option<Vec<String>> {
-        Gate::of(pattern)
-            .literals()
-            .map(|set| set.into_iter().map(str::to_owned).collect())
+    fn literals(pattern: &str) -> Option<Vec<Vec<String>>> {
+        Gate::of(pattern).literals().map(|sets| {
+            sets.into_iter()
+                .map(|set| set.into_iter().map(str::to_owned).collect())
+                .collect()
+        })
+    }
+
+    fn sets(sets: &[&[&str]]) -> Option<Vec<Vec<String>>> {
+        Some(
+            sets.iter()
+                .map(|set| set.iter().map(|s| (*s).to_owned()).collect())
+                .collect(),
+        )
     }
 
     #[test]
     fn a_word_in_a_pattern_is_required() {
         assert_eq!(
             literals(r"^(?:please\s+)?\bunblock\s+\S+"),
-            Some(vec!["unblock".into()])
+            sets(&[&["unblock"]])
         );
     }
 
@@ -501,7 +555,7 @@ pub(super) mod tests {
     fn alternatives_are_each_enough() {
         assert_eq!(
             literals(r"\b(?:done|finished|wrapped\s+up)\b"),
-            Some(vec!["done".into(), "finished".into(), "wrapped".into()])
+            sets(&[&["done", "finished", "wrapped"]])
         );
     }
 
@@ -509,7 +563,7 @@ pub(super) mod tests {
     fn literals_join_across_groups_and_assertions() {
         assert_eq!(
             literals(r"\bre(?:open|start)\b"),
-            Some(vec!["reopen".into(), "restart".into()])
+            sets(&[&["reopen", "restart"]])
         );
     }
 
@@ -524,23 +578,44 @@ pub(super) mod tests {
 
     #[test]
     fn a_class_of_a_few_characters_is_exact() {
-        assert_eq!(
-            literals(r"\bdon['’]t\b"),
-            Some(vec!["don't".into(), "don’t".into()])
-        );
-        assert_eq!(literals(r"[a-z]+ing"), Some(vec!["ing".into()]));
+        assert_eq!(literals(r"\bdon['’]t\b"), sets(&[&["don't", "don’t"]]));
+        assert_eq!(literals(r"[a-z]+ing"), sets(&[&["ing"]]));
     }
 
     #[test]
     fn placeholders_require_their_marks_and_apostrophes_nothing() {
         assert_eq!(
             literals(r"^<KEYS>\s+(?:to|for)\s+<WHO>"),
-            Some(vec!["t-".into()])
+            sets(&[&["t-"], &["for", "to"], &["@", "me", "myself"]])
         );
         // "isn't" may be written "isnt" or "isn’t": only "isn" is certain.
-        assert_eq!(literals(r"\bisn't\s+needed"), Some(vec!["needed".into()]));
-        assert_eq!(literals(r"\bisn't\b"), Some(vec!["isn".into()]));
-        assert_eq!(literals(r"a<b"), Some(vec!["a<b".into()]));
+        assert_eq!(
+            literals(r"\bisn't\s+needed"),
+            sets(&[&["needed"], &["isn"], &["t"]])
+        );
+        assert_eq!(literals(r"\bisn't\b"), sets(&[&["isn"], &["t"]]));
+        assert_eq!(literals(r"a<b"), sets(&[&["a<b"]]));
+    }
+
+    #[test]
+    fn every_word_of_a_sequence_is_required() {
+        let gate = Gate::of(r"<KEY>\s+(?:is|was)\s+(?:done|finished)\b");
+        assert_eq!(
+            gate.literals(),
+            Some(vec![
+                vec!["done", "finished"],
+                vec!["t-"],
+                vec!["is", "was"]
+            ])
+        );
+        assert!(gate.admits("T-4 was finished"));
+        assert!(!gate.admits("T-4 is started"));
+        assert!(!gate.admits("it is done"));
+        // Only the most selective few sets are checked.
+        assert_eq!(
+            literals(r"a\s+b\s+c\s+d\s+e").map(|sets| sets.len()),
+            Some(MAX_SETS)
+        );
     }
 
     #[test]
