@@ -14,7 +14,11 @@ const GROUP_MENTIONS: &[&str] = &["@here", "@channel", "@everyone", "@room", "@a
 
 /// Everything a rule needs to know about one message.
 pub(super) struct Ctx<'a> {
+    /// The request, without the courtesies around it ("could you …, thanks").
     pub text: &'a Text,
+    /// The body as addressed, courtesies and all: where a rule that reads slots
+    /// rather than a sentence ("link it, it's octocat") finds them.
+    pub said: &'a str,
     pub author: &'a str,
     /// The task whose thread the message is in.
     pub thread: Option<TaskKey>,
