@@ -16,7 +16,8 @@ const GROUP_MENTIONS: &[&str] = &["@here", "@channel", "@everyone", "@room", "@a
 pub(super) struct Ctx<'a> {
     /// The request, without the courtesies around it ("could you …, thanks").
     pub text: &'a Text,
-    /// The body as addressed, courtesies and all: where a rule that reads slots
+    /// The body as addressed, courtesies and all (not the lines it quotes):
+    /// how talk is kept, and where a rule that reads slots
     /// rather than a sentence ("link it, it's octocat") finds them.
     pub said: &'a str,
     pub author: &'a str,
@@ -92,7 +93,13 @@ impl Ctx<'_> {
 
     /// The whole body, tidied: the text of a note.
     pub(super) fn note_text(&self) -> String {
-        tidy(self.text.original())
+        // Talk in a thread is kept as said ("yep, merge when ready lol"); a
+        // note told to the bot is what follows its courtesies.
+        if self.explicit() {
+            tidy(self.text.original())
+        } else {
+            tidy(self.said)
+        }
     }
 }
 

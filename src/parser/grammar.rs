@@ -175,7 +175,7 @@ fn asks_for_something(intent: &Intent) -> bool {
 /// Understands an addressed message's body, read as written.
 fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
     let explicit = mode != Mode::Thread;
-    let body_as_addressed = body;
+    let body_as_addressed = request::without_quotes(body);
     let (body, polite) = request::prepare(body, explicit);
     if body.is_empty() {
         return if explicit {
@@ -188,7 +188,7 @@ fn understand(body: &str, mode: Mode, msg: &Message<'_>) -> Intent {
     let ctx = Ctx {
         question: is_question(text.masked()),
         text: &text,
-        said: body_as_addressed,
+        said: &body_as_addressed,
         author: msg.author,
         thread: msg.thread_task,
         mode,

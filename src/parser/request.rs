@@ -7,6 +7,8 @@
 //! closes T-4. What is left is what the grammar reads, and whether it was polite,
 //! since a polite request is not a question.
 
+use std::borrow::Cow;
+
 use super::text::Text;
 
 patterns! {
@@ -28,6 +30,10 @@ patterns! {
     TIMESTAMP = r"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
+    /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
+    INTERJECTION = r"^(?:yep|yup|yes|yeah|yea|ya|ok|okay|kk|sure|alright|bet|aight|welp|phew|ngl|tbh|honestly|lowkey|fr|so)\b[\s,.!:;\-–—]+";
+    /// Chat words after what is said: "live on steam no cap", "merged fr".
+    TRAILING_SLANG = r"[\s,.!]+(?:no\s+cap|fr|frfr|ngl|tbh|lol|lmao|lmfao|ong)[\s!.]*$";
     FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?|also|and\s+also|from\s+now\s+on)\b[\s,.!:;\-–—]*";
     /// "recording that T-5 has to wait on T-6": what is to be recorded.
     RECORD_THAT = r"^(?:record|register|log|capture|note\s+down)\s+that\s+";
@@ -85,7 +91,7 @@ patterns! {
 /// Strips greetings and politeness, returning the request and whether it was a
 /// polite command ("please ...", "can you close T-4?").
 pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
-    let unquoted = without_quotes(body);
+    let unquoted = without_quotes(&without_emphasis(body));
     let unquoted = match single_bullet(&unquoted) {
         Some(item) if explicit => item.to_owned(),
         _ => unquoted,
@@ -112,6 +118,16 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         });
         if !undecorated.is_empty() {
             rest = undecorated;
+        }
+        if let Some(found) = INTERJECTION.find(rest)
+            && found.end() < rest.len()
+        {
+            rest = rest.get(found.end()..).unwrap_or_default();
+        }
+        if let Some(found) = TRAILING_SLANG.find(rest)
+            && found.start() > 0
+        {
+            rest = rest.get(..found.start()).unwrap_or_default();
         }
         if let Some(found) = FORMAL_LEAD
             .find(rest)
@@ -206,9 +222,28 @@ fn single_bullet(body: &str) -> Option<&str> {
     bullets.next().is_none().then_some(only)
 }
 
+/// `body` without Markdown emphasis (`**on it**`, `__T-5__`), and without the
+/// backticks of a message that is all one code span (`` `start T-681` ``): how
+/// a request is formatted does not change what it asks.
+fn without_emphasis(body: &str) -> Cow<'_, str> {
+    let trimmed = body.trim();
+    if let Some(inner) = trimmed
+        .strip_prefix('`')
+        .and_then(|rest| rest.strip_suffix('`'))
+        .filter(|inner| !inner.is_empty() && !inner.contains('`'))
+    {
+        return Cow::Owned(inner.to_owned());
+    }
+    if body.contains("**") || body.contains("__") {
+        Cow::Owned(body.replace("**", "").replace("__", ""))
+    } else {
+        Cow::Borrowed(body)
+    }
+}
+
 /// `body` without the lines that quote an earlier message ("> is this done?"),
 /// unless nothing else is left.
-fn without_quotes(body: &str) -> String {
+pub(super) fn without_quotes(body: &str) -> String {
     if !body.contains('>') {
         return body.to_owned();
     }
@@ -425,11 +460,26 @@ mod tests {
     }
 
     #[test]
+    fn chat_words_and_emphasis_around_a_request_are_not_the_request() {
+        for (said, request) in [
+            ("yep on it", "on it"),
+            ("**on it** 👀", "on it 👀"),
+            ("`start T-681`", "start T-681"),
+            (
+                "shipped, it's live on steam no cap",
+                "shipped, it's live on steam",
+            ),
+            ("ok so, T-5 is blocked by T-4", "T-5 is blocked by T-4"),
+        ] {
+            assert_eq!(prepare(said, false).0, request, "{said}");
+        }
+        // A word of assent alone is the message.
+        assert_eq!(prepare("yep", false).0, "yep");
+    }
+
+    #[test]
     fn quoted_lines_are_not_the_message() {
-        assert_eq!(
-            prepare("> is this done?\n\nyes, merged", false).0,
-            "yes, merged"
-        );
+        assert_eq!(prepare("> is this done?\n\nyes, merged", false).0, "merged");
     }
 
     #[test]
