@@ -72,8 +72,14 @@ patterns! {
     PROGRESS = r"\bprog(?:ess|res|ress)\b";
     /// "crate a task": the verb, misspelt as another word.
     CRATE = r"^crate\s+(a|an|one|new)\s+";
-    /// "rn", "atm": right now, which adds nothing to a request.
-    RIGHT_NOW = r"[\s,]*\b(?:rn|atm)\b";
+    /// "rn", "atm", "as of now": right now, which adds nothing to a request.
+    RIGHT_NOW = r"[\s,]*\b(?:rn|atm|right\s+now|at\s+the\s+moment|as\s+of\s+now|as\s+of\s+today)\b";
+    /// "what all is blocked", "which all tasks": the question word alone.
+    WHAT_ALL = r"\b(what|which)\s+all\b";
+    /// "which tasks r blocked": "are".
+    ARE_SPELT_R = r"\b(which|what|who)\s+(\w+\s+)?r\b";
+    /// "cooking on it", "grinding on T-19", "locked in on this": working on it.
+    SLANG_WORK = r"\b(?:cook|grind|lock(?:ed|ing)?\s+in)(ing)?\s+on\b";
     /// "T-25 -> depends on -> T-26": arrows around the verb.
     ARROWED_VERB = r"\s*(?:->|→|=>)\s*(depends\s+on|blocks|after|needs)\s*(?:->|→|=>)\s*";
 }
@@ -110,6 +116,9 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&FORWARD, "forward"),
     (&PROGRESS, "progress"),
     (&RIGHT_NOW, ""),
+    (&WHAT_ALL, "$1"),
+    (&ARE_SPELT_R, "$1 ${2}are"),
+    (&SLANG_WORK, "work$1 on"),
     (&CRATE, "create $1 "),
 ];
 

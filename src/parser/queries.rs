@@ -52,6 +52,22 @@ patterns! {
     BARE_MINE = r"^mine[\s!.]*$";
     /// Asking for the blocked list.
     BLOCKED_LIST = r"^(?:the\s+|a\s+)?list\s+of\s+(?:(?:all|the)\s+)*(?:blockers|blocked|stuck)\b|^(?:blocked|blockers|stuck|blocked\s+(?:tasks|list|items|work)|(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:blocked|blockers|stuck)(?:\s+\w+)?)[\s?!.]*$|\bwhat(?:'?s|\s+is|\s+are)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|waiting)\b|\b(?:anything|who|who's|which\s+tasks?|any\s+tasks?)\s+(?:is\s+|are\s+)?(?:still\s+)?(?:blocked|stuck)\b|\bwhat\s+are\s+we\s+(?:blocked|waiting)\s+on\b|\b(?:show|list|give)\s+(?:me\s+)?(?:everything|all|anything|what(?:ever)?|the\s+tasks?)\s+(?:that's\s+|that\s+is\s+|that\s+are\s+|which\s+(?:is|are)\s+|is\s+|are\s+)?(?:currently\s+)?(?:blocked|stuck|waiting|on\s+hold|parked|paused|held\s+up)\b|\bany\s+blockers\b|\bwhat\s+(?:is|are)\s+all\s+(?:blocked|stuck)\b|\bwhat(?:'s|\s+is|\s+are)\s+(?:everyone|everybody|people|folks|the\s+team)\s+(?:stuck|blocked|waiting)\s+on\b|\b(?:is\s+)?anything\s+(?:stalled|stuck|blocked|held\s+up)\b|\bwhich\s+\w+\s+are\s+(?:held\s+up|stuck|blocked|stalled)\b|\bwho(?:'s|\s+is)\s+waiting\s+(?:on|for)\s+what\b|\bwhat(?:'s|\s+is)\s+waiting\s+on\s+what\b|\b(?:list|show)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:items|tasks|work|tickets)\s+(?:that\s+are\s+|which\s+are\s+|currently\s+)*(?:blocked|stuck|on\s+hold|held\s+up)\b|\b(?:which|what)\s+(?:tasks?|items|work|tickets)\s+(?:are|is)\s+(?:currently\s+|still\s+)?(?:blocked|stuck|held\s+up|on\s+hold)\b|\b(?:anything|what's|what\s+is|what\s+are|who's)\s+(?:currently\s+)?(?:held\s+up|holding\s+(?:us|things|anything|the\s+team)\s+up)\b|\b(?:show|list|share|give|send|post)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:list\s+of\s+)?(?:blockers|blocked\s+(?:items|tasks|work|things|stuff|ones)|stuck\s+(?:items|tasks|work|ones))\b|\b(?:which|what)\s+(?:tasks?|work|items|tickets)\s+(?:can't|cannot|can\s+not)\s+(?:move|progress|proceed|start)\b";
+    /// Asking, by its form: a question word, "show", "list", "tell me", or a
+    /// question mark.
+    ASKING = r"^(?:(?:so|and|ok|hey)\s+)?(?:what|which|whats|what's|anything|any|show|list|tell|give|who|who's|where)\b|\blist\b|\?\s*$";
+    /// Words for work that cannot move.
+    STUCK_WORDS = r"\b(?:blocked|stuck|on\s+hold|can't\s+move|cannot\s+move|can\s+not\s+move|(?:holding|held)\s+(?:\w+\s+){0,2}?up|blockers)\b";
+    /// Work that waits on the author: "pending from my side", "open on me".
+    PENDING_ON_ME = r"\b(?:pending|open|due|outstanding|left|remaining)\s+(?:from|on|with|at|for)\s+(?:my\s+(?:side|end|part)|me)\b";
+    /// The author as the one asked to tell: not the subject of the question.
+    TELL_ME = r"\b(?:tell|show|give)\s+me\b";
+    /// The author as the subject: "what am I blocked on" is their own list.
+    FIRST_PERSON = r"\b(?:i|i'm|im|i've|my|mine|me)\b";
+    /// A question about one task ("is it blocked on anything?") or about how
+    /// to use the bot ("how to mark a task as blocked?"), not for the list.
+    NOT_THE_LIST = r"^(?:[\w']+\s+){0,3}?(?:it|this|that|the\s+task)(?:\s+one)?(?:\s|\?|$)|^how\b";
+    /// "what's in the digest today?"
+    IN_THE_DIGEST = r"\bwhat(?:'s|\s+is|\s+will\s+be)\s+in\s+(?:the\s+|today's\s+|this\s+week's\s+|tomorrow's\s+)?(?:digest|summary|rundown)\b";
     /// Asking for the digest.
     DIGEST = r"^(?:(?:the\s+|today's\s+|todays\s+|daily\s+|weekly\s+|blocker\s+|blockers\s+)*(?:digest|summary|recap|rundown|rollup)|summarize|standup|roundup)\b|\b(?:get|generate|regenerate|re-?run|drop|produce|make|create|build|have|gimme)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|todays|daily|blocker|blockers|morning)\s+)*(?:digest|rundown|summary|recap|roundup|rollup)\b|\b(?:send|post|show|give|run|do|re-?post|re-?send|share|circulate|distribute)\s+(?:me\s+|us\s+)?(?:(?:the|a|today's|today|todays|this|standup|stand-up|morning's|daily|blocker|blockers|morning|weekly|room's|team's)\s+)*(?:digest|summary|recap|roundup|rundown|rollup|overview|report)\b";
     /// Asking for the dependency graph.
@@ -297,7 +313,11 @@ pub(super) fn mine(ctx: &Ctx<'_>) -> Option<Intent> {
             return None;
         }
     }
-    MINE.is_match(text).then_some(Intent::Mine)
+    let pending_on_me = ctx.explicit()
+        && ctx.text.keys().is_empty()
+        && ASKING.is_match(text)
+        && PENDING_ON_ME.is_match(text);
+    (pending_on_me || MINE.is_match(text)).then_some(Intent::Mine)
 }
 
 /// `blocked` with no task, "what's blocked?". A bare "blocked" in a thread is
@@ -308,15 +328,30 @@ pub(super) fn blocked_list(ctx: &Ctx<'_>) -> Option<Intent> {
     } else {
         ctx.asks()
     };
-    let listed = in_scope && ctx.text.keys().is_empty() && BLOCKED_LIST.is_match(ctx.masked());
+    let text = ctx.masked();
+    let listed = in_scope
+        && ctx.text.keys().is_empty()
+        && (BLOCKED_LIST.is_match(text) || asks_what_is_stuck(text));
     listed.then_some(Intent::Blocked)
+}
+
+/// A question, by its parts, about what cannot move ("which all tasks are
+/// stuck?", "what's holding up the 4.3 release?"), not about the author's own
+/// work, which is `mine`.
+fn asks_what_is_stuck(text: &str) -> bool {
+    ASKING.is_match(text)
+        && STUCK_WORDS.is_match(text)
+        && !NOT_THE_LIST.is_match(text)
+        && !FIRST_PERSON.is_match(&TELL_ME.replace_all(text, " "))
 }
 
 /// `digest`, "post the digest".
 pub(super) fn digest(ctx: &Ctx<'_>) -> Option<Intent> {
     let asked = ctx.explicit()
         && ctx.text.keys().is_empty()
-        && (DIGEST.is_match(ctx.masked()) || DIGEST_PREVIEW.is_match(ctx.masked()));
+        && (DIGEST.is_match(ctx.masked())
+            || DIGEST_PREVIEW.is_match(ctx.masked())
+            || IN_THE_DIGEST.is_match(ctx.masked()));
     asked.then_some(Intent::Digest)
 }
 

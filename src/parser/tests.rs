@@ -1434,3 +1434,25 @@ fn a_task_may_be_called_by_a_word_that_names_something_else() {
         assert_ne!(name(&in_thread(7, approval)), "done", "{approval}");
     }
 }
+
+#[test]
+fn a_question_about_what_cannot_move_is_the_blocked_list() {
+    for asked in [
+        "@baton which all tasks are stuck?",
+        "@baton what's on hold rn?",
+        "@baton could you tell me what can't move at the moment?",
+        "@baton what's holding up the 4.3 release?",
+    ] {
+        assert_eq!(said(asked), Intent::Blocked, "{asked}");
+    }
+    // About one task, the author's own work, or how to use the bot: not the list.
+    assert_ne!(name(&in_thread(5, "is it blocked on anything?")), "blocked");
+    assert_eq!(
+        said("@baton what all is pending from my side?"),
+        Intent::Mine
+    );
+    assert_ne!(
+        said("@baton how to mark task as blocked by external thing?"),
+        Intent::Blocked
+    );
+}
