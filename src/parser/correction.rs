@@ -15,7 +15,7 @@ use super::completion;
 patterns! {
     /// What people write between a slip and its fix; the punctuation around it is
     /// part of the marker.
-    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|(?:oops|whoops)\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|(?:(?:oops|whoops|sorry|my\s+bad)\s*,?\s*)?typo|i\s+meant|i\s+mean|wrong\s+one|correction|sorry|oh\s+wait|(?:no\s*,?\s*)?scratch\s+that|ignore\s+(?:that|this|the\s+above|my\s+last)|no\s*,\s*|(?:nvm|never\s*mind)\s*,\s*(?:make\s+(?:it|that)\s+)?|oops|whoops)\b[\s,.;:!—–\-]*";
+    MARKER = r"(?:^|[\s,.;:!—–\-]+)(?:(?:no\s*,?\s*)?wait\s*,?\s*no|no\s*,?\s*wait|actually\s*,?\s*no|(?:oops|whoops)\s*,?\s*no|no\s*,?\s*sorry|sorry\s*,?\s*(?:i\s+)?meant|(?:oops|whoops|sorry|my\s+bad)\s*,?\s*(?:wrong\s+one|i\s+meant|meant|(?:i\s+)?said\s+<KEY>(?:\s+(?:before|earlier|by\s+mistake))?)|(?:sorry\s*,?\s*)?(?:the\s+)?other\s+way\s+a?round|(?:(?:oops|whoops|sorry|my\s+bad)\s*,?\s*)?typo|i\s+meant|i\s+mean|wrong\s+one|correction|sorry|apologies|actually\s*,?\s*nah|nah\s*,|oh\s+wait|(?:no\s*,?\s*)?scratch\s+that|ignore\s+(?:that|this|the\s+above|my\s+last)|no\s*,\s*|(?:nvm|never\s*mind)\s*,\s*(?:make\s+(?:it|that)\s+)?|oops|whoops)\b[\s,.;:!—–\-]*";
     /// A slip named first and put right at once: "not T-3050 but T-3051 is
     /// finished", "not @bea, I meant @bo".
     NOT_BUT = r"^not\s+(?:<KEY>|<HANDLE>)\s*[,;:—–\-]?\s*(?:but|rather|i\s+meant|i\s+mean|it's|it\s+is)\s+";

@@ -25,7 +25,7 @@ patterns! {
     /// check".
     SHORT_KEY_QUESTION = r"^(?:is\s+|was\s+|has\s+)?<KEYS>\s+(?:\S+\s+){0,2}?\S+\s*\?";
     /// Openings of a question: "is T-9 ...", "will it ...", "who ...", "what's ...".
-    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|s\b|\b)|any\s+chance\b)";
+    QUESTION_START = r"^(?:(?:is|are|was|were|has|have|had|did|does|can|could|should|would|will|shall|may|might|isn't|aren't|wasn't|hasn't|haven't|didn't|doesn't|won't|can't)\s+(?:<KEY>|it|this|that|these|those|the|we|you|u|i|he|she|they|anyone|anybody|someone|somebody|everyone|everybody|everything|anything|something|all|any|there|my|our|your|his|her|their|@\w+)\b|(?:what|who|whom|whose|where|why|how|which|when)(?:'s|'re|s\b|\b)|any\s+chance\b|any\s+(?:update|updates|news|eta|progress|word)\b)";
 }
 
 /// One way of understanding a message; `None` when it does not apply.

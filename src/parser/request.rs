@@ -30,11 +30,13 @@ patterns! {
     TIMESTAMP = r"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
+    /// "the same has been closed", "same is completed?": the task talked about.
+    THE_SAME = r"\b(?:the\s+)?same\s+(is|has|was|will|can|should|may)\b";
     /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
     INTERJECTION = r"^(?:yep|yup|yes|yeah|yea|ya|ok|okay|kk|sure|alright|bet|aight|welp|phew|ngl|tbh|honestly|lowkey|fr|so)\b[\s,.!:;\-–—]+";
     /// Chat words after what is said: "live on steam no cap", "merged fr".
     TRAILING_SLANG = r"[\s,.!]+(?:no\s+cap|fr|frfr|ngl|tbh|lol|lmao|lmfao|ong)[\s!.]*$";
-    FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?|also|and\s+also|from\s+now\s+on)\b[\s,.!:;\-–—]*";
+    FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?|also|and\s+also|from\s+now\s+on|do\s+one\s+thing)\b[\s,.!:;\-–—]*";
     /// "recording that T-5 has to wait on T-6": what is to be recorded.
     RECORD_THAT = r"^(?:record|register|log|capture|note\s+down)\s+that\s+";
     /// "can @nico own T-584?", "can I have T-1507?": asking that someone take a
@@ -206,7 +208,10 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             polite = true;
         }
     }
-    (rest.trim().to_owned(), polite)
+    (
+        THE_SAME.replace_all(rest.trim(), "it $1").into_owned(),
+        polite,
+    )
 }
 
 /// The one item of a bulleted list ("admin bit:\n- digest at 9:10\nThanks"): the

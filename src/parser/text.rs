@@ -11,7 +11,7 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// An http(s) URL, up to the next whitespace or angle bracket.
-    URL = r"https?://[^\s<>]+";
+    URL = r"https?://[^\s<>|]+";
     /// A task key as written: `T-12`, `t-4`.
     KEY_TOKEN = r"\bt-\d{1,15}\b";
     /// What follows a comma that continues a key list (`T-7, T-8 and T-9`).
