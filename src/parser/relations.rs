@@ -40,7 +40,7 @@ patterns! {
     /// "unblock port 8443", "unblock the user": the word in another sense.
     UNBLOCK_OTHER = r"\bunblock\s+(?:the\s+|our\s+|their\s+)?(?:ports?|ips?|traffic|access|egress|ingress|users?|accounts?|domains?|emails?|urls?|sites?|senders?|numbers?|countries|requests?|firewall)\b";
     /// "blocked IPs", "blocked users": the word in another sense.
-    BLOCK_OTHER = r"^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
+    BLOCK_OTHER = r"\bblocked\s+(?:in|with|by)\s+(?:\w+\s+)?(?:meetings?|calls?|interviews?|appointments?)\b|\bblocked\s+(?:off|out)\s+(?:my|the|our)\s+(?:calendar|diary|afternoon|morning|day)\b|^blocked\s+(?:ips?|users?|accounts?|domains?|emails?|addresses|ports?|sites?|urls?|list|requests?|countries|traffic|senders?|calls?|numbers?|words?|keywords?)\b";
     /// "remove dependency T-14 -> T-2", "undepend T-14 from T-2".
     UNDEPEND_COMMAND = r"^(?:undepend|unlink|unhook|unhitch|untie|untangle|detach|decouple|(?:remove|removing|delete|deleting|drop|dropping|rm|del|kill|killing)\s+(?:the\s+|that\s+)?<KEYS>\s+(?:dependency|dep|link|blocker)|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|forget|cut|cutting|scratch|scrap|undo|rm|del|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+)?(?:dependency|dependencies|dep|deps|link)(?:\s+(?:of|between|from|on|for))?|unblock\s+<KEYS>\s+from|(?:remove|removing|delete|deleting|drop|dropping|clear|clearing|cut|cutting|scratch|undo|take\s+out|take\s+away|get\s+rid\s+of|kill|break|sever)\s+(?:the\s+|that\s+)?<KEYS>\s*(?:->|→|=>)\s*<KEYS>\s+(?:dependency|dep|link|blocker))\b";
     /// The verb between the keys: "T-56 undepend T-55".

@@ -54,12 +54,16 @@ patterns! {
     /// "me"/"myself" anywhere.
     ME = r"\b(?:me|myself)\b";
     /// Starting work: `start T-21`, "on it", "picking up T-21", "working on it".
-    START = r"^<KEYS>\s*[:\-–—]?\s*(?:start|started|starting|in\s+progress|wip|picking\s+(?:it\s+)?up|picking\s+it|on\s+it)[\s!.]*$|^(?:wip|in\s+progress|started|starting\s+now)\s*(?:$|[!.,]|[^\x00-\x7F])|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:now\s+)?(?:at|on)\s+it\b|^(?:doing|working\s+on)\s+(?:it|this|that)\s+now\b|\bworking\s+in\s+<KEYS>|\b(?:jump(?:ing|ed)?|hopp(?:ing|ed)|get(?:ting)?|got)\s+on\s+(?:it|this|that|<KEYS>)\b|\bunder\s*way\b|\bcommenc(?:e|ed|ing)\b|\b(?:set|move|mark|put|switch|flip)\s+(?:<KEYS>|it|this)\s+(?:to|as|in|into)\s+(?:in[\s\-]progress|wip|started|doing|ongoing|in[\s\-]flight|active)\b|^(?:start|started|starting|begin|began|beginning|kick\s+off|kicking\s+off|kicked\s+off|pick\s+up|picking\s+up|picked\s+up|work\s+on|working\s+on|have\s+started|i've\s+started)\b|\bkick(?:ing|ed)?\s+(?:it|this|that|<KEYS>)\s+off\b|\bstart(?:ed|ing)?\s+(?:working|work)\b|\b(?:diving|digging|dove|dug)\s+into\b|^(?:diving|digging)\s+in\b|\b(?:taking|took|having)\s+a\s+(?:stab|crack|go|shot)\s+at\b|\bgetting\s+started\b|\bheads\s+down\s+on\b|\b(?:i|we)\s+(?:now\s+|today\s+|already\s+)?(?:start|begin|am\s+beginning|am\s+starting|go\s+on)(?:\s+(?:to\s+work|working))?(?:\s+now)?\s+(?:with\s+|on\s+)?(?:the\s+)?(?:<KEYS>|this|it|that)\b|\b(?:i|we)\s+(?:start|begin)\s+now\b|\b(?:is|are)\s+(?:now\s+)?in\s+work\b|\b(?:already\s+i\s+am|i\s+am\s+already|i'm\s+already)\s+doing\s+(?:it|this)\b|\b(?:getting|got|get)\s+(?:stuck\s+into|going\s+on|cracking\s+on)\b|\bcracking\s+on\s+with\b|\b(?:i've|i\s+have)\s+(?:just\s+)?got\s+going\s+on\b|\bwork\s+(?:begins|began|starts|started|has\s+(?:begun|started))\b|\brolling\s+up\s+my\s+sleeves\b|^begining\b|\bbegin(?:ning)?\s+(?:with|on|work)\b|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:already\s+|now\s+|still\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:i'm|i\s+am|am)\s+start(?:ing)?\b|(?:^|[,.;!]\s*|\b(?:i'm|i\s+am|we're|we\s+are|am|are)\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:started|starting|picking\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|picked\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|working\s+on|looking\s+into|kicked\s+off|kicking\s+off|began|begun|in\s+progress)\b";
+    START = r"^<KEYS>\s*[:\-–—]?\s*(?:start|started|starting|in\s+progress|wip|picking\s+(?:it\s+)?up|picking\s+it|on\s+it)[\s!.]*$|^(?:wip|in\s+progress|started|starting\s+now)\s*(?:$|[!.,]|[^\x00-\x7F])|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:now\s+)?(?:at|on)\s+it\b|^(?:doing|working\s+on)\s+(?:it|this|that)\s+now\b|\bworking\s+in\s+<KEYS>|\b(?:jump(?:ing|ed)?|hopp(?:ing|ed)|get(?:ting)?|got)\s+on\s+(?:it|this|that|<KEYS>)\b|\bunder\s*way\b|\bcommenc(?:e|ed|ing)\b|\b(?:set|move|mark|put|switch|flip)\s+(?:<KEYS>|it|this)\s+(?:to|as|in|into)\s+(?:in[\s\-]progress|wip|started|doing|ongoing|in[\s\-]flight|active)\b|^(?:start|started|starting|begin|began|beginning|kick\s+off|kicking\s+off|kicked\s+off|pick\s+up|picking\s+up|picked\s+up|work\s+on|working\s+on|have\s+started|i've\s+started)\b|\bkick(?:ing|ed)?\s+(?:it|this|that|<KEYS>)\s+off\b|\bstart(?:ed|ing)?\s+(?:working|work)\b|\b(?:diving|digging|dove|dug)\s+into\b|^(?:diving|digging)\s+in\b|\b(?:taking|took|having)\s+a\s+(?:stab|crack|go|shot)\s+at\b|\bgetting\s+started\b|\b(?:made|making)\s+a\s+start\s+on\b|\bheads\s+down\s+on\b|\b(?:i|we)\s+(?:now\s+|today\s+|already\s+)?(?:start|begin|am\s+beginning|am\s+starting|go\s+on)(?:\s+(?:to\s+work|working))?(?:\s+now)?\s+(?:with\s+|on\s+)?(?:the\s+)?(?:<KEYS>|this|it|that)\b|\b(?:i|we)\s+(?:start|begin)\s+now\b|\b(?:is|are)\s+(?:now\s+)?in\s+work\b|\b(?:already\s+i\s+am|i\s+am\s+already|i'm\s+already)\s+doing\s+(?:it|this)\b|\b(?:getting|got|get)\s+(?:stuck\s+into|going\s+on|cracking\s+on)\b|\bcracking\s+on\s+with\b|\b(?:i've|i\s+have)\s+(?:just\s+)?got\s+going\s+on\b|\bwork\s+(?:begins|began|starts|started|has\s+(?:begun|started))\b|\brolling\s+up\s+my\s+sleeves\b|^begining\b|\bbegin(?:ning)?\s+(?:with|on|work)\b|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:already\s+|now\s+|still\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:i'm|i\s+am|am)\s+start(?:ing)?\b|(?:^|[,.;!]\s*|\b(?:i'm|i\s+am|we're|we\s+are|am|are)\s+)on\s+(?:it|this|that|<KEYS>)\b|\b(?:started|starting|picking\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|picked\s+(?:it\s+|this\s+(?:one\s+)?|that\s+(?:one\s+)?|<KEYS>\s+)?up|working\s+on|looking\s+into|kicked\s+off|kicking\s+off|began|begun|in\s+progress)\b";
     /// "start" in other senses: "start date is the 14th", "start with the read
     /// path", "starting point".
-    START_OTHER = r"\bstart(?:ing)?\s+(?:date|time|point|line|page|of|by)\b|\bstarted\s+(?:out\s+)?as\s+(?:a|an)\b|\bstart(?:ing)?\s+(?:with|from)\s+(?:the\s+|a\s+)?(?:\d|scratch|zero|basics|beginning)|\bstarts?\s+(?:on|at)\s+(?:the\s+)?\d";
+    START_OTHER = r"\bstart(?:ing)?\s+(?:date|time|point|line|page|of|by|button|menu|screen)\b|\bstarting\s+to\s+(?:think|feel|wonder|look|seem|get|believe|suspect|worry|lean)\b|\b(?:b4|before|prior\s+to)\s+starting\b|\b(?:call|meeting|standup|stand-up|class|shift|session|event|webinar|movie|match|game|alarm|rain)\s+(?:started|starts|starting)\b|\bstarted\s+(?:out\s+)?as\s+(?:a|an)\b|\bstart(?:ing)?\s+(?:with|from)\s+(?:the\s+|a\s+)?(?:\d|scratch|zero|basics|beginning)|\bstarts?\s+(?:on|at)\s+(?:the\s+)?\d";
     /// A reopened pull request or branch is not a reopened task.
-    REOPEN_OTHER = r"\b(?:until|till|when|once)\b[^.;!?]*\bre-?opens?\b|\b(?:vendor|supplier|customer|client|they|support|upstream)\s+(?:has\s+|have\s+)?re-?opened\b|\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
+    /// A suggestion rather than a decision: "maybe", "not sure", "perhaps".
+    HEDGED = r"\b(?:maybe|perhaps|possibly|not\s+sure|unsure|might|idk|dunno)\b";
+    /// "reopened the ward": the thing reopened, when it is named.
+    REOPEN_OBJECT = r"\bre-?open(?:ed|ing|s)?\s+(?:the|a|an|my|our|their|his|her|your)\s+([a-z]+)";
+    REOPEN_OTHER = r"\b(?:until|till|when|whenever|once|if)\b[^.;!?]*\bre-?opens?\b|\b(?:vendor|supplier|customer|client|they|support|upstream)\s+(?:has\s+|have\s+)?re-?opened\b|\bre-?open(?:ed|ing|s)?\s+(?:the\s+|my\s+|a\s+|our\s+)?(?:pr|mr|pull\s+request|merge\s+request|branch|tab|file|ticket\s+in|issue\s+in)\b";
     /// Doubt anywhere in the message undoes a start: "started? no, not yet".
     START_DOUBT = r"\?|\bnot\s+yet\b|\bhaven't\b|\bhasn't\b|\bdidn't\b|\bnope\b";
     /// What makes a start claim not (yet) true: negation, the future, conditions.
@@ -106,11 +110,24 @@ pub(super) fn reopen(ctx: &Ctx<'_>) -> Option<Intent> {
     })?;
     if negated_before(ctx, found.start())
         || REOPEN_OTHER.is_match(ctx.masked())
+        || reopens_something_else(masked)
         || BLOCK_FIRST.is_match(masked)
     {
         return None;
     }
     Some(ctx.on_subject(ctx.text.keys(), "reopen", |tasks| Intent::Reopen { tasks }))
+}
+
+/// "reopened the ward after the deep clean": what is reopened is named, and it
+/// is not a task.
+fn reopens_something_else(masked: &str) -> bool {
+    const TASK_WORDS: &[&str] = &[
+        "task", "ticket", "issue", "card", "story", "item", "bug", "one", "job", "request",
+    ];
+    REOPEN_OBJECT
+        .captures(masked)
+        .and_then(|found| found.get(1))
+        .is_some_and(|object| !TASK_WORDS.contains(&object.as_str().to_ascii_lowercase().as_str()))
 }
 
 /// `snooze T-2`, "remind me about T-2 tomorrow": hand it to me again next morning.
@@ -172,6 +189,10 @@ pub(super) fn assign(ctx: &Ctx<'_>) -> Option<Intent> {
     } else {
         return None;
     };
+    // "maybe @linh should take this, not sure": a thought, not a handover.
+    if !ctx.explicit() && HEDGED.is_match(masked) {
+        return None;
+    }
     let Some(owner) = owner else {
         // "wrapped up, handing over": a word of handing on, but nobody to give
         // the task to. Only a request to Baton is answered with help.
