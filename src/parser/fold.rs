@@ -74,6 +74,8 @@ patterns! {
     CRATE = r"^crate\s+(a|an|one|new)\s+";
     /// "rn", "atm", "as of now": right now, which adds nothing to a request.
     RIGHT_NOW = r"[\s,]*\b(?:rn|atm|right\s+now|at\s+the\s+moment|as\s+of\s+now|as\s+of\s+today)\b";
+    /// "this is pending on T-398", "pending from T-7": waiting on it.
+    PENDING_ON = r"\b(?:is|are)\s+(?:still\s+)?pending\s+(?:on|from|with)\s+(<KEYS>)";
     /// "what all is blocked", "which all tasks": the question word alone.
     WHAT_ALL = r"\b(what|which)\s+all\b";
     /// "which tasks r blocked": "are".
@@ -117,6 +119,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&PROGRESS, "progress"),
     (&RIGHT_NOW, ""),
     (&WHAT_ALL, "$1"),
+    (&PENDING_ON, "is waiting on $1"),
     (&ARE_SPELT_R, "$1 ${2}are"),
     (&SLANG_WORK, "work$1 on"),
     (&CRATE, "create $1 "),

@@ -66,6 +66,12 @@ patterns! {
     /// A question about one task ("is it blocked on anything?") or about how
     /// to use the bot ("how to mark a task as blocked?"), not for the list.
     NOT_THE_LIST = r"^(?:[\w']+\s+){0,3}?(?:it|this|that|the\s+task)(?:\s+one)?(?:\s|\?|$)|^how\b";
+    /// What the digest is called: "the standup", "the morning report", "the daily".
+    DIGEST_NOUN = r"\b(?:digest|summary|rundown|round-?up|recap|report|briefing|standup|stand-up|the\s+daily)\b|\bsummari[sz]e\s+(?:the\s+|our\s+|all\s+)?(?:blockers|blocked)\b";
+    /// Asking to be shown something: "post", "can I get", "what would it say".
+    SHOW_VERB = r"\b(?:post|send|show|get|see|share|give|run|say|look|summari[sz]e|drop|repost|resend|generate|preview)\b";
+    /// When the digest is posted: a change of its schedule, not a request for it.
+    SCHEDULE = r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|every|stop|skip|pause|mute|move|change|instead|only|o'clock)\b|\d\s*(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b";
     /// "what's in the digest today?"
     IN_THE_DIGEST = r"\bwhat(?:'s|\s+is|\s+will\s+be)\s+in\s+(?:the\s+|today's\s+|this\s+week's\s+|tomorrow's\s+)?(?:digest|summary|rundown)\b";
     /// Asking for the digest.
@@ -351,8 +357,19 @@ pub(super) fn digest(ctx: &Ctx<'_>) -> Option<Intent> {
         && ctx.text.keys().is_empty()
         && (DIGEST.is_match(ctx.masked())
             || DIGEST_PREVIEW.is_match(ctx.masked())
-            || IN_THE_DIGEST.is_match(ctx.masked()));
+            || IN_THE_DIGEST.is_match(ctx.masked())
+            || asks_for_the_digest(ctx));
     asked.then_some(Intent::Digest)
+}
+
+/// The digest asked for by its parts: its name and a word of showing or a
+/// question ("can I get the morning report", "what would the digest say?"),
+/// when nothing says when it is posted.
+fn asks_for_the_digest(ctx: &Ctx<'_>) -> bool {
+    let text = ctx.masked();
+    DIGEST_NOUN.is_match(text)
+        && (ctx.question || SHOW_VERB.is_match(text))
+        && !SCHEDULE.is_match(text)
 }
 
 /// `graph`, "show me the dependency graph for T-14".

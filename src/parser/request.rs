@@ -30,6 +30,10 @@ patterns! {
     TIMESTAMP = r"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*";
     /// Asides that ask for a moment of the reader's time: "when you get a sec",
     /// "if you have a minute", "quick one:". They wrap the request, not change it.
+    /// A colon and a bulleted key after it: "depends on:\n- T-722".
+    LIST_OPENS_WITH_KEY = r"\s*:\s*\n\s*[-*•]\s+(<KEY>)";
+    /// A further bulleted key: "\n- T-723".
+    KEY_BULLET = r"\s*\n\s*[-*•]\s+(<KEY>)";
     /// "the same has been closed", "same is completed?": the task talked about.
     THE_SAME = r"\b(?:the\s+)?same\s+(is|has|was|will|can|should|may)\b";
     /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
@@ -93,7 +97,7 @@ patterns! {
 /// Strips greetings and politeness, returning the request and whether it was a
 /// polite command ("please ...", "can you close T-4?").
 pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
-    let unquoted = without_quotes(&without_emphasis(body));
+    let unquoted = keys_inline(&without_quotes(&without_emphasis(body)));
     let unquoted = match single_bullet(&unquoted) {
         Some(item) if explicit => item.to_owned(),
         _ => unquoted,
@@ -225,6 +229,13 @@ fn single_bullet(body: &str) -> Option<&str> {
     });
     let only = bullets.next()?;
     bullets.next().is_none().then_some(only)
+}
+
+/// A bulleted list of keys written on one line: "T-721 depends on:\n- T-722\n-
+/// T-723" is "T-721 depends on T-722, T-723".
+fn keys_inline(body: &str) -> String {
+    let joined = LIST_OPENS_WITH_KEY.replace_all(body, " $1");
+    KEY_BULLET.replace_all(&joined, ", $1").into_owned()
 }
 
 /// `body` without Markdown emphasis (`**on it**`, `__T-5__`), and without the

@@ -197,7 +197,10 @@ const COMMON_WORDS: &[&str] = &[
 /// verb, no everyday word, and one edit from a verb (two when it is long).
 pub(super) fn is_typo(word: &str) -> bool {
     let lower = word.to_lowercase();
-    if canonical(&lower).is_some() || COMMON_WORDS.contains(&lower.as_str()) {
+    if canonical(&lower).is_some()
+        || COMMON_WORDS.contains(&lower.as_str())
+        || is_inflection(&lower)
+    {
         return false;
     }
     let length = lower.chars().count();
@@ -207,6 +210,18 @@ pub(super) fn is_typo(word: &str) -> bool {
         && VOCABULARY
             .iter()
             .any(|&(typed, _)| strsim::damerau_levenshtein(&lower, typed) <= limit)
+}
+
+/// Whether `lower` is a verb of the vocabulary with an ending ("completed",
+/// "closes", "finishing"): a word spelt right.
+fn is_inflection(lower: &str) -> bool {
+    ["ed", "d", "es", "s", "ing"].iter().any(|ending| {
+        lower.strip_suffix(ending).is_some_and(|stem| {
+            VOCABULARY.iter().any(|&(typed, _)| {
+                typed == stem || typed.strip_suffix('e').is_some_and(|bare| bare == stem)
+            })
+        })
+    })
 }
 
 /// Verb forms a mistyped word may be corrected to, as people write them in
