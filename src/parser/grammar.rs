@@ -12,7 +12,8 @@ use super::address::{Addressed, Mode};
 use super::context::{Ctx, unknown};
 use super::text::Text;
 use super::{
-    Intent, Message, correction, create, fold, link, queries, relations, request, suggest, verbs,
+    Intent, Message, correction, create, fold, link, prerequisite, queries, relations, request,
+    suggest, verbs,
 };
 
 patterns! {
@@ -40,6 +41,10 @@ const RULES: &[Rule] = &[
     verbs::snooze,
     verbs::note,
     create::create,
+    // "deps for T-990: T-980, T-984" names the dependencies, it does not ask
+    // for the graph.
+    prerequisite::undepend,
+    prerequisite::depend,
     queries::mine,
     // "post the blockers report" is the digest; "post the blockers", the list.
     queries::digest,

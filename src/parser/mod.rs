@@ -35,6 +35,7 @@ mod gate;
 mod gate_table;
 mod grammar;
 mod link;
+mod prerequisite;
 mod queries;
 mod relations;
 mod request;

@@ -414,7 +414,7 @@ fn pair(ctx: &Ctx<'_>, tail: Range<usize>) -> (Vec<TaskKey>, Vec<TaskKey>) {
 }
 
 /// A relation intent with the subject resolved, or help when a side is missing.
-fn relation(
+pub(super) fn relation(
     ctx: &Ctx<'_>,
     tasks: Vec<TaskKey>,
     blockers: Vec<TaskKey>,

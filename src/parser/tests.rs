@@ -13,6 +13,7 @@ fn every_pattern() -> Vec<&'static pattern::Pattern> {
         fold::patterns(),
         grammar::patterns(),
         link::patterns(),
+        prerequisite::patterns(),
         queries::patterns(),
         relations::patterns(),
         request::patterns(),
