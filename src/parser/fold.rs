@@ -76,6 +76,8 @@ patterns! {
     RIGHT_NOW = r"[\s,]*\b(?:rn|atm|right\s+now|at\s+the\s+moment|as\s+of\s+now|as\s+of\s+today)\b";
     /// "this is pending on T-398", "pending from T-7": waiting on it.
     PENDING_ON = r"\b(?:is|are)\s+(?:still\s+)?pending\s+(?:on|from|with)\s+(<KEYS>)";
+    /// "give for @dmitri": to.
+    GIVE_FOR = r"\b(give|assign|hand)\s+((?:it|this|that|<KEYS>)\s+)?for\s+(<HANDLE>)";
     /// "what all is blocked", "which all tasks": the question word alone.
     WHAT_ALL = r"\b(what|which)\s+all\b";
     /// "which tasks r blocked": "are".
@@ -119,6 +121,7 @@ const FOLDS: &[(&Pattern, &str)] = &[
     (&PROGRESS, "progress"),
     (&RIGHT_NOW, ""),
     (&WHAT_ALL, "$1"),
+    (&GIVE_FOR, "$1 ${2}to $3"),
     (&PENDING_ON, "is waiting on $1"),
     (&ARE_SPELT_R, "$1 ${2}are"),
     (&SLANG_WORK, "work$1 on"),
