@@ -34,6 +34,9 @@ patterns! {
     LIST_OPENS_WITH_KEY = r"\s*:\s*\n\s*[-*•]\s+(<KEY>)";
     /// A further bulleted key: "\n- T-723".
     KEY_BULLET = r"\s*\n\s*[-*•]\s+(<KEY>)";
+    /// "done from my side", "closed from our end": the writer's part, which is
+    /// the task as far as they can tell.
+    FROM_MY_SIDE = r"\s+(?:from|on)\s+(?:my|our)\s+(?:side|end|part)\b";
     /// "the same has been closed", "same is completed?": the task talked about.
     THE_SAME = r"\b(?:the\s+)?same\s+(is|has|was|will|can|should|may)\b";
     /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
@@ -212,10 +215,8 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             polite = true;
         }
     }
-    (
-        THE_SAME.replace_all(rest.trim(), "it $1").into_owned(),
-        polite,
-    )
+    let rest = THE_SAME.replace_all(rest.trim(), "it $1");
+    (FROM_MY_SIDE.replace_all(&rest, "").into_owned(), polite)
 }
 
 /// The one item of a bulleted list ("admin bit:\n- digest at 9:10\nThanks"): the
