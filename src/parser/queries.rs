@@ -59,17 +59,22 @@ patterns! {
     STUCK_WORDS = r"\b(?:blocked|stuck|on\s+hold|can't\s+move|cannot\s+move|can\s+not\s+move|(?:holding|held)\s+(?:\w+\s+){0,2}?up|blockers)\b";
     /// Work that waits on the author: "pending from my side", "open on me".
     PENDING_ON_ME = r"\b(?:pending|open|due|outstanding|left|remaining)\s+(?:from|on|with|at|for)\s+(?:my\s+(?:side|end|part)|me)\b";
+    /// What the author's own list holds: tasks, things given to them, work held up.
+    MY_WORK = r"\b(?:tasks?|things|items|work|stuff|tickets)\b|\b(?:allocated|assigned|given)\s+to\s+me\b|\b(?:held\s+up|blocked|stuck|waiting)\b";
+    /// The digest asked for by its name alone: "sitrep", "morning briefing
+    /// please", "weekly roundup for the maintainers".
+    DIGEST_ALONE = r"^(?:the\s+|a\s+|our\s+)?(?:(?:morning|daily|weekly|today's|consolidated|status|blocker|blockers)\s+)*(?:digest|sitrep|briefing|roundup|round-up|rundown|recap|summary|report)(?:\s+(?:for|to)\s+(?:the\s+|us|this\s+)?[\w\-]*)?[\s,.!]*(?:please|pls)?[\s.!]*$";
     /// The author as the one asked to tell: not the subject of the question.
     TELL_ME = r"\b(?:tell|show|give)\s+me\b";
     /// The author as the subject: "what am I blocked on" is their own list.
     FIRST_PERSON = r"\b(?:i|i'm|im|i've|my|mine|me)\b";
     /// A question about one task ("is it blocked on anything?") or about how
     /// to use the bot ("how to mark a task as blocked?"), not for the list.
-    NOT_THE_LIST = r"^(?:[\w']+\s+){0,3}?(?:it|this|that|the\s+task)(?:\s+one)?(?:\s|\?|$)|^how\b";
+    NOT_THE_LIST = r"^(?:[\w']+\s+){0,3}?(?:it|this|that|the\s+task)(?:\s+one)?(?:\s|\?|$)|\bhow\s+(?:does|do|can|could|should|would|to|is)\b|^how\b";
     /// What the digest is called: "the standup", "the morning report", "the daily".
     DIGEST_NOUN = r"\b(?:digest|summary|rundown|round-?up|recap|report|briefing|standup|stand-up|the\s+daily)\b|\bsummari[sz]e\s+(?:the\s+|our\s+|all\s+)?(?:blockers|blocked)\b";
     /// Asking to be shown something: "post", "can I get", "what would it say".
-    SHOW_VERB = r"\b(?:post|send|show|get|see|share|give|run|say|look|summari[sz]e|drop|repost|resend|generate|preview)\b";
+    SHOW_VERB = r"\b(?:post|send|show|get|see|share|give|run|say|look|summari[sz]e|drop|repost|resend|generate|preview|fire|request|requesting)\b";
     /// When the digest is posted: a change of its schedule, not a request for it.
     SCHEDULE = r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|every|stop|skip|pause|mute|move|change|instead|only|o'clock)\b|\d\s*(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b";
     /// "what's in the digest today?"
@@ -322,7 +327,7 @@ pub(super) fn mine(ctx: &Ctx<'_>) -> Option<Intent> {
     let pending_on_me = ctx.explicit()
         && ctx.text.keys().is_empty()
         && ASKING.is_match(text)
-        && PENDING_ON_ME.is_match(text);
+        && (PENDING_ON_ME.is_match(text) || asks_about_my_work(text));
     (pending_on_me || MINE.is_match(text)).then_some(Intent::Mine)
 }
 
@@ -339,6 +344,14 @@ pub(super) fn blocked_list(ctx: &Ctx<'_>) -> Option<Intent> {
         && ctx.text.keys().is_empty()
         && (BLOCKED_LIST.is_match(text) || asks_what_is_stuck(text));
     listed.then_some(Intent::Blocked)
+}
+
+/// A question about the author's own work, by its parts: "what am I held up
+/// by?", "which of my things are ready to pick up?".
+fn asks_about_my_work(text: &str) -> bool {
+    FIRST_PERSON.is_match(&TELL_ME.replace_all(text, " "))
+        && MY_WORK.is_match(text)
+        && !NOT_THE_LIST.is_match(text)
 }
 
 /// A question, by its parts, about what cannot move ("which all tasks are
@@ -367,9 +380,11 @@ pub(super) fn digest(ctx: &Ctx<'_>) -> Option<Intent> {
 /// when nothing says when it is posted.
 fn asks_for_the_digest(ctx: &Ctx<'_>) -> bool {
     let text = ctx.masked();
-    DIGEST_NOUN.is_match(text)
-        && (ctx.question || SHOW_VERB.is_match(text))
-        && !SCHEDULE.is_match(text)
+    DIGEST_ALONE.is_match(text)
+        || (DIGEST_NOUN.is_match(text)
+            && (ctx.question || SHOW_VERB.is_match(text))
+            && !SCHEDULE.is_match(text)
+            && !BLOCKED_LIST.is_match(text))
 }
 
 /// `graph`, "show me the dependency graph for T-14".
