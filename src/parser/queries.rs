@@ -56,7 +56,7 @@ patterns! {
     /// question mark.
     ASKING = r"^(?:(?:so|and|ok|hey)\s+)?(?:what|which|whats|what's|anything|any|show|list|tell|give|who|who's|where)\b|\blist\b|\?\s*$";
     /// Words for work that cannot move.
-    STUCK_WORDS = r"\b(?:blocked|stuck|on\s+hold|can't\s+move|cannot\s+move|can\s+not\s+move|(?:holding|held)\s+(?:\w+\s+){0,2}?up|blockers)\b";
+    STUCK_WORDS = r"\b(?:blocked|stuck|stalled|impeded|on\s+hold|waiting\s+on\s+(?:other|something|someone|anything|others)|can't\s+move|cannot\s+move|can\s+not\s+move|(?:holding|held)\s+(?:\w+\s+){0,2}?up|blockers)\b";
     /// Work that waits on the author: "pending from my side", "open on me".
     PENDING_ON_ME = r"\b(?:pending|open|due|outstanding|left|remaining)\s+(?:from|on|with|at|for)\s+(?:my\s+(?:side|end|part)|me)\b";
     /// What the author's own list holds: tasks, things given to them, work held up.
@@ -77,6 +77,9 @@ patterns! {
     SHOW_VERB = r"\b(?:post|send|show|get|see|share|give|run|say|look|summari[sz]e|drop|repost|resend|generate|preview|fire|request|requesting)\b";
     /// When the digest is posted: a change of its schedule, not a request for it.
     SCHEDULE = r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|every|stop|skip|pause|mute|move|change|instead|only|o'clock)\b|\d\s*(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b";
+    /// A question about how the digest works, not for it: "what's the syntax
+    /// for changing the digest time?".
+    ABOUT_THE_DIGEST = r"\b(?:how|syntax|command|change|changing|time|when|configure|setting|settings)\b";
     /// "what's in the digest today?"
     IN_THE_DIGEST = r"\bwhat(?:'s|\s+is|\s+will\s+be)\s+in\s+(?:the\s+|today's\s+|this\s+week's\s+|tomorrow's\s+)?(?:digest|summary|rundown)\b";
     /// Asking for the digest.
@@ -384,6 +387,7 @@ fn asks_for_the_digest(ctx: &Ctx<'_>) -> bool {
         || (DIGEST_NOUN.is_match(text)
             && (ctx.question || SHOW_VERB.is_match(text))
             && !SCHEDULE.is_match(text)
+            && !ABOUT_THE_DIGEST.is_match(text)
             && !BLOCKED_LIST.is_match(text))
 }
 

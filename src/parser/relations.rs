@@ -14,6 +14,8 @@ use super::text::{tail, tidy};
 use crate::domain::TaskKey;
 
 patterns! {
+    /// A guess before the relation, or doubt about it anywhere.
+    GUESSED_RELATION = r"\b(?:maybe|perhaps|possibly|might|may|probably|i\s+think|i\s+guess|i\s+suspect)\b[^.;!?]*\b(?:depend|depends|blocks?|blocked|waits?|waiting|needs?|after|prerequisite)\b|\bnot\s+sure\b|\bunsure\b|\b(?:checking|confirming)\s+with\b|\btbc\b|\bto\s+be\s+confirmed\b";
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
     UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|be\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|follow|follows|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
@@ -222,6 +224,9 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
 /// `T-14 depends on T-13`, `block T-14 on T-2`, `this needs T-6 first`, `T-1 blocks
 /// T-2`, and "can't start T-30 until ..." (an external block when no task follows).
 pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
+    if hedged(ctx.masked()) {
+        return None;
+    }
     let (tasks, blockers) = dependency(ctx)?;
     if blockers.is_empty() || (one_sided(ctx, &tasks, &blockers) && ctx.mode != Mode::Command) {
         return None;
@@ -414,6 +419,12 @@ fn pair(ctx: &Ctx<'_>, tail: Range<usize>) -> (Vec<TaskKey>, Vec<TaskKey>) {
 }
 
 /// A relation intent with the subject resolved, or help when a side is missing.
+/// A relation only guessed at: "maybe this depends on T-301? not sure yet",
+/// "T-51 might depend on T-49, I'm checking".
+pub(super) fn hedged(masked: &str) -> bool {
+    GUESSED_RELATION.is_match(masked)
+}
+
 pub(super) fn relation(
     ctx: &Ctx<'_>,
     tasks: Vec<TaskKey>,

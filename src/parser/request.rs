@@ -37,6 +37,8 @@ patterns! {
     /// "done from my side", "closed from our end": the writer's part, which is
     /// the task as far as they can tell.
     FROM_MY_SIDE = r"\s+(?:from|on)\s+(?:my|our)\s+(?:side|end|part)\b";
+    /// An asking verb with nothing to act on: "please tell", "kindly advise".
+    BARE_ASK = r"^(?:tell|list|share|advise|confirm|let\s+(?:me|us)\s+know|update|suggest|inform)(?:\s+(?:me|us))?[\s.!?]*$";
     /// "the same has been closed", "same is completed?": the task talked about.
     THE_SAME = r"\b(?:the\s+)?same\s+(is|has|was|will|can|should|may)\b";
     /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
@@ -301,6 +303,12 @@ fn polite_request(text: &str, explicit: bool) -> Option<String> {
             .unwrap_or(request);
         let end = sentence_end(request);
         let sentence = request.get(..end).unwrap_or_default().trim();
+        // "which tasks cannot move, please tell": the asking verb alone, after
+        // the question it asks.
+        if BARE_ASK.is_match(sentence) {
+            let said = text.get(..found.start()).unwrap_or_default().trim();
+            return (!said.is_empty()).then(|| said.to_owned());
+        }
         if CREATION.is_match(sentence) && !ADDS_NO_TASK.is_match(sentence) {
             return Some(with_what_goes_on(
                 sentence,
