@@ -19,6 +19,13 @@ patterns! {
     LABELLED = r"^(?:prerequisites?|pre-?reqs?|deps?|dependenc(?:y|ies))\s*:\s*(<KEYS>)\s*[.!]?$";
     /// A role: "T-713 is a hard prerequisite here", "T-5 is a dependency of T-9".
     ROLE = r"(<KEYS>)\s+(?:is|are|'s)\s+(?:also\s+)?(?:a\s+|an\s+|the\s+)?(?:hard\s+|soft\s+|real\s+|strict\s+|firm\s+)?(?:prerequisites?|pre-?reqs?|dependenc(?:y|ies))\b(?:\s+(?:for|of|to)\s+(<KEYS>))?";
+    /// The blocker first, as what opens the way: "T-118 feeds into T-120",
+    /// "T-118 unblocks T-120", "T-118 then T-120".
+    OPENS_THE_WAY = r"(<KEYS>)\s+(?:feeds?\s+into|unblocks|unlocks|enables|gates|is\s+needed\s+(?:for|by)|is\s+required\s+(?:for|by))\s+(<KEYS>)|^(<KEYS>)\s*(?:,|->|→)?\s*(?:and\s+)?then\s+(<KEYS>)[\s.!]*$";
+    /// The subject first: "nothing can happen on T-52 till T-50 ships".
+    NOTHING_UNTIL = r"\bnothing\s+(?:can|will|could)\s+(?:happen|move|go|start)\s+(?:on|with|for)\s+(<KEYS>)\s+(?:until|till|til|before)\s+(<KEYS>)";
+    /// "link T-120 to T-118 as a dependency".
+    LINK_AS = r"\b(?:link|connect|tie|hook)\s+(<KEYS>)\s+(?:to|with|onto)\s+(<KEYS>)\s+as\s+(?:a\s+|its\s+)?(?:dependency|blocker|prerequisite)";
     /// The blocker before "before this": "T-611 has to be wrapped up before this
     /// one can move".
     BEFORE_THIS = r"(<KEYS>)\s+(?:has|have|needs?|must)\s+(?:to\s+)?(?:be\s+)?(?:\w+\s+){0,2}?before\s+(?:this|we|you|anyone|i)\b";
@@ -53,6 +60,18 @@ pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
         )
     } else if let Some(found) = LABELLED.captures(masked).filter(|_| ctx.thread.is_some()) {
         (Vec::new(), text.keys_in(found.get(1)?.range()))
+    } else if let Some(found) = OPENS_THE_WAY.captures(masked) {
+        let blockers = found.get(1).or_else(|| found.get(3))?;
+        let tasks = found.get(2).or_else(|| found.get(4))?;
+        (text.keys_in(tasks.range()), text.keys_in(blockers.range()))
+    } else if let Some(found) = NOTHING_UNTIL
+        .captures(masked)
+        .or_else(|| LINK_AS.captures(masked))
+    {
+        (
+            text.keys_in(found.get(1)?.range()),
+            text.keys_in(found.get(2)?.range()),
+        )
     } else if let Some(found) = ROLE.captures(masked) {
         let tasks = found
             .get(2)
