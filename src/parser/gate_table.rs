@@ -277,6 +277,7 @@ pub(super) fn literals(source: &str) -> Option<Option<&'static [&'static [&'stat
         r#"^@?([a-z0-9](?:[a-z0-9_.\-]*[a-z0-9_])?)"# => Some(None),
         r#"^[/!]baton\b[\s:,]*"# => Some(Some(&[&["!baton", "/baton"]])),
         r#"^\[?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:utc|gmt|z|am|pm))?\]\s*"# => Some(Some(&[&[":"], &["]"]])),
+        r#"^\s*(?:(?:—|–|--|~)\s*[^\n]{1,40}|_?sent\s+from\s+[^\n]{1,40}?_?)\s*$"# => Some(Some(&[&["--", "from", "~", "–", "—"]])),
         r#"^\s*(?:\w+\s+)?(?:it|that|this|them)\s+(?:over\s+|instead\s+)?(?:to|for|on)?\s*$"# => Some(Some(&[&["it", "that", "them", "this"]])),
         r#"^\s*(?:and\s+|&\s*)?t-\d"# => Some(Some(&[&["t-"]])),
         r#"^add\s+(?:a\s+|an\s+|the\s+|that\s+|this\s+)?(?:dependency|dependencies|dep|deps|link|blocker|note|comment|relation)\b"# => Some(Some(&[&["add"], &["blocker", "comment", "dep", "dependencies", "dependency", "deps", "link", "note", "relation"]])),

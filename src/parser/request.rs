@@ -37,6 +37,8 @@ patterns! {
     /// "done from my side", "closed from our end": the writer's part, which is
     /// the task as far as they can tell.
     FROM_MY_SIDE = r"\s+(?:from|on)\s+(?:my|our)\s+(?:side|end|part)\b";
+    /// A signature line: "— Tobias, Android", "-- sent from my phone".
+    SIGNATURE = r"^\s*(?:(?:—|–|--|~)\s*[^\n]{1,40}|_?sent\s+from\s+[^\n]{1,40}?_?)\s*$";
     /// An asking verb with nothing to act on: "please tell", "kindly advise".
     BARE_ASK = r"^(?:tell|list|share|advise|confirm|let\s+(?:me|us)\s+know|update|suggest|inform)(?:\s+(?:me|us))?[\s.!?]*$";
     /// "the same has been closed", "same is completed?": the task talked about.
@@ -102,7 +104,7 @@ patterns! {
 /// Strips greetings and politeness, returning the request and whether it was a
 /// polite command ("please ...", "can you close T-4?").
 pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
-    let unquoted = keys_inline(&without_quotes(&without_emphasis(body)));
+    let unquoted = keys_inline(&without_quotes(&without_emphasis(without_signature(body))));
     let unquoted = match single_bullet(&unquoted) {
         Some(item) if explicit => item.to_owned(),
         _ => unquoted,
@@ -232,6 +234,15 @@ fn single_bullet(body: &str) -> Option<&str> {
     });
     let only = bullets.next()?;
     bullets.next().is_none().then_some(only)
+}
+
+/// `body` without a signature in its last paragraph ("\n\n— Tobias, Android",
+/// "\n\n_sent from Slack for iOS_"): who wrote it is not what they ask.
+fn without_signature(body: &str) -> &str {
+    match body.trim_end().rsplit_once("\n\n") {
+        Some((said, last)) if !said.trim().is_empty() && SIGNATURE.is_match(last) => said,
+        _ => body,
+    }
 }
 
 /// A bulleted list of keys written on one line: "T-721 depends on:\n- T-722\n-
