@@ -9,7 +9,7 @@
 
 use super::Intent;
 use super::context::Ctx;
-use super::relations::{hedged, relation};
+use super::relations::relation;
 use crate::domain::TaskKey;
 
 patterns! {
@@ -88,7 +88,7 @@ pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
     } else {
         return None;
     };
-    if ctx.asks() || hedged(masked) || (tasks.is_empty() && thread.is_empty()) {
+    if ctx.asks() || (tasks.is_empty() && thread.is_empty()) {
         return None;
     }
     Some(relation(

@@ -224,9 +224,6 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
 /// `T-14 depends on T-13`, `block T-14 on T-2`, `this needs T-6 first`, `T-1 blocks
 /// T-2`, and "can't start T-30 until ..." (an external block when no task follows).
 pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
-    if hedged(ctx.masked()) {
-        return None;
-    }
     let (tasks, blockers) = dependency(ctx)?;
     if blockers.is_empty() || (one_sided(ctx, &tasks, &blockers) && ctx.mode != Mode::Command) {
         return None;
@@ -419,12 +416,10 @@ fn pair(ctx: &Ctx<'_>, tail: Range<usize>) -> (Vec<TaskKey>, Vec<TaskKey>) {
 }
 
 /// A relation intent with the subject resolved, or help when a side is missing.
-/// A relation only guessed at: "maybe this depends on T-301? not sure yet",
-/// "T-51 might depend on T-49, I'm checking".
-pub(super) fn hedged(masked: &str) -> bool {
-    GUESSED_RELATION.is_match(masked)
-}
-
+/// The relation said between `tasks` and `blockers`, or help on `verb` when a
+/// side is missing; a relation only guessed at ("maybe this depends on T-301?
+/// not sure yet", "T-51 might depend on T-49, I'm checking") is a note on its
+/// subject.
 pub(super) fn relation(
     ctx: &Ctx<'_>,
     tasks: Vec<TaskKey>,
@@ -446,6 +441,11 @@ pub(super) fn relation(
         .collect();
     if tasks.is_empty() || blockers.is_empty() {
         help_on(verb)
+    } else if GUESSED_RELATION.is_match(ctx.masked()) {
+        Intent::Note {
+            tasks,
+            text: ctx.note_text(),
+        }
     } else {
         make(tasks, blockers)
     }
