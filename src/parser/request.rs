@@ -36,7 +36,7 @@ patterns! {
     KEY_BULLET = r"\s*\n\s*[-*•]\s+(<KEY>)";
     /// "done from my side", "closed from our end": the writer's part, which is
     /// the task as far as they can tell.
-    FROM_MY_SIDE = r"\s+(?:from|on)\s+(?:my|our)\s+(?:side|end|part)\b";
+    FROM_MY_SIDE = r"\b(done|completed|complete|closed|finished|fixed|merged|resolved)\s+(?:from|on)\s+(?:my|our)\s+(?:side|end|part)\b";
     /// A signature line: "— Tobias, Android", "-- sent from my phone".
     SIGNATURE = r"^\s*(?:(?:—|–|--|~)\s*[^\n]{1,40}|_?sent\s+from\s+[^\n]{1,40}?_?)\s*$";
     /// An asking verb with nothing to act on: "please tell", "kindly advise".
@@ -220,7 +220,7 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
         }
     }
     let rest = THE_SAME.replace_all(rest.trim(), "it $1");
-    (FROM_MY_SIDE.replace_all(&rest, "").into_owned(), polite)
+    (FROM_MY_SIDE.replace_all(&rest, "$1").into_owned(), polite)
 }
 
 /// The one item of a bulleted list ("admin bit:\n- digest at 9:10\nThanks"): the
