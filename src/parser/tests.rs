@@ -328,7 +328,7 @@ mod corpus {
     #[test]
     fn the_development_and_held_out_sets_score_without_a_false_done() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
-        for (name, floor) in [("dev", 0.978), ("heldout", 0.955)] {
+        for (name, floor) in [("dev", 0.975), ("heldout", 0.965)] {
             let score = score_file(&format!("{root}/{name}.jsonl"));
             println!("{}", score.report(name));
             assert!(score.lines >= 400, "{name} has only {} lines", score.lines);
