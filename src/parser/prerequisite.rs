@@ -84,20 +84,13 @@ pub(super) fn depend(ctx: &Ctx<'_>) -> Option<Intent> {
     {
         (Vec::new(), text.keys_in(found.get(1)?.range()))
     } else if let Some(found) = WAITS_ON_THIS.captures(masked) {
-        (text.keys_in(found.get(1)?.range()), thread.clone())
+        (text.keys_in(found.get(1)?.range()), thread)
     } else {
         return None;
     };
-    if ctx.asks() || (tasks.is_empty() && thread.is_empty()) {
-        return None;
-    }
-    Some(relation(
-        ctx,
-        tasks,
-        blockers,
-        "depend",
-        |tasks, blockers| Intent::Depend { tasks, blockers },
-    ))
+    stated(ctx, tasks, blockers, "depend", |tasks, blockers| {
+        Intent::Depend { tasks, blockers }
+    })
 }
 
 /// A dependency removed by its noun or about "this".
@@ -122,20 +115,26 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
             text.keys_in(blockers.range()),
         )
     } else if let Some(found) = NOT_ON_THIS.captures(masked) {
-        (text.keys_in(found.get(1)?.range()), thread.clone())
+        (text.keys_in(found.get(1)?.range()), thread)
     } else {
         return None;
     };
-    if ctx.asks() || (tasks.is_empty() && thread.is_empty()) {
-        return None;
-    }
-    Some(relation(
-        ctx,
-        tasks,
-        blockers,
-        "undepend",
-        |tasks, blockers| Intent::Undepend { tasks, blockers },
-    ))
+    stated(ctx, tasks, blockers, "undepend", |tasks, blockers| {
+        Intent::Undepend { tasks, blockers }
+    })
+}
+
+/// The relation a phrase states, unless it is asked about ("is T-713 a
+/// prerequisite here?") or names one side only, outside a thread.
+fn stated(
+    ctx: &Ctx<'_>,
+    tasks: Vec<TaskKey>,
+    blockers: Vec<TaskKey>,
+    verb: &str,
+    make: fn(Vec<TaskKey>, Vec<TaskKey>) -> Intent,
+) -> Option<Intent> {
+    let one_sided = tasks.is_empty() && ctx.thread.is_none();
+    (!ctx.asks() && !one_sided).then(|| relation(ctx, tasks, blockers, verb, make))
 }
 
 #[cfg(test)]

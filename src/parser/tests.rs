@@ -1457,3 +1457,63 @@ fn a_question_about_what_cannot_move_is_the_blocked_list() {
         Intent::Blocked
     );
 }
+
+#[test]
+fn how_a_message_is_dressed_does_not_change_what_it_asks() {
+    let t = |n: &[u64]| n.iter().copied().map(TaskKey::new).collect::<Vec<_>>();
+    // Markdown, a bulleted list of keys, a signature.
+    assert_eq!(
+        said("@baton T-721 depends on:\n- T-722\n- T-723"),
+        Intent::Depend {
+            tasks: t(&[721]),
+            blockers: t(&[722, 723])
+        }
+    );
+    assert!(matches!(
+        said("@baton add Bump Kotlin to 2.0\n\n— Tobias, Android"),
+        Intent::Create { title, .. } if title == "Bump Kotlin to 2.0"
+    ));
+    assert_eq!(name(&in_thread(671, "**on it** 👀")), "start");
+    // World Englishes: "the same" is the task, "from my side" the writer's part.
+    assert_eq!(
+        said("@baton T-148, the same has been closed from our end"),
+        Intent::Done { tasks: t(&[148]) }
+    );
+    assert_eq!(name(&in_thread(275, "same is completed?")), "show");
+}
+
+#[test]
+fn a_request_is_read_by_its_parts_not_one_phrasing() {
+    assert_eq!(said("@baton can I get the morning report"), Intent::Digest);
+    assert_eq!(said("@baton sitrep"), Intent::Digest);
+    assert_ne!(
+        said("@baton what's the syntax for changing the digest time?"),
+        Intent::Digest
+    );
+    assert!(matches!(
+        said("@baton T-562 is discontinued following the policy review."),
+        Intent::Cancel { .. }
+    ));
+    assert_eq!(
+        name(&in_thread(
+            930,
+            "the review meeting for this got cancelled, moving it to Thursday"
+        )),
+        "note"
+    );
+    // A guessed relation is a note on its subject, never the relation.
+    assert_eq!(
+        in_thread(302, "maybe this depends on T-301? not sure yet"),
+        Intent::Note {
+            tasks: vec![TaskKey::new(302)],
+            text: "maybe this depends on T-301? not sure yet".into()
+        }
+    );
+    assert_eq!(
+        name(&in_thread(
+            99,
+            "I think @jun should own this, but let's ask at standup"
+        )),
+        "note"
+    );
+}
