@@ -105,8 +105,10 @@ impl Text {
         for span in code_block_spans(body) {
             masked.replace_range(span.clone(), &"_".repeat(span.len()));
         }
+        // A key struck through ("done ~T-645~ T-646") was taken back.
         let keys = KEY_TOKEN
             .find_iter(&masked)
+            .filter(|found| !masked[..found.start()].ends_with('~'))
             .filter_map(|found| Some((found.start(), found.as_str().parse().ok()?)))
             .collect();
         Self {
