@@ -89,7 +89,7 @@ patterns! {
     /// A thread reply that only asks for the graph around the task.
     THREAD_GRAPH = r"^(?:(?:show|draw)\s+(?:me\s+)?)?(?:the\s+)?(?:graph|deps|dependencies|dependency\s+graph)(?:\s+(?:for|of)\s+(?:this|it)(?:\s+one)?)?(?:\s+(?:please|pls))?[\s!.?]*$|^(?:draw|show)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?(?:map|picture|diagram|chart|tree|graph)\s+of\s+what\b";
     /// Asking to see a task.
-    SHOW = r"\b(?:tell\s+me\s+)?where\s+(?:<KEYS>|things|it|this|we)\s+(?:stands?|are)\b|^(?:show|status|info|details?|describe|view|display|look\s*up|lookup|check(?:\s+on)?|what\s+about|tell\s+me\s+about|where\s+(?:are\s+we|is|are)\s+(?:on|with)|card)\b|\bstatus\s+(?:of|on|for)\b|\b(?:update|progress|eta)\s+on\b";
+    SHOW = r"^(?:share|summari[sz]e|explain)\s+(?:(?:the|a)\s+)?(?:(?:details|summary|status|state)\s+(?:of|on|for)\s+)?<KEYS>|\b(?:details|summary)\s+(?:of|on|for)\s+<KEYS>|\b(?:tell\s+me\s+)?where\s+(?:<KEYS>|things|it|this|we)\s+(?:stands?|are)\b|^(?:show|status|info|details?|describe|view|display|look\s*up|lookup|check(?:\s+on)?|what\s+about|tell\s+me\s+about|where\s+(?:are\s+we|is|are)\s+(?:on|with)|card)\b|\bstatus\s+(?:of|on|for)\b|\b(?:update|progress|eta)\s+on\b";
     /// A key and what to see of it: "T-532 status pls", "T-4 details?".
     KEY_STATUS = r"^<KEYS>\s*[:\-]?\s*(?:status|details?|info|progress|update|card)\b[\s?!.]*$";
     /// A thread reply that only asks to see the task: "status", "show".
