@@ -264,11 +264,15 @@ fn without_emphasis(body: &str) -> Cow<'_, str> {
     {
         return Cow::Owned(inner.to_owned());
     }
-    if body.contains("**") || body.contains("__") {
-        Cow::Owned(body.replace("**", "").replace("__", ""))
-    } else {
-        Cow::Borrowed(body)
+    // A link may hold "__" (query strings, wiki paths): it is kept as written.
+    let mut plain = Cow::Borrowed(body);
+    if body.contains("**") {
+        plain = Cow::Owned(plain.replace("**", ""));
     }
+    if body.contains("__") && !body.contains("://") {
+        plain = Cow::Owned(plain.replace("__", ""));
+    }
+    plain
 }
 
 /// `body` without the lines that quote an earlier message ("> is this done?"),
