@@ -551,24 +551,6 @@ async fn drop_database(admin: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The process's peak resident set size in KiB since the last [`reset_peak_rss`]
-/// (Linux).
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Starts a new peak-RSS measurement from what the process holds now (Linux 4.0+:
-/// writing 5 to `clear_refs` resets `VmHWM`), so each step reports its own peak.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn rss_row() -> String {
-    peak_rss().map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024))
-}
-
 /// Writes `results` as the Markdown table BENCHMARKS.md shows.
 ///
 /// # Errors
@@ -595,7 +577,9 @@ pub fn write_workload_to(tasks: u64, seed: u64, out: impl std::io::Write) -> any
     Ok(())
 }
 
+mod memory;
 mod parsing;
+use memory::{reset_peak_rss, rss_row};
 pub use parsing::{ParseTiming, time_parsing, write_parse_timing};
 
 #[cfg(test)]
