@@ -9,8 +9,6 @@ use crate::domain::Forge;
 patterns! {
     /// "link github", "linking my GitHub", "connect my **GitLab**", "unlink gh".
     LINKING = r"\b(?:(un|dis)(?:link|connect)|link|linking|connect|connecting|hook\s+up)\s+(?:up\s+)?(?:my\s+|me\s+to\s+my\s+|to\s+)?[*_`]*(github|gitlab|gh|gl)\b";
-    /// Words before the request that do not change it: "um link …".
-    FILLER = r"^(?:(?:um|uh|er|so|yeah|ok|okay|please|pls|plz|kindly|hi|hey)\b\W*)*";
     /// "my GitLab username is …": the account named before the verb.
     MY_FORGE_IS = r"\bmy\s+[*_`]*(github|gitlab|gh|gl)[*_`]*\s+(?:(?:account|acct|user|username|user\s+name|id|handle|login|profile)\s+)?(?:is|=|:)";
     /// "…, please link it", "kindly link the same".
@@ -44,14 +42,12 @@ pub(super) fn link(ctx: &Ctx<'_>) -> Option<Intent> {
     if !ctx.explicit() || !ctx.text.keys().is_empty() {
         return None;
     }
-    // Linking is the request itself ("add Connect gitlab runners" is a title),
-    // but the courtesies around it may hold the login: "…, pls link it",
-    // "? It's octocat".
-    let request = ctx.masked();
-    let filler = FILLER.find(request).map_or(0, |found| found.end());
+    // Linking is the request itself, once its courtesies are off ("add Connect
+    // gitlab runners" is a title), but the courtesies may hold the login:
+    // "…, pls link it", "? It's octocat".
     let requested = LINKING
-        .find(request)
-        .is_some_and(|found| found.start() == filler);
+        .find(ctx.masked())
+        .is_some_and(|found| found.start() == 0);
     let said = Text::new(ctx.said);
     let masked = said.masked();
     let (forge_found, unlink) = match LINKING.captures(masked) {

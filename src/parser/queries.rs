@@ -327,11 +327,11 @@ pub(super) fn mine(ctx: &Ctx<'_>) -> Option<Intent> {
             return None;
         }
     }
-    let pending_on_me = ctx.explicit()
+    let asks_for_mine = ctx.explicit()
         && ctx.text.keys().is_empty()
         && ASKING.is_match(text)
         && (PENDING_ON_ME.is_match(text) || asks_about_my_work(text));
-    (pending_on_me || MINE.is_match(text)).then_some(Intent::Mine)
+    (asks_for_mine || MINE.is_match(text)).then_some(Intent::Mine)
 }
 
 /// `blocked` with no task, "what's blocked?". A bare "blocked" in a thread is
@@ -352,9 +352,7 @@ pub(super) fn blocked_list(ctx: &Ctx<'_>) -> Option<Intent> {
 /// A question about the author's own work, by its parts: "what am I held up
 /// by?", "which of my things are ready to pick up?".
 fn asks_about_my_work(text: &str) -> bool {
-    FIRST_PERSON.is_match(&TELL_ME.replace_all(text, " "))
-        && MY_WORK.is_match(text)
-        && !NOT_THE_LIST.is_match(text)
+    about_the_author(text) && MY_WORK.is_match(text) && !NOT_THE_LIST.is_match(text)
 }
 
 /// A question, by its parts, about what cannot move ("which all tasks are
@@ -364,7 +362,13 @@ fn asks_what_is_stuck(text: &str) -> bool {
     ASKING.is_match(text)
         && STUCK_WORDS.is_match(text)
         && !NOT_THE_LIST.is_match(text)
-        && !FIRST_PERSON.is_match(&TELL_ME.replace_all(text, " "))
+        && !about_the_author(text)
+}
+
+/// Whether the author is the subject of a question ("what am I held up by?"),
+/// not only the one it is to be told to ("tell me what can't move").
+fn about_the_author(text: &str) -> bool {
+    FIRST_PERSON.is_match(&TELL_ME.replace_all(text, " "))
 }
 
 /// `digest`, "post the digest".
