@@ -44,7 +44,7 @@ patterns! {
 
 /// Decides whether `msg` is meant for Baton.
 pub(super) fn address(msg: &Message<'_>) -> Option<Addressed> {
-    let text = msg.text.trim();
+    let text = after_quote(msg.text.trim());
     let addressed = |mode, body: &str| {
         Some(Addressed {
             mode,
@@ -68,6 +68,21 @@ pub(super) fn address(msg: &Message<'_>) -> Option<Addressed> {
         return addressed(Mode::Thread, text);
     }
     None
+}
+
+/// The message after the lines it quotes: a Matrix reply's body opens with the
+/// message it answers (`> <@ann:example.org> can the summary come later?`), and
+/// whether the reply is meant for Baton is said by its writer, below the quote.
+/// A message that is only a quote is kept whole.
+fn after_quote(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('>') {
+        match rest.split_once('\n') {
+            Some((_, after)) => rest = after.trim_start(),
+            None => return text,
+        }
+    }
+    if rest.is_empty() { text } else { rest }
 }
 
 /// `text` without its mentions of the bot, or `None` when it does not mention it.
@@ -193,6 +208,16 @@ mod tests {
             body_and_mode(&msg),
             Some(("merged".to_owned(), Mode::Thread))
         );
+    }
+
+    #[test]
+    fn a_reply_is_addressed_by_what_its_writer_says_below_the_quote() {
+        let reply = "> <@ann:example.org> can the summary come later?\n\nbaton: digest at 9:00";
+        let got = body_and_mode(&message(reply));
+        assert_eq!(got, Some(("digest at 9:00".to_owned(), Mode::Mention)));
+        // Quoting someone who wrote to the bot does not write to it.
+        let quoted = "> @baton done T-4\n\nnice work";
+        assert_eq!(body_and_mode(&message(quoted)), None);
     }
 
     #[test]

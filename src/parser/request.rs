@@ -66,7 +66,7 @@ patterns! {
     PLEASE = r"^(?:please|pls|plz|kindly)\b[\s,:]*";
     /// "can you ..." in front of a request: at the start, or after a sentence or
     /// a clause ("thanks for yesterday! could you close T-4?").
-    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?(?:be\s+a\s+(?:star|love|dear|gem|darling|champ|legend|doll)\s+and\s+)?|(?:please|kindly|pls)\s+|(?:do\s+you\s+)?mind\s+|is\s+it\s+possible\s+to\s+|(?:can|could)\s+i\s+ask\s+you\s+to\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
+    CAN_YOU = r"(?:^|[.!?,;:—–]\s*|\s-\s+|\b(?:so|and|but|then)\s+)(?:(?:can|could|would|will)\s+(?:you|u|we)\s+(?:please\s+|pls\s+|kindly\s+)?(?:mind\s+)?(?:be\s+a\s+(?:star|love|dear|gem|darling|champ|legend|doll)\s+and\s+)?|(?:please|kindly|pls)\s+|(?:do\s+you\s+)?mind\s+|is\s+it\s+possible\s+to\s+|(?:can|could|may)\s+i\s+ask\s+you\s+to\s+|(?:i|we)(?:\s+would|\s+should|'d)\s+(?:be\s+(?:very\s+|most\s+)?(?:grateful|thankful|obliged)|(?:really\s+)?appreciate\s+it)\s+if\s+(?:you\s+(?:could|would|can)\s+(?:please\s+|kindly\s+)?)?|would\s+you\s+be\s+(?:so\s+kind\s+as|able)\s+to\s+|(?:i\s+was|i'm|i\s+am)\s+wondering\s+if\s+(?:you\s+could|you\s+can)\s+|any\s+chance\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+)?)";
     /// A request to block with no reason of its own: "mark it as blocked?", "put
     /// T-5 on hold so it shows in the digest?".
     BARE_BLOCK_REQUEST = r"^(?:(?:mark|set|flag)\s+(?:<KEYS>|it|this)\s+(?:as\s+)?(?:blocked|stuck|on\s+hold)|(?:put|keep)\s+(?:<KEYS>|it|this)\s+on\s+hold|block\s+(?:<KEYS>|it|this)|flag\s+(?:<KEYS>|it|this))(?:\s+so\s+[^?!.]*)?(?:\s+(?:please|pls|for\s+(?:me|us)))?[\s?!.]*$";
