@@ -45,6 +45,8 @@ patterns! {
     THE_SAME = r"\b(?:the\s+)?same\s+(is|has|was|will|can|should|may)\b";
     /// A word of assent or chat before what is said: "yep on it", "ngl, merged".
     INTERJECTION = r"^(?:yep|yup|yes|yeah|yea|ya|ok|okay|kk|sure|alright|bet|aight|welp|phew|ngl|tbh|honestly|lowkey|fr|so)\b[\s,.!:;\-–—]+";
+    /// An emoji shortcode after a question: "merged yet? :eyes:".
+    QUESTION_SHORTCODE = r"\?\s*(?::[a-z0-9_+\-]+:\s*)+$";
     /// Chat words after what is said: "live on steam no cap", "merged fr".
     TRAILING_SLANG = r"[\s,.!]+(?:no\s+cap|fr|frfr|ngl|tbh|lol|lmao|lmfao|ong)[\s!.]*$";
     FILLER = r"^(?:when(?:ever)?\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|mo|chance|tick)|if\s+you\s+(?:get|have|find)\s+(?:a\s+)?(?:sec|second|minute|min|moment|chance)|when(?:ever)?\s+you\s+can|quick\s+(?:one|q|favou?r|request|ask)|real\s+quick|sorry\s+to\s+bother(?:\s+you)?|also|and\s+also|from\s+now\s+on|do\s+one\s+thing)\b[\s,.!:;\-–—]*";
@@ -141,6 +143,9 @@ pub(super) fn prepare(body: &str, explicit: bool) -> (String, bool) {
             && found.start() > 0
         {
             rest = rest.get(..found.start()).unwrap_or_default();
+        }
+        if let Some(found) = QUESTION_SHORTCODE.find(rest) {
+            rest = rest.get(..found.start() + 1).unwrap_or_default();
         }
         if let Some(found) = FORMAL_LEAD
             .find(rest)
