@@ -15,7 +15,7 @@ use crate::domain::TaskKey;
 
 patterns! {
     /// A guess before the relation, or doubt about it anywhere.
-    GUESSED_RELATION = r"\b(?:maybe|perhaps|possibly|might|may|probably|i\s+think|i\s+guess|i\s+suspect)\b[^.;!?]*\b(?:depend|depends|blocks?|blocked|waits?|waiting|needs?|after|prerequisite)\b|\bnot\s+sure\b|\bunsure\b|\b(?:checking|confirming)\s+with\b|\btbc\b|\bto\s+be\s+confirmed\b";
+    GUESSED_RELATION = r"\b(?:maybe|perhaps|possibly|might|may|probably|i\s+think|i\s+guess|i\s+suspect|thinks|reckons|suspects|believes)\b[^.;!?]*\b(?:depend|depends|blocks?|blocked|waits?|waiting|needs?|after|prerequisite)\b|\bnot\s+sure\b|\bunsure\b|\bi\s+doubt\b|\b(?:checking|confirming)\s+with\b|\btbc\b|\bto\s+be\s+confirmed\b";
     /// "T-14 no longer depends on T-13", "doesn't need T-2 anymore".
     UNDEPEND_PHRASE = r"(?:\b(?:no\s+longer|doesn't|does\s+not|doesnt|don't|do\s+not|dont|isn't|is\s+not|isnt|aren't|are\s+not|not|never|no\s+need\s+to|shouldn't|should\s+not|needn't|need\s+not)\s+(?:actually\s+|really\s+|even\s+|more\s+|be\s+|any\s*more\s+|any\s+longer\s+|(?:has|have|need|needs)\s+(?:to\s+)?)*(?:depend(?:s|ing|ent)?\s+(?:on|to|of)|(?:contingent|conditional)\s+(?:on|upon)|(?:hinges?|hinging|hinge|rests?|resting|relies|rely|relying|predicated)\s+(?:on|upon)|sits?\s+behind|blocked\s+(?:by|on)|gated\s+(?:by|on|behind)|downstream\s+(?:of|from)|(?:go(?:es)?|comes?)\s+after|follow|follows|held\s+up\s+by|stuck\s+(?:on|behind)|waiting\s+(?:on|for)|wait(?:s)?\s+(?:on|for)|needs?\s+to\s+wait\s+(?:for|on|until)|needs?|requires?|after|behind)|\bno\s+need\s+(?:for|of)|\bno\s+(?:longer\s+)?(?:dependency|dependent|blocked)\s+on)\s+(?:the\s+)?(?:task\s+)?(<KEYS>|it\b|that(?:\s+one)?\b|them\b)";
     /// The blocker first: "T-3 isn't blocking T-9 after all", "T-3 isn't a blocker
@@ -60,17 +60,21 @@ patterns! {
     /// "I can't start T-30 until T-29 is merged", "can't proceed until legal signs".
     CANT_UNTIL = r"(?s)(?:can't|cannot|can\s+not|cant|won't\s+be\s+able\s+to|won't|shouldn't|should\s+not|mustn't|must\s+not)\s+(?:start|begin|do|work\s+on|touch|proceed|continue|move\s+(?:on|forward)|go(?:\s+(?:ahead|out|live|in))?|pick\s+up|ship|finish|merge|deploy|land|release|launch|happen|roll\s+out|be\s+(?:done|merged|shipped|deployed|released|started))(?:\s+(?:on|with))?\s*(<KEYS>|it|this|that)?(?:\s+[\w'\-]+){0,3}?\s+(?:until|till|til|before|without)\s+(.+)$";
     /// The blocked task first: "T-14 depends on T-13", "this needs T-6 first".
-    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:should|must|will|can|has\s+to|(?:is|are)\s+to)\s+follow|(?:sequence|schedule|queue|slot)\s+(?:this|it)\s+(?:after|behind)|(?:is\s+|are\s+)?downstream\s+(?:of|from)|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>)";
+    FORWARD = r"\b(?:depends?\s+(?:on|from|of|to)(?:\s+all\s+(?:of\s+)?(?:these|those|the\s+following))?\s*:?|(?:prereqs?|prerequisites|deps|dependencies|blockers)\s*:|(?:is\s+)?(?:built|sits|stacked|goes)?\s*on\s+top\s+of|rides\s+on|(?:sequenced|scheduled|queued|ordered)\s+after|blocked\s+from\s+\w+\s+(?:by|on)|(?:has|have)\s+(?:a\s+)?(?:dependency|dependencies|dep)\s+on|depending\s+(?:on|from|of|to)|(?:blocked|held(?:\s+up)?|on\s+hold|parked|waiting|wait|waits)\s+(?:until|till|pending)|rel(?:y|ies|ying)\s+on|builds?\s+on|(?:should|must|will|can|has\s+to|(?:is|are)\s+to)\s+follow|(?:sequence|schedule|queue|slot)\s+(?:this|it)\s+(?:after|behind)|(?:is\s+|are\s+)?downstream\s+(?:of|from)(?:\s+(?:the\s+)?[\w\-]+){0,4}?|comes?\s+after|(?:is\s+|are\s+)?dependent\s+on|depends|(?:is\s+|are\s+)?blocked\s+(?:by|on)|(?:is\s+|are\s+)?(?:waiting|waits?)\s+(?:on|for)|needs?|requires?|follows(?:\s+on\s+from)?|(?:is\s+|are\s+)?behind|gated\s+(?:on|by)|held\s+up\s+by|stuck\s+(?:on|behind)|(?:(?:is|are)\s+)?(?:(?:both|all)\s+)?(?:contingent|conditional|dependant|predicated|hinges?|hinging)\s+(?:on|upon)|(?:is\s+|are\s+)?subject\s+to|awaiting|pending)\s+(?:the\s+)?(?:(?:completion|outcome|approval|sign-?off|delivery|result)\s+of\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>)";
     /// "T-2 after T-1", or "after T-6" opening a thread reply. Elsewhere a bare
     /// "after" is too often about time ("merged right after T-4 landed").
-    AFTER = r"(?:^(?:this|it|that)(?:\s+(?:one|task))?\s+|^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes|is|are|only|should\s+(?:go|come))\s+)?after\s+(<KEYS>)";
+    AFTER = r"(?:^(?:this|it|that)(?:\s+(?:one|task))?\s+|^|<KEYS>\s+(?:\w+\s+){0,2}?)(?:(?:comes?|goes(?:\s+in|\s+out)?|go(?:es)?\s+live|is|are|only|should\s+(?:go|come)(?:\s+in)?)\s+)?after\s+(<KEYS>)";
     /// The blocker first: "T-1 blocks T-2", "this is needed for T-14".
     INVERSE = r"\b(?:blocks|is\s+blocking|are\s+blocking|blocking|holds\s+up|is\s+holding\s+up|(?:must|has\s+to|have\s+to|needs?\s+to|should|gotta)\s+(?:be\s+\w+|land|ship|go(?:\s+out|\s+in)?|come|happen|finish|merge)\s+before(?:\s+(?:we|you|anyone|anybody|someone|somebody|they|i|people)\s+(?:can\s+)?(?:start|starts|begin|begins|touch|touches|pick\s+up|picks\s+up|work\s+on|works\s+on|close|ship|release|finish|merge|deploy))?|unlocks|enables|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+|the\s+)?blockers?\s+(?:of|for|to|on)|(?:is\s+|are\s+)?upstream\s+(?:of|from)|(?:is\s+|are\s+)?(?:as\s+)?(?:a\s+)?(?:dependency|prereq\w*|requirement)\s+(?:of|for|to)|comes?\s+before|goes\s+before|precedes|(?:must|should|has\s+to|have\s+to|needs?\s+to)\s+precede|(?:is\s+|are\s+)?(?:a\s+|the\s+)?predecessors?\s+(?:of|to)|(?:is\s+|are\s+)?needed\s+(?:for|by|before)|(?:is\s+|are\s+)?necessary\s+(?:for|before)|(?:is\s+|are\s+)?required\s+(?:for|by|before)|(?:is\s+|are\s+)?(?:a\s+|the\s+)?(?:hard\s+|strict\s+|firm\s+|key\s+)?prereq(?:uisite)?s?\s+(?:for|of)|gates)\s+(?:the\s+)?(?:task\s+|both\s+|all\s+of\s+|each\s+of\s+)?(<KEYS>|this(?:\s+one)?|it|us)\b";
     /// The blocker needs to go first: "T-4 needs to land first", "finish T-4 first".
     FIRST = r"(<KEYS>)\s+(?:needs?\s+to|has\s+to|must|should|will\s+have\s+to|gotta)\s+(?:land|ship|merge|go\s+(?:in|out)|happen|finish|be\s+(?:done|merged|finished|shipped|deployed|landed))\s+first\b|\b(?:do|finish|land|ship|merge|complete|deploy)\s+(<KEYS>)\s+(?:first|before\s+(?:this|that|it|<KEYS>))\b";
     /// The dependent task is only possible once another is done: "we can only
     /// start this once T-5 is merged", "T-9 only after T-8".
-    ONLY_ONCE = r"\b(?:can|could|will|should|may)\s+only\s+(?:\w+\s+){0,4}?(?:once|after|when)\s+(<KEYS>)|\bonly\s+(?:once|after|when)\s+(<KEYS>)";
+    ONLY_ONCE = r"\b(?:can|could|will|should|may)\s+only\s+(?:\w+\s+){0,4}?(?:once|after|when)\s+(<KEYS>)|\bonly\s+(?:(?:makes\s+sense|works|matters|helps|is\s+useful)\s+)?(?:once|after|when)\s+(<KEYS>)";
+    /// "nothing we can do here before T-4 lands", in the waiting task's thread.
+    NOTHING_WE_CAN_DO = r"^(?:there's\s+)?nothing\s+(?:we|i|you|anyone)\s+can\s+do\s+(?:here\s+|on\s+(?:this|it)\s+)?(?:before|until|till)\s+(<KEYS>)";
+    /// "remove T-2199 as a dependency", in the thread of the task that had it.
+    REMOVE_AS_DEPENDENCY = r"^(?:remove|drop|delete|take\s+out)\s+(<KEYS>)\s+as\s+(?:a\s+)?(?:blocker|dependency|prereq\w*)(?:\s*$|[\s,.;!])";
     /// "nothing on T-4 can happen before T-3 ships": a negation by its subject.
     NOTHING_BEFORE = r"\b(?:nothing|no\s+work)\s+(?:on|for|in)\s+(<KEYS>)\s+(?:\w+\s+){0,3}?(?:before|until|till)\s+(<KEYS>)";
     /// A task not to be started before another: "don't start T-655 before T-654
@@ -91,6 +95,8 @@ patterns! {
     FIRST_THEN_AFTER = r"(<KEYS>)\s+first\s*[,;]?\s*(?:and\s+)?then\s+(<KEYS>)";
     /// "do T-1 before T-2", "we need T-1 finished before starting T-2".
     BEFORE = r"(<KEYS>)\s+(?:\w+\s+){0,3}?before\s+(?:(?:starting|doing|beginning|touching|shipping|(?:we|you|they|anyone)\s+(?:can\s+)?\w+)\s+)?(<KEYS>)";
+    /// A verb held back just before a "T-2 ... before T-1": the first key waits.
+    HELD_LEAD = r"(?:can't|cannot|can\s+not|cant|won't|wont|shouldn't|mustn't|must\s+not|not\s+possible\s+to|unable\s+to)\s+(?:[\w'\-]+\s+){0,6}$";
     /// The dependent task first in a "before" clause: "before T-6 we need T-5 in
     /// prod".
     BEFORE_LEAD = r"^before\s+(?:(?:starting|doing|we\s+start|we\s+do)\s+)?(<KEYS>)\s*,?\s+(?:we|you|i|they)\s+(?:\w+\s+){0,4}?(<KEYS>)";
@@ -181,6 +187,8 @@ pub(super) fn undepend(ctx: &Ctx<'_>) -> Option<Intent> {
     } else if let Some(found) = NO_LONGER_BLOCKER.find(masked) {
         // The blocker is named before the phrase; the task is the thread's.
         (Vec::new(), text.keys_in(0..found.start()))
+    } else if let Some(found) = REMOVE_AS_DEPENDENCY.captures(masked) {
+        (Vec::new(), text.keys_in(found.get(1)?.range()))
     } else if let Some(found) = UNDEPEND_REMOVE.captures(masked) {
         (
             text.keys_in(found.get(2)?.range()),
@@ -318,6 +326,9 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
             text.keys_in(found.get(1)?.range()),
         ));
     }
+    if let Some(found) = NOTHING_WE_CAN_DO.captures(masked) {
+        return Some((Vec::new(), text.keys_in(found.get(1)?.range())));
+    }
     if let Some(found) = NOTHING_BEFORE
         .captures(masked)
         .or_else(|| FOR_WE_NEED.captures(masked))
@@ -358,6 +369,11 @@ fn dependency(ctx: &Ctx<'_>) -> Option<(Vec<TaskKey>, Vec<TaskKey>)> {
     }
     if let Some(found) = BEFORE
         .captures(masked)
+        .filter(|found| {
+            // "we can't start T-2 before T-1 is out": the first key waits.
+            let lead = masked.get(..found.get(0).map_or(0, |m| m.start()));
+            !lead.is_some_and(|lead| HELD_LEAD.is_match(lead))
+        })
         .or_else(|| WITHOUT_NOT.captures(masked))
     {
         return Some((
