@@ -29,6 +29,7 @@ mod context;
 mod contract;
 mod correction;
 mod create;
+mod digest_schedule;
 mod fold;
 mod gate;
 #[rustfmt::skip]

@@ -4,7 +4,7 @@
 
 use super::Intent;
 use super::context::{Ctx, unknown};
-use super::{spoken, suggest};
+use super::{digest_schedule, spoken, suggest};
 use crate::domain::SettingChange;
 
 patterns! {
@@ -216,7 +216,8 @@ fn settings_in(masked: &str, original: &str) -> Option<Intent> {
     } else if SETTINGS_SHOW.is_match(masked) {
         Vec::new()
     } else {
-        return None;
+        // The digest's schedule said in a sentence the rules above do not know.
+        digest_schedule::words(masked, original)?
     };
     let args = with_hours_normalised(args);
     let words: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -10,6 +10,7 @@ fn every_pattern() -> Vec<&'static pattern::Pattern> {
         completion::patterns(),
         correction::patterns(),
         create::patterns(),
+        digest_schedule::patterns(),
         fold::patterns(),
         grammar::patterns(),
         link::patterns(),
